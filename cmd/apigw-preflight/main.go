@@ -1,0 +1,173 @@
+// Command apigw-preflight checks that an Alibaba Cloud API Gateway API group
+// can be moved to another gateway instance without breaking, and gates on it.
+//
+// main parses the command line, wires the packages together and turns a
+// returned error into an exit code. Nothing else in the program exits.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// Exit codes: the contract CI systems rely on.
+const (
+	exitPass       = 0 // gate passed
+	exitToolError  = 1 // tool or runtime error
+	exitUsage      = 2 // usage error or bad input
+	exitGateFailed = 3 // gate failed
+)
+
+// exitCodes documents the exit codes; --help and the README derive from it.
+var exitCodes = []struct {
+	Code    int
+	Meaning string
+}{
+	{exitPass, "gate passed (no finding at or above --fail-on)"},
+	{exitToolError, "tool or runtime error (a cloud call failed, a rule could not be evaluated)"},
+	{exitUsage, "usage error or bad input (bad flag, unreadable or invalid snapshot)"},
+	{exitGateFailed, "gate failed (findings at or above --fail-on)"},
+}
+
+// exitError carries an exit code up to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr marks an error as a usage error or bad input (exit 2).
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+// withCode wraps err so main exits with code.
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// gateFailed is returned when the run completed and the gate failed; main
+// prints nothing more for it, the reports have said it all.
+var errGateFailed = &exitError{code: exitGateFailed}
+
+// env is what a command may touch of the outside world. Tests fill it in.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// stdoutTTY and stderrTTY tell whether the streams are terminals.
+	stdoutTTY bool
+	stderrTTY bool
+	stdinTTY  bool
+}
+
+// command is one subcommand. The table below is the single registry: the
+// top-level help derives from it.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"check", "evaluate snapshot files offline and gate on the findings", runCheck},
+		{"policies", "list the built-in rules (policies list)", runPolicies},
+		{"version", "print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	e := &env{
+		stdin:     os.Stdin,
+		stdout:    os.Stdout,
+		stderr:    os.Stderr,
+		getenv:    os.Getenv,
+		stdoutTTY: isTerminal(os.Stdout),
+		stderrTTY: isTerminal(os.Stderr),
+		stdinTTY:  isTerminal(os.Stdin),
+	}
+	code := run(ctx, e, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, e *env, args []string) int {
+	err := dispatch(ctx, e, args)
+	if err == nil {
+		return exitPass
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(e.stderr, "apigw-preflight: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(e.stderr, "apigw-preflight: %v\n", err)
+	return exitToolError
+}
+
+func dispatch(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		printUsage(e.stderr)
+		return &exitError{code: exitUsage}
+	}
+	name := args[0]
+	switch name {
+	case "-h", "--help", "help":
+		printUsage(e.stdout)
+		return nil
+	case "--version", "-v":
+		return runVersion(ctx, e, nil)
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	return usageErr("unknown command %q; run 'apigw-preflight --help' for the list", name)
+}
+
+func printUsage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("apigw-preflight: preflight checks for moving an Alibaba Cloud API Gateway API group\n")
+	b.WriteString("to another gateway instance (serverless to dedicated, dedicated to dedicated).\n\n")
+	b.WriteString("Usage:\n  apigw-preflight COMMAND [flags] [args]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun 'apigw-preflight COMMAND --help' for a command's flags.\n\n")
+	b.WriteString(exitCodeHelp())
+	io.WriteString(w, b.String())
+}
+
+// exitCodeHelp renders the exit code table for help texts.
+func exitCodeHelp() string {
+	var b strings.Builder
+	b.WriteString("Exit codes:\n")
+	for _, c := range exitCodes {
+		fmt.Fprintf(&b, "  %d  %s\n", c.Code, c.Meaning)
+	}
+	return b.String()
+}

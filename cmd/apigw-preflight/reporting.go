@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/apigw-preflight/apigw-preflight/collector"
+	"github.com/apigw-preflight/apigw-preflight/policies"
+	"github.com/apigw-preflight/apigw-preflight/report"
+)
+
+// reportFlags are the evaluation and reporting flags shared by every command
+// that evaluates snapshots (check, run).
+type reportFlags struct {
+	formats         []string
+	failOn          string
+	color           string
+	rpsHeadroom     float64
+	defaultGroupRps int
+	expiryWindow    int
+}
+
+func (rf *reportFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&rf.formats, "format", "f", nil,
+		"report `FORMAT[=FILE]`, repeatable; FORMAT is one of "+strings.Join(report.FormatNames(), ", ")+
+			"; without =FILE the report goes to stdout (at most one); default text")
+	fs.StringVar(&rf.failOn, "fail-on", "error", "gate threshold: "+strings.Join(report.ThresholdNames, ", ")+
+		"; findings at or above it fail the gate (exit 3)")
+	fs.StringVar(&rf.color, "color", "auto", "colour in the text report on stdout: auto (terminal and no NO_COLOR), always, never")
+	fs.Float64Var(&rf.rpsHeadroom, "rps-headroom", 0.2, "MIG001: extra capacity required above the observed peak, as a fraction")
+	fs.IntVar(&rf.defaultGroupRps, "default-group-rps", 500, "MIG002: the default group RPS limit; any other TrafficLimit needs a ticket")
+	fs.IntVar(&rf.expiryWindow, "expiry-window-days", 30, "MIG011: warn when the destination expires within this many days")
+}
+
+// output is one report to produce.
+type output struct {
+	format report.Format
+	file   string // "" for stdout
+}
+
+// plan is the validated form of reportFlags.
+type plan struct {
+	outputs []output
+	failOn  report.Threshold
+	color   bool
+	config  map[string]any
+}
+
+func (rf *reportFlags) resolve(e *env) (*plan, error) {
+	p := &plan{}
+	var err error
+	if p.failOn, err = report.ParseThreshold(rf.failOn); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	specs := rf.formats
+	if len(specs) == 0 {
+		specs = []string{"text"}
+	}
+	seenFile := map[string]string{}
+	stdout := ""
+	for _, spec := range specs {
+		name, file, _ := strings.Cut(spec, "=")
+		f, err := report.Lookup(strings.TrimSpace(name))
+		if err != nil {
+			return nil, usageErr("--format %s: %v", spec, err)
+		}
+		if strings.Contains(spec, "=") && file == "" {
+			return nil, usageErr("--format %s: empty file name after '='", spec)
+		}
+		if file == "" || file == "-" {
+			if stdout != "" {
+				return nil, usageErr("--format %s: only one report can go to stdout (%s already does); give the others =FILE", spec, stdout)
+			}
+			stdout = f.Name
+			file = ""
+		} else {
+			if dir := filepath.Dir(file); dir != "." {
+				if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+					return nil, usageErr("--format %s: directory %s does not exist; create it first", spec, dir)
+				}
+			}
+			abs, _ := filepath.Abs(file)
+			if prev, dup := seenFile[abs]; dup {
+				return nil, usageErr("--format %s: %s is already the file of the %s report", spec, file, prev)
+			}
+			seenFile[abs] = f.Name
+		}
+		p.outputs = append(p.outputs, output{format: f, file: file})
+	}
+	switch rf.color {
+	case "always":
+		p.color = true
+	case "never":
+		p.color = false
+	case "auto":
+		p.color = e.stdoutTTY && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb"
+	default:
+		return nil, usageErr("--color %q: want auto, always or never", rf.color)
+	}
+	if rf.rpsHeadroom < 0 || rf.rpsHeadroom > 10 {
+		return nil, usageErr("--rps-headroom %v: want a fraction between 0 and 10 (0.2 means 20%%)", rf.rpsHeadroom)
+	}
+	if rf.defaultGroupRps <= 0 {
+		return nil, usageErr("--default-group-rps %d: want a positive number", rf.defaultGroupRps)
+	}
+	if rf.expiryWindow < 0 {
+		return nil, usageErr("--expiry-window-days %d: want zero or more", rf.expiryWindow)
+	}
+	p.config = map[string]any{
+		"rpsHeadroom":      rf.rpsHeadroom,
+		"defaultGroupRps":  rf.defaultGroupRps,
+		"expiryWindowDays": rf.expiryWindow,
+	}
+	return p, nil
+}
+
+// evaluator runs the rule pack over loaded snapshots.
+type evaluator struct {
+	engine *policies.Engine
+}
+
+func newEvaluator(ctx context.Context, config map[string]any) (*evaluator, error) {
+	eng, err := policies.New(ctx, policies.Options{Config: config})
+	if err != nil {
+		return nil, withCode(exitToolError, fmt.Errorf("load policies: %w", err))
+	}
+	return &evaluator{engine: eng}, nil
+}
+
+// evaluate checks one snapshot and returns its migration record.
+func (ev *evaluator) evaluate(ctx context.Context, doc *collector.Document) (report.Migration, error) {
+	m := report.Migration{
+		Input:       doc.Name,
+		GroupID:     doc.GroupID,
+		GroupName:   doc.GroupName,
+		RegionID:    doc.RegionID,
+		Source:      doc.SourceID,
+		Destination: doc.DestID,
+		CollectedAt: doc.CollectedAt,
+		Findings:    []report.Finding{},
+	}
+	input, err := policies.InputValue(doc.Value)
+	if err != nil {
+		return m, withCode(exitToolError, fmt.Errorf("%s: %w", doc.Name, err))
+	}
+	findings, errs, err := ev.engine.Evaluate(ctx, input)
+	if err != nil {
+		return m, withCode(exitToolError, fmt.Errorf("evaluate %s: %w", doc.Name, err))
+	}
+	for i := range findings {
+		f := &findings[i]
+		if len(f.Path) > 0 {
+			f.Line = doc.Lines.Line(f.Path)
+		}
+		f.Fingerprint = report.Fingerprint(m.GroupID, m.Destination, *f)
+	}
+	m.Findings = append(m.Findings, findings...)
+	m.Errors = errs
+	for _, r := range ev.engine.Rules() {
+		m.Evaluated = append(m.Evaluated, r.ID)
+	}
+	return m, nil
+}
+
+// result assembles a Result and decides the exit code before any report is
+// written, so reports can record it.
+func (ev *evaluator) result(migs []report.Migration, failOn report.Threshold) *report.Result {
+	wd, _ := os.Getwd()
+	r := &report.Result{
+		Tool:       toolInfo(),
+		Rules:      ev.engine.Rules(),
+		FailOn:     failOn,
+		Migrations: migs,
+		WorkDir:    wd,
+	}
+	r.ExitCode = exitPass
+	s := r.Summary()
+	switch {
+	case s.RuleErrors > 0:
+		r.ExitCode = exitToolError
+	case s.Failed > 0:
+		r.ExitCode = exitGateFailed
+	}
+	return r
+}
+
+// writeReports renders every report into memory first, then writes the
+// files (each atomically) and stdout. A render failure writes nothing.
+func writeReports(e *env, p *plan, r *report.Result) error {
+	rendered := make([][]byte, len(p.outputs))
+	for i, o := range p.outputs {
+		var buf bytes.Buffer
+		opts := report.Options{Color: p.color && o.file == ""}
+		if err := o.format.New(opts).Report(&buf, r); err != nil {
+			return withCode(exitToolError, fmt.Errorf("render %s report: %w", o.format.Name, err))
+		}
+		rendered[i] = buf.Bytes()
+	}
+	for i, o := range p.outputs {
+		if o.file == "" {
+			continue
+		}
+		if err := writeFileAtomic(o.file, rendered[i]); err != nil {
+			return withCode(exitToolError, fmt.Errorf("write %s report: %w", o.format.Name, err))
+		}
+	}
+	for i, o := range p.outputs {
+		if o.file == "" {
+			if _, err := e.stdout.Write(rendered[i]); err != nil {
+				return withCode(exitToolError, fmt.Errorf("write %s report to stdout: %w", o.format.Name, err))
+			}
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside name and renames it
+// into place, so a reader never sees half a file.
+func writeFileAtomic(name string, data []byte) error {
+	dir := filepath.Dir(name)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}
+
+// exitFor turns a result's exit code into the error main expects.
+func exitFor(r *report.Result) error {
+	switch r.ExitCode {
+	case exitPass:
+		return nil
+	case exitGateFailed:
+		return errGateFailed
+	case exitToolError:
+		return withCode(exitToolError, fmt.Errorf("%d rule evaluation(s) failed; the reports list them", r.Summary().RuleErrors))
+	}
+	return &exitError{code: r.ExitCode}
+}

@@ -1,0 +1,450 @@
+package collector
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// SchemaJSON is the snapshot contract published as a JSON Schema
+// (draft 2020-12).
+//
+//go:embed snapshot.schema.json
+var SchemaJSON []byte
+
+// MaxSnapshotBytes bounds how much of one input is read.
+const MaxSnapshotBytes = 64 << 20
+
+// Document is one snapshot file, loaded and validated.
+type Document struct {
+	// Name is the path as the user gave it ("-" for standard input).
+	Name string
+	// Raw is the file's bytes; its SHA-256 ties audit records to it.
+	Raw []byte
+	// Value is the decoded JSON (numbers as json.Number), the policy input.
+	Value map[string]any
+	// Lines maps JSON paths to 1-based lines in Raw.
+	Lines *LineIndex
+
+	GroupID, GroupName  string
+	SourceID, DestID    string
+	RegionID            string
+	CollectedAt         time.Time
+}
+
+// InputError is bad input: the file, where in it, and what was expected.
+// The CLI maps it to exit code 2.
+type InputError struct {
+	File string
+	// Path is the JSON path of the offending value ("traffic.peakRps");
+	// empty for file-level problems.
+	Path string
+	Line int
+	Msg  string
+	// Hint says what to do, when there is something specific.
+	Hint string
+}
+
+func (e *InputError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Path != "" {
+		fmt.Fprintf(&b, "%s: ", e.Path)
+	}
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		b.WriteString("; ")
+		b.WriteString(e.Hint)
+	}
+	return b.String()
+}
+
+// LoadFile reads and validates one snapshot; "-" reads stdin.
+func LoadFile(name string, stdin io.Reader) (*Document, error) {
+	var r io.Reader
+	if name == "-" {
+		r = stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, &InputError{File: name, Msg: "cannot read snapshot: " + pathErrText(err), Hint: "check the path"}
+		}
+		defer f.Close()
+		r = f
+	}
+	raw, err := io.ReadAll(io.LimitReader(r, MaxSnapshotBytes+1))
+	if err != nil {
+		return nil, &InputError{File: displayName(name), Msg: "cannot read snapshot: " + pathErrText(err)}
+	}
+	if len(raw) > MaxSnapshotBytes {
+		return nil, &InputError{File: displayName(name), Msg: fmt.Sprintf("snapshot is larger than %d MiB", MaxSnapshotBytes>>20)}
+	}
+	return Parse(name, raw)
+}
+
+func displayName(name string) string {
+	if name == "-" {
+		return "<stdin>"
+	}
+	return name
+}
+
+func pathErrText(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Parse decodes and validates one snapshot held in memory.
+func Parse(name string, raw []byte) (*Document, error) {
+	file := displayName(name)
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, &InputError{File: file, Msg: "file is empty", Hint: "expected one snapshot JSON object (write one with 'apigw-preflight collect')"}
+	}
+	lines := newLineIndex(raw)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, syntaxError(file, raw, lines, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		off := int(dec.InputOffset())
+		return nil, &InputError{File: file, Line: lines.lineAt(off), Msg: "unexpected data after the snapshot object", Hint: "a file holds exactly one snapshot; give several files for several migrations"}
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		msg := fmt.Sprintf("top level is %s, not an object", jsonKind(v))
+		hint := "a snapshot is one JSON object with schemaVersion, group, source and destination"
+		if _, isArr := v.([]any); isArr {
+			hint = "one snapshot object per file; split the array into one file per migration"
+		}
+		return nil, &InputError{File: file, Line: 1, Msg: msg, Hint: hint}
+	}
+	if err := lines.build(raw); err != nil {
+		return nil, &InputError{File: file, Msg: err.Error()}
+	}
+	if err := checkVersion(file, obj, lines); err != nil {
+		return nil, err
+	}
+	if err := validate(file, obj, lines); err != nil {
+		return nil, err
+	}
+	doc := &Document{Name: name, Raw: raw, Value: obj, Lines: lines}
+	doc.fill()
+	return doc, nil
+}
+
+func (d *Document) fill() {
+	str := func(m any, key string) string {
+		o, _ := m.(map[string]any)
+		s, _ := o[key].(string)
+		return s
+	}
+	d.GroupID = str(d.Value["group"], "GroupId")
+	d.GroupName = str(d.Value["group"], "GroupName")
+	d.SourceID = str(d.Value["source"], "InstanceId")
+	d.DestID = str(d.Value["destination"], "InstanceId")
+	d.RegionID, _ = d.Value["regionId"].(string)
+	if s, ok := d.Value["collectedAt"].(string); ok {
+		d.CollectedAt, _ = time.Parse(time.RFC3339, s)
+		d.CollectedAt = d.CollectedAt.UTC()
+	}
+}
+
+// checkVersion gives a version mismatch its own clear message before the
+// schema speaks of it.
+func checkVersion(file string, obj map[string]any, lines *LineIndex) error {
+	v, present := obj["schemaVersion"]
+	if !present {
+		return &InputError{File: file, Line: 1, Path: "schemaVersion", Msg: "missing", Hint: fmt.Sprintf("a snapshot starts with \"schemaVersion\": %q", SchemaVersion)}
+	}
+	s, ok := v.(string)
+	if ok && s == SchemaVersion {
+		return nil
+	}
+	line := lines.Line([]string{"schemaVersion"})
+	if !ok {
+		return &InputError{File: file, Line: line, Path: "schemaVersion", Msg: fmt.Sprintf("got %s, want the string %q", jsonKind(v), SchemaVersion)}
+	}
+	return &InputError{File: file, Line: line, Path: "schemaVersion",
+		Msg:  fmt.Sprintf("unsupported schema version %q", s),
+		Hint: fmt.Sprintf("this build reads %s; use a matching apigw-preflight release or collect the snapshot again", SchemaVersion)}
+}
+
+func syntaxError(file string, raw []byte, lines *LineIndex, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return &InputError{File: file, Line: lines.lineAt(int(se.Offset)), Msg: "not valid JSON: " + se.Error(), Hint: "a snapshot is one JSON object"}
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &InputError{File: file, Line: lines.lineAt(int(te.Offset)), Msg: "not valid JSON: " + te.Error()}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return &InputError{File: file, Line: lines.lineAt(len(raw)), Msg: "not valid JSON: unexpected end of file", Hint: "the file looks truncated"}
+	}
+	return &InputError{File: file, Msg: "not valid JSON: " + err.Error()}
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number, float64:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "a JSON array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+var (
+	schemaOnce sync.Once
+	schema     *jsonschema.Schema
+	schemaErr  error
+)
+
+func compiledSchema() (*jsonschema.Schema, error) {
+	schemaOnce.Do(func() {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaJSON))
+		if err != nil {
+			schemaErr = fmt.Errorf("snapshot schema: %w", err)
+			return
+		}
+		c := jsonschema.NewCompiler()
+		c.AssertFormat()
+		const url = "snapshot.schema.json"
+		if err := c.AddResource(url, doc); err != nil {
+			schemaErr = fmt.Errorf("snapshot schema: %w", err)
+			return
+		}
+		schema, schemaErr = c.Compile(url)
+	})
+	return schema, schemaErr
+}
+
+var printer = message.NewPrinter(language.English)
+
+func validate(file string, obj map[string]any, lines *LineIndex) error {
+	sch, err := compiledSchema()
+	if err != nil {
+		return err
+	}
+	err = sch.Validate(any(obj))
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return fmt.Errorf("validate %s: %w", file, err)
+	}
+	leaf := deepest(ve)
+	path := leaf.InstanceLocation
+	msg := describe(leaf)
+	return &InputError{
+		File: file,
+		Path: PathString(path),
+		Line: lines.Line(path),
+		Msg:  msg,
+		Hint: "see the snapshot contract in collector/snapshot.schema.json",
+	}
+}
+
+// deepest picks the most specific error: the one furthest into the
+// document, preferring anyOf summaries over their alternatives' details.
+func deepest(e *jsonschema.ValidationError) *jsonschema.ValidationError {
+	if _, ok := e.ErrorKind.(*kind.AnyOf); ok {
+		return e
+	}
+	best := e
+	for _, c := range e.Causes {
+		d := deepest(c)
+		if len(d.InstanceLocation) > len(best.InstanceLocation) || best == e {
+			best = d
+		}
+	}
+	return best
+}
+
+func describe(e *jsonschema.ValidationError) string {
+	if _, ok := e.ErrorKind.(*kind.AnyOf); ok {
+		if d := schemaDescription(e.SchemaURL); d != "" {
+			return "not in an accepted form: want " + lowerFirst(strings.TrimSuffix(d, "."))
+		}
+		msgs := make([]string, 0, len(e.Causes))
+		for _, c := range e.Causes {
+			msgs = append(msgs, deepest(c).ErrorKind.LocalizedString(printer))
+		}
+		return "not in an accepted form (" + strings.Join(msgs, "; or ") + ")"
+	}
+	return e.ErrorKind.LocalizedString(printer)
+}
+
+// schemaDescription returns the description of the schema at a location
+// like "snapshot.schema.json#/$defs/looseNumber".
+func schemaDescription(loc string) string {
+	_, frag, ok := strings.Cut(loc, "#")
+	if !ok {
+		return ""
+	}
+	var node any
+	if err := json.Unmarshal(SchemaJSON, &node); err != nil {
+		return ""
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+		obj, ok := node.(map[string]any)
+		if !ok || tok == "" {
+			break
+		}
+		node = obj[strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")]
+	}
+	obj, _ := node.(map[string]any)
+	d, _ := obj["description"].(string)
+	return d
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// PathString renders a JSON path as dotted keys with [i] for indices:
+// backends[0].allowlist.
+func PathString(path []string) string {
+	var b strings.Builder
+	for _, p := range path {
+		if _, err := strconv.Atoi(p); err == nil {
+			fmt.Fprintf(&b, "[%s]", p)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	if b.Len() == 0 {
+		return "(top level)"
+	}
+	return b.String()
+}
+
+// LineIndex maps JSON paths to the lines they start on.
+type LineIndex struct {
+	newlines []int // offsets of '\n'
+	paths    map[string]int
+}
+
+func newLineIndex(raw []byte) *LineIndex {
+	li := &LineIndex{paths: map[string]int{}}
+	for i, c := range raw {
+		if c == '\n' {
+			li.newlines = append(li.newlines, i)
+		}
+	}
+	return li
+}
+
+// lineAt returns the 1-based line of a byte offset.
+func (li *LineIndex) lineAt(off int) int {
+	n, _ := slices.BinarySearch(li.newlines, off)
+	return n + 1
+}
+
+// build walks the tokens of raw, recording the line of every key and array
+// element under its path.
+func (li *LineIndex) build(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	type frame struct {
+		array bool
+		index int
+		key   string
+	}
+	var stack []frame
+	var path []string
+	expectKey := false
+	record := func() {
+		li.paths[strings.Join(path, "\x00")] = li.lineAt(int(dec.InputOffset()) - 1)
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("index lines: %w", err)
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			if len(path) > 0 {
+				path = path[:len(path)-1]
+			}
+			expectKey = len(stack) > 0 && !stack[len(stack)-1].array
+			continue
+		}
+		if len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if !top.array && expectKey {
+				path = append(path, tok.(string))
+				record()
+				expectKey = false
+				continue
+			}
+			if top.array {
+				path = append(path, strconv.Itoa(top.index))
+				top.index++
+				record()
+			}
+		}
+		if d, ok := tok.(json.Delim); ok {
+			stack = append(stack, frame{array: d == '['})
+			expectKey = d == '{'
+			continue
+		}
+		// A scalar value ends its key or element.
+		if len(path) > 0 {
+			path = path[:len(path)-1]
+		}
+		expectKey = len(stack) > 0 && !stack[len(stack)-1].array
+	}
+}
+
+// Line returns the line of the value at path, or of its nearest ancestor
+// that has one; 1 when nothing matches.
+func (li *LineIndex) Line(path []string) int {
+	for n := len(path); n > 0; n-- {
+		if l, ok := li.paths[strings.Join(path[:n], "\x00")]; ok {
+			return l
+		}
+	}
+	return 1
+}

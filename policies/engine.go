@@ -1,0 +1,351 @@
+// Package policies embeds the built-in Rego rule pack and evaluates it. The
+// engine compiles the modules once, prepares one query per rule once, and then
+// evaluates any number of inputs. Rule metadata comes from each rule's
+// METADATA annotation, the single source of truth for IDs, titles,
+// severities and remediations.
+package policies
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/apigw-preflight/apigw-preflight/report"
+)
+
+// Builtin holds the built-in policies: lib/ and rules/<name>/, tests included
+// (the engine skips *_test.rego; the test runner uses them).
+//
+//go:embed lib rules
+var Builtin embed.FS
+
+// RulesPrefix is the package prefix under which rule packages live.
+const RulesPrefix = "data.apigw.rules."
+
+// Options configure an engine.
+type Options struct {
+	// Config is put under data.apigw.config; rules read tunables from it
+	// (rpsHeadroom, defaultGroupRps, expiryWindowDays).
+	Config map[string]any
+	// Extra are further policy files (path -> source) compiled with the
+	// built-in ones, e.g. an organisation's own rules.
+	Extra map[string]string
+}
+
+// Engine evaluates the rule pack. It is safe for concurrent use.
+type Engine struct {
+	rules   []report.Rule
+	queries []rego.PreparedEvalQuery
+}
+
+// LoadModules parses policy files from fsys (every .rego file; tests
+// included when withTests is set) in Rego v1 with annotations.
+func LoadModules(fsys fs.FS, withTests bool) (map[string]*ast.Module, error) {
+	mods := map[string]*ast.Module{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || path.Ext(p) != ".rego" {
+			return nil
+		}
+		if !withTests && strings.HasSuffix(p, "_test.rego") {
+			return nil
+		}
+		src, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		m, err := ParseModule(p, string(src))
+		if err != nil {
+			return err
+		}
+		mods[p] = m
+		return nil
+	})
+	return mods, err
+}
+
+// ParseModule parses one Rego v1 file with its METADATA annotations.
+func ParseModule(name, src string) (*ast.Module, error) {
+	return ast.ParseModuleWithOpts(name, src, ast.ParserOptions{
+		RegoVersion:       ast.RegoV1,
+		ProcessAnnotation: true,
+	})
+}
+
+// Compile compiles modules in strict mode.
+func Compile(mods map[string]*ast.Module) (*ast.Compiler, error) {
+	c := ast.NewCompiler().
+		WithStrict(true).
+		WithEnablePrintStatements(false).
+		WithDefaultRegoVersion(ast.RegoV1)
+	c.Compile(mods)
+	if c.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", c.Errors)
+	}
+	return c, nil
+}
+
+// New compiles the built-in rules (plus opts.Extra) and prepares their
+// queries.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	mods, err := LoadModules(Builtin, false)
+	if err != nil {
+		return nil, fmt.Errorf("load built-in policies: %w", err)
+	}
+	for name, src := range opts.Extra {
+		m, err := ParseModule(name, src)
+		if err != nil {
+			return nil, err
+		}
+		mods[name] = m
+	}
+	comp, err := Compile(mods)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := RulesFromModules(mods)
+	if err != nil {
+		return nil, err
+	}
+	store := storeFor(opts.Config)
+	e := &Engine{rules: rules}
+	for _, r := range rules {
+		pq, err := rego.New(
+			rego.Compiler(comp),
+			rego.Store(store),
+			rego.Query(r.Package+".findings"),
+			rego.StrictBuiltinErrors(true),
+		).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("prepare rule %s: %w", r.ID, err)
+		}
+		e.queries = append(e.queries, pq)
+	}
+	return e, nil
+}
+
+// normalizeConfig drops unset tunables so the Rego defaults apply.
+func normalizeConfig(cfg map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range cfg {
+		if v != nil {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Rules returns the rules the engine evaluates, sorted by ID.
+func (e *Engine) Rules() []report.Rule { return slices.Clone(e.rules) }
+
+var ruleIDPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*[0-9]+$`)
+
+// RulesFromModules reads rule descriptors from the package METADATA of every
+// module under data.apigw.rules. A rule package without an ID, or two
+// packages with one ID, is an error.
+func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
+	var rules []report.Rule
+	seen := map[string]string{}
+	names := make([]string, 0, len(mods))
+	for n := range mods {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, file := range names {
+		m := mods[file]
+		pkg := m.Package.Path.String()
+		if !strings.HasPrefix(pkg, RulesPrefix) || strings.HasSuffix(pkg, "_test") {
+			continue
+		}
+		var ann *ast.Annotations
+		for _, a := range m.Annotations {
+			if a.Scope == "package" {
+				ann = a
+			}
+		}
+		if ann == nil {
+			// A second file of an already described package needs none.
+			if hasRuleFor(rules, pkg) {
+				continue
+			}
+			return nil, fmt.Errorf("%s: rule package %s has no METADATA block (needs custom.id, name, severity, remediation)", file, pkg)
+		}
+		r, err := ruleFromAnnotation(file, pkg, ann)
+		if err != nil {
+			return nil, err
+		}
+		if other, dup := seen[r.ID]; dup {
+			return nil, fmt.Errorf("%s: rule ID %s is already used by %s", file, r.ID, other)
+		}
+		seen[r.ID] = file
+		rules = append(rules, r)
+	}
+	slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
+	return rules, nil
+}
+
+func hasRuleFor(rules []report.Rule, pkg string) bool {
+	for _, r := range rules {
+		if r.Package == pkg {
+			return true
+		}
+	}
+	return false
+}
+
+func ruleFromAnnotation(file, pkg string, a *ast.Annotations) (report.Rule, error) {
+	custom := a.Custom
+	str := func(k string) string {
+		s, _ := custom[k].(string)
+		return strings.TrimSpace(s)
+	}
+	r := report.Rule{
+		ID:               str("id"),
+		Name:             str("name"),
+		Title:            strings.TrimSpace(a.Title),
+		Description:      strings.TrimSpace(a.Description),
+		Remediation:      str("remediation"),
+		SecuritySeverity: str("security-severity"),
+		Package:          pkg,
+	}
+	if !ruleIDPattern.MatchString(r.ID) {
+		return r, fmt.Errorf("%s: METADATA custom.id %q is not a rule ID like MIG001", file, r.ID)
+	}
+	if r.Name == "" || r.Title == "" {
+		return r, fmt.Errorf("%s: rule %s needs a title and custom.name in METADATA", file, r.ID)
+	}
+	sev, err := report.ParseSeverity(str("severity"))
+	if err != nil {
+		return r, fmt.Errorf("%s: rule %s: METADATA custom.severity: %w", file, r.ID, err)
+	}
+	r.Severity = sev
+	if tags, ok := custom["tags"].([]any); ok {
+		for _, t := range tags {
+			if s, ok := t.(string); ok {
+				r.Tags = append(r.Tags, s)
+			}
+		}
+	}
+	for _, rr := range a.RelatedResources {
+		if rr != nil && rr.Ref.String() != "" {
+			r.HelpURI = rr.Ref.String()
+			break
+		}
+	}
+	return r, nil
+}
+
+// Evaluate runs every rule on one input (a decoded snapshot). Findings come
+// back sorted; a rule that fails to evaluate is reported in the errors, never
+// as a pass. The error return is for a cancelled context only.
+func (e *Engine) Evaluate(ctx context.Context, input ast.Value) ([]report.Finding, []report.RuleError, error) {
+	var findings []report.Finding
+	var errs []report.RuleError
+	for i, pq := range e.queries {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		rule := e.rules[i]
+		rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			errs = append(errs, report.RuleError{RuleID: rule.ID, Message: err.Error()})
+			continue
+		}
+		fs, err := decodeFindings(rule, rs)
+		if err != nil {
+			errs = append(errs, report.RuleError{RuleID: rule.ID, Message: err.Error()})
+			continue
+		}
+		findings = append(findings, fs...)
+	}
+	report.SortFindings(findings)
+	return findings, errs, nil
+}
+
+// rawFinding is the object a rule's findings set holds.
+type rawFinding struct {
+	Severity    string          `json:"severity"`
+	Message     string          `json:"message"`
+	Remediation string          `json:"remediation"`
+	Resource    report.Resource `json:"resource"`
+	Path        []any           `json:"path"`
+	Key         any             `json:"key"`
+}
+
+func decodeFindings(rule report.Rule, rs rego.ResultSet) ([]report.Finding, error) {
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		// An undefined findings set means no findings.
+		return nil, nil
+	}
+	raw, err := json.Marshal(rs[0].Expressions[0].Value)
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: encode findings: %w", rule.ID, err)
+	}
+	var items []rawFinding
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("rule %s: findings must be a set of objects: %w", rule.ID, err)
+	}
+	out := make([]report.Finding, 0, len(items))
+	for _, it := range items {
+		f := report.Finding{
+			RuleID:      rule.ID,
+			RuleName:    rule.Name,
+			Severity:    rule.Severity,
+			Message:     strings.TrimSpace(it.Message),
+			Remediation: strings.TrimSpace(it.Remediation),
+			Resource:    it.Resource,
+		}
+		if it.Severity != "" {
+			sev, err := report.ParseSeverity(it.Severity)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: finding severity: %w", rule.ID, err)
+			}
+			f.Severity = sev
+		}
+		if f.Message == "" {
+			return nil, fmt.Errorf("rule %s: a finding has no message", rule.ID)
+		}
+		if f.Remediation == "" {
+			f.Remediation = rule.Remediation
+		}
+		for _, p := range it.Path {
+			f.Path = append(f.Path, fmt.Sprint(p))
+		}
+		if it.Key != nil {
+			f.Key = fmt.Sprint(it.Key)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// InputValue converts a decoded JSON document into the form the engine
+// evaluates, once per document.
+func InputValue(doc map[string]any) (ast.Value, error) {
+	v, err := ast.InterfaceToValue(doc)
+	if err != nil {
+		return nil, fmt.Errorf("convert input: %w", err)
+	}
+	return v, nil
+}
+
+// storeFor holds the tunables under data.apigw.config.
+func storeFor(cfg map[string]any) storage.Store {
+	return inmem.NewFromObject(map[string]any{"apigw": map[string]any{"config": normalizeConfig(cfg)}})
+}

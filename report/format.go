@@ -1,0 +1,68 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Reporter writes a Result in one format. It must not modify the Result.
+type Reporter interface {
+	Report(w io.Writer, r *Result) error
+}
+
+// Options tune how reports look. Formats ignore what does not apply to them.
+type Options struct {
+	// Color enables ANSI colour in the text format.
+	Color bool
+}
+
+// Format is one entry of the format registry.
+type Format struct {
+	Name        string
+	Description string
+	// Extension is the usual file name ending, for help text and defaults.
+	Extension string
+	New       func(Options) Reporter
+}
+
+// formats is the single registry of output formats: --help, flag validation
+// and the README table are all derived from it. Each format registers itself
+// from its own file with register.
+var formats []Format
+
+func register(f Format) {
+	formats = append(formats, f)
+	slices.SortFunc(formats, func(a, b Format) int { return strings.Compare(a.formatOrder(), b.formatOrder()) })
+}
+
+// formatOrder keeps text first, then the rest by name.
+func (f Format) formatOrder() string {
+	if f.Name == "text" {
+		return ""
+	}
+	return f.Name
+}
+
+// Formats returns the registered formats, text first.
+func Formats() []Format { return slices.Clone(formats) }
+
+// FormatNames returns the registered format names, text first.
+func FormatNames() []string {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// Lookup finds a format by name.
+func Lookup(name string) (Format, error) {
+	for _, f := range formats {
+		if f.Name == name {
+			return f, nil
+		}
+	}
+	return Format{}, fmt.Errorf("unknown format %q (want one of %s)", name, strings.Join(FormatNames(), ", "))
+}

@@ -1,0 +1,61 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+)
+
+// JSONReportVersion names the shape of the json format; it changes only when
+// the shape does.
+const JSONReportVersion = "apigw-preflight.report/v1"
+
+func init() {
+	register(Format{
+		Name:        "json",
+		Description: "for programs: every migration, finding and rule as one JSON document",
+		Extension:   ".json",
+		New:         func(Options) Reporter { return jsonReporter{} },
+	})
+}
+
+type jsonReporter struct{}
+
+type jsonMigration struct {
+	*Migration
+	Passed bool `json:"passed"`
+}
+
+type jsonReport struct {
+	ReportVersion string          `json:"reportVersion"`
+	Tool          Tool            `json:"tool"`
+	FailOn        string          `json:"failOn"`
+	Passed        bool            `json:"passed"`
+	ExitCode      int             `json:"exitCode"`
+	Summary       Summary         `json:"summary"`
+	Migrations    []jsonMigration `json:"migrations"`
+	Rules         []Rule          `json:"rules"`
+}
+
+func (jsonReporter) Report(w io.Writer, r *Result) error {
+	out := jsonReport{
+		ReportVersion: JSONReportVersion,
+		Tool:          r.Tool,
+		FailOn:        r.FailOn.String(),
+		ExitCode:      r.ExitCode,
+		Summary:       r.Summary(),
+		Rules:         r.Rules,
+		Migrations:    make([]jsonMigration, len(r.Migrations)),
+	}
+	out.Passed = out.Summary.Failed == 0
+	for i := range r.Migrations {
+		m := &r.Migrations[i]
+		out.Migrations[i] = jsonMigration{Migration: m, Passed: !r.MigrationFails(m)}
+	}
+	if out.Rules == nil {
+		out.Rules = []Rule{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}

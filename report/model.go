@@ -1,0 +1,301 @@
+// Package report holds the findings model shared by every output format and
+// the reporters that print it. The model is plain data: reporters read it and
+// never change it, so one evaluation can be written in several formats.
+package report
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Severity is one of the SARIF levels. The zero value is "none" and is never
+// attached to a finding.
+type Severity int
+
+const (
+	SeverityNone Severity = iota
+	SeverityNote
+	SeverityWarning
+	SeverityError
+)
+
+var severityNames = map[Severity]string{
+	SeverityNone:    "none",
+	SeverityNote:    "note",
+	SeverityWarning: "warning",
+	SeverityError:   "error",
+}
+
+// String returns the SARIF level name: "error", "warning", "note" or "none".
+func (s Severity) String() string {
+	if n, ok := severityNames[s]; ok {
+		return n
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// MarshalText makes severities appear as their names in JSON.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText accepts the names String returns.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// ParseSeverity reads "error", "warning" or "note" (any case).
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "error":
+		return SeverityError, nil
+	case "warning":
+		return SeverityWarning, nil
+	case "note":
+		return SeverityNote, nil
+	}
+	return SeverityNone, fmt.Errorf("unknown severity %q (want error, warning or note)", s)
+}
+
+// Threshold is the gate: findings at or above it fail the run. ThresholdNever
+// lets every run pass.
+type Threshold struct{ min Severity }
+
+// ThresholdNever is the gate that never fails on findings.
+var ThresholdNever = Threshold{}
+
+// ThresholdNames lists the values --fail-on accepts, strictest last.
+var ThresholdNames = []string{"error", "warning", "note", "never"}
+
+// ParseThreshold reads a --fail-on value.
+func ParseThreshold(s string) (Threshold, error) {
+	if strings.EqualFold(strings.TrimSpace(s), "never") {
+		return ThresholdNever, nil
+	}
+	sev, err := ParseSeverity(s)
+	if err != nil {
+		return Threshold{}, fmt.Errorf("unknown --fail-on value %q (want one of %s)", s, strings.Join(ThresholdNames, ", "))
+	}
+	return Threshold{min: sev}, nil
+}
+
+// Fails reports whether a finding of severity s fails the gate.
+func (t Threshold) Fails(s Severity) bool { return t.min != SeverityNone && s >= t.min }
+
+// String returns the --fail-on spelling of the threshold.
+func (t Threshold) String() string {
+	if t.min == SeverityNone {
+		return "never"
+	}
+	return t.min.String()
+}
+
+// Rule describes one policy, read from its METADATA annotation.
+type Rule struct {
+	ID               string   `json:"id"`
+	Name             string   `json:"name"`
+	Title            string   `json:"title"`
+	Description      string   `json:"description"`
+	Severity         Severity `json:"severity"`
+	Remediation      string   `json:"remediation"`
+	HelpURI          string   `json:"helpUri,omitempty"`
+	Tags             []string `json:"tags,omitempty"`
+	SecuritySeverity string   `json:"securitySeverity,omitempty"`
+	// Package is the Rego package path that holds the rule, e.g.
+	// "data.apigw.rules.rps_capacity".
+	Package string `json:"package"`
+}
+
+// Resource names the cloud object a finding is about.
+type Resource struct {
+	Kind string `json:"kind"` // group, instance, backend, securityGroup, snapshot
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+// Finding is one problem a rule found in one snapshot.
+type Finding struct {
+	RuleID      string   `json:"ruleId"`
+	RuleName    string   `json:"ruleName"`
+	Severity    Severity `json:"severity"`
+	Message     string   `json:"message"`
+	Remediation string   `json:"remediation"`
+	Resource    Resource `json:"resource"`
+	// Path is the JSON path, in the snapshot, of the field that triggered the
+	// finding (e.g. ["destination", "InstanceRpsLimit"]). Empty when no field
+	// applies.
+	Path []string `json:"path,omitempty"`
+	// Line is the 1-based line of Path in the input file; 0 when unknown.
+	Line int `json:"line,omitempty"`
+	// Key tells apart several findings of one rule on one migration (a backend
+	// host, a security group ID). It feeds the fingerprint.
+	Key string `json:"key,omitempty"`
+	// Fingerprint is stable across runs for the same problem on the same group
+	// and destination, wherever the input file lives.
+	Fingerprint string `json:"fingerprint"`
+}
+
+// RuleError is a rule that could not be evaluated on a snapshot. It is a tool
+// error, never a pass.
+type RuleError struct {
+	RuleID  string `json:"ruleId"`
+	Message string `json:"message"`
+}
+
+// Migration is the outcome of evaluating one snapshot: one API group and the
+// move from its current instance to a destination.
+type Migration struct {
+	// Input is the path the snapshot was read from as the user gave it ("-"
+	// for standard input).
+	Input       string    `json:"input"`
+	GroupID     string    `json:"groupId"`
+	GroupName   string    `json:"groupName"`
+	RegionID    string    `json:"regionId"`
+	Source      string    `json:"sourceInstanceId"`
+	Destination string    `json:"destinationInstanceId"`
+	CollectedAt time.Time `json:"collectedAt"`
+	Findings    []Finding `json:"findings"`
+	// Evaluated lists the IDs of the rules run on this snapshot, sorted.
+	Evaluated []string    `json:"rulesEvaluated"`
+	Errors    []RuleError `json:"errors,omitempty"`
+}
+
+// ID names the migration for people and CI systems: "group -> destination".
+func (m *Migration) ID() string {
+	g := m.GroupName
+	if g == "" {
+		g = m.GroupID
+	}
+	return g + " -> " + m.Destination
+}
+
+// FindingsFor returns the findings of one rule, in report order.
+func (m *Migration) FindingsFor(ruleID string) []Finding {
+	var out []Finding
+	for _, f := range m.Findings {
+		if f.RuleID == ruleID {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ErrorFor returns the evaluation error of one rule, if any.
+func (m *Migration) ErrorFor(ruleID string) (RuleError, bool) {
+	for _, e := range m.Errors {
+		if e.RuleID == ruleID {
+			return e, true
+		}
+	}
+	return RuleError{}, false
+}
+
+// Tool identifies the program that produced a result.
+type Tool struct {
+	Name           string `json:"name"`
+	Version        string `json:"version"`
+	InformationURI string `json:"informationUri"`
+}
+
+// Result is everything one invocation evaluated, ready for any reporter.
+type Result struct {
+	Tool       Tool        `json:"tool"`
+	Rules      []Rule      `json:"rules"`
+	FailOn     Threshold   `json:"-"`
+	Migrations []Migration `json:"migrations"`
+	// ExitCode is the code the invocation ends with, decided before any
+	// report is written so reports can record it.
+	ExitCode int `json:"exitCode"`
+	// WorkDir is the directory input paths are made relative to in reports
+	// that need relative paths (SARIF).
+	WorkDir string `json:"-"`
+}
+
+// Summary counts findings by severity.
+type Summary struct {
+	Migrations int `json:"migrations"`
+	Failed     int `json:"failed"`
+	Errors     int `json:"errors"`
+	Warnings   int `json:"warnings"`
+	Notes      int `json:"notes"`
+	RuleErrors int `json:"ruleErrors"`
+}
+
+// Summary counts the result's findings.
+func (r *Result) Summary() Summary {
+	s := Summary{Migrations: len(r.Migrations)}
+	for i := range r.Migrations {
+		m := &r.Migrations[i]
+		if r.MigrationFails(m) {
+			s.Failed++
+		}
+		s.RuleErrors += len(m.Errors)
+		for _, f := range m.Findings {
+			switch f.Severity {
+			case SeverityError:
+				s.Errors++
+			case SeverityWarning:
+				s.Warnings++
+			case SeverityNote:
+				s.Notes++
+			}
+		}
+	}
+	return s
+}
+
+// MigrationFails reports whether one migration fails the gate: it has a
+// finding at or above the threshold or a rule that could not be evaluated.
+func (r *Result) MigrationFails(m *Migration) bool {
+	if len(m.Errors) > 0 {
+		return true
+	}
+	for _, f := range m.Findings {
+		if r.FailOn.Fails(f.Severity) {
+			return true
+		}
+	}
+	return false
+}
+
+// RuleByID returns the rule with the given ID.
+func (r *Result) RuleByID(id string) (Rule, bool) {
+	for _, rule := range r.Rules {
+		if rule.ID == id {
+			return rule, true
+		}
+	}
+	return Rule{}, false
+}
+
+// SortFindings puts findings in report order: most severe first, then rule ID,
+// resource, key and message. The order depends only on the findings.
+func SortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(b.Severity, a.Severity),
+			cmp.Compare(a.RuleID, b.RuleID),
+			cmp.Compare(a.Resource.Kind, b.Resource.Kind),
+			cmp.Compare(a.Resource.ID, b.Resource.ID),
+			cmp.Compare(a.Key, b.Key),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+}
+
+// Fingerprint identifies a finding across runs: the rule, the group, the
+// destination, the resource and the key. The file path and the message
+// wording do not enter it, so moving a snapshot or rewording a rule keeps it.
+func Fingerprint(groupID, destination string, f Finding) string {
+	parts := []string{f.RuleID, groupID, destination, f.Resource.Kind, f.Resource.ID, f.Key}
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(sum[:16])
+}
