@@ -195,7 +195,7 @@ func checkVersion(file string, obj map[string]any, lines *LineIndex) error {
 func syntaxError(file string, raw []byte, lines *LineIndex, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return &InputError{File: file, Line: lines.lineAt(int(se.Offset)), Msg: "not valid JSON: " + se.Error(), Hint: "a snapshot is one JSON object"}
+		return &InputError{File: file, Line: lines.lineAt(int(se.Offset) - 1), Msg: "not valid JSON: " + se.Error(), Hint: "a snapshot is one JSON object"}
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {

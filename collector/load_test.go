@@ -1,0 +1,163 @@
+package collector
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Every sample snapshot in testdata keeps to the contract.
+func TestSamplesValidate(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/snapshots/*.json")
+	more, _ := filepath.Glob("../testdata/snapshots/firing/*.json")
+	files = append(files, more...)
+	if len(files) < 2 {
+		t.Fatalf("found %d samples", len(files))
+	}
+	for _, f := range files {
+		d, err := LoadFile(f, nil)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if d.GroupID == "" || d.DestID == "" || d.SourceID == "" || d.CollectedAt.IsZero() {
+			t.Errorf("%s: summary fields not filled: %+v", f, d)
+		}
+	}
+}
+
+func TestLineIndex(t *testing.T) {
+	src := `{
+  "schemaVersion": "apigw-preflight/v1",
+  "collectedAt": "2026-11-20T08:00:00Z",
+  "regionId": "cn-hangzhou",
+  "group": {"GroupId": "g", "InstanceId": "s",
+    "CustomDomains": {"DomainItem": [
+      {"DomainName": "a.example.com"},
+      {"DomainName": "b.example.com",
+       "CertificateId": "c"}
+    ]}},
+  "source": {"InstanceId": "s"},
+  "destination": {
+    "InstanceId": "d",
+    "InstanceRpsLimit": "2500"
+  },
+  "backends": [
+    {"protocol": "HTTP", "ips": ["1.2.3.4"],
+     "allowlist": null}
+  ]
+}`
+	d, err := Parse("x.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		path []string
+		line int
+	}{
+		{[]string{"schemaVersion"}, 2},
+		{[]string{"group"}, 5},
+		{[]string{"group", "InstanceId"}, 5},
+		{[]string{"group", "CustomDomains", "DomainItem", "1"}, 8},
+		{[]string{"group", "CustomDomains", "DomainItem", "1", "CertificateId"}, 9},
+		{[]string{"destination", "InstanceRpsLimit"}, 14},
+		{[]string{"backends", "0"}, 17},
+		{[]string{"backends", "0", "allowlist"}, 18},
+		{[]string{"backends", "0", "ips", "0"}, 17},
+		{[]string{"backends", "0", "nosuchfield"}, 17}, // nearest ancestor
+		{[]string{"nosuch"}, 1},
+	}
+	for _, c := range cases {
+		if got := d.Lines.Line(c.path); got != c.line {
+			t.Errorf("Line(%v) = %d, want %d", c.path, got, c.line)
+		}
+	}
+}
+
+func TestLoosePrimitivesAccepted(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/snapshots/healthy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	s = strings.Replace(s, `"TrafficLimit": 500`, `"TrafficLimit": "500"`, 1)
+	s = strings.Replace(s, `"SupportIpv6": false,
+    "EgressIpv6Enable": false,
+    "VpcIntranetEnable": false`, `"SupportIpv6": "false",
+    "EgressIpv6Enable": "FALSE",
+    "VpcIntranetEnable": "False"`, 1)
+	s = strings.Replace(s, `"InstanceRpsLimit": 2500,
+    "InstanceChargeType"`, `"InstanceRpsLimit": "2500",
+    "InstanceChargeType"`, 1)
+	if s == string(raw) {
+		t.Fatal("replacements did not apply")
+	}
+	d, err := Parse("loose.json", []byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Value["destination"].(map[string]any)["SupportIpv6"]; got != "false" {
+		t.Errorf("SupportIpv6 = %#v; loose values must be kept verbatim", got)
+	}
+}
+
+func TestInputErrors(t *testing.T) {
+	cases := []struct {
+		name, src string
+		path      string
+		line      int
+		msg       string
+	}{
+		{"empty", "  \n", "", 0, "file is empty"},
+		{"array", "[]", "", 1, "top level is a JSON array"},
+		{"trailing", `{"a":1} {"b":2}`, "", 1, "unexpected data after the snapshot object"},
+		{"syntax", "{\n\"a\": tru\n}", "", 2, "not valid JSON"},
+		{"no version", `{"group":{}}`, "schemaVersion", 1, "missing"},
+		{"version type", `{"schemaVersion": 1}`, "schemaVersion", 1, "got a number"},
+		{"unknown top-level key", `{"schemaVersion":"apigw-preflight/v1","collectedAt":"2026-11-20T08:00:00Z","regionId":"r",
+"group":{"GroupId":"g","InstanceId":"i"},"source":{"InstanceId":"i"},"destination":{"InstanceId":"d"},
+"trafic":{}}`, "(top level)", 1, "additional properties 'trafic' not allowed"},
+		{"bad time", `{"schemaVersion":"apigw-preflight/v1","collectedAt":"yesterday","regionId":"r",
+"group":{"GroupId":"g","InstanceId":"i"},"source":{"InstanceId":"i"},"destination":{"InstanceId":"d"}}`, "collectedAt", 1, "date-time"},
+		{"bad protocol", `{"schemaVersion":"apigw-preflight/v1","collectedAt":"2026-11-20T08:00:00Z","regionId":"r",
+"group":{"GroupId":"g","InstanceId":"i"},"source":{"InstanceId":"i"},"destination":{"InstanceId":"d"},
+"backends":[
+ {"protocol":"GOPHER"}]}`, "backends[0].protocol", 4, "value must be one of"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("in.json", []byte(c.src))
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("err = %v, want *InputError", err)
+			}
+			if ie.File != "in.json" || ie.Path != c.path || ie.Line != c.line || !strings.Contains(ie.Msg, c.msg) {
+				t.Errorf("got %+v (%q); want path %q line %d msg containing %q", ie, err, c.path, c.line, c.msg)
+			}
+		})
+	}
+}
+
+func TestMarshalRoundTrip(t *testing.T) {
+	s := &Snapshot{
+		SchemaVersion: SchemaVersion, CollectedAt: "2026-11-20T08:00:00Z", RegionID: "cn-hangzhou",
+		Group:       map[string]any{"GroupId": "g", "InstanceId": "s", "TrafficLimit": "500"},
+		Source:      map[string]any{"InstanceId": "s"},
+		Destination: map[string]any{"InstanceId": "d", "SupportIpv6": "true"},
+		Backends:    []Backend{{Protocol: "HTTP", Host: "1.2.3.4", IPs: []string{"1.2.3.4"}}},
+	}
+	b, err := s.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Parse("s.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := d.Value["backends"].([]any)[0].(map[string]any)
+	if v, present := be["allowlist"]; !present || v != nil {
+		t.Errorf("unknown allowlist must be written as null, got %#v (present %v)", v, present)
+	}
+}
