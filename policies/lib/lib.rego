@@ -38,7 +38,9 @@ num(x) := x if is_number(x)
 
 num(x) := to_number(trim_space(x)) if {
 	is_string(x)
-	regex.match(`^\s*-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\s*$`, x)
+
+	# Bounded so that to_number cannot overflow ("1e400" is not a number here).
+	regex.match(`^\s*-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,2})?\s*$`, x)
 }
 
 # str(x) is x when it is a string, "" otherwise (null, absent, other types).
@@ -46,8 +48,11 @@ str(x) := x if is_string(x)
 
 str(x) := "" if not is_string(x)
 
-# get(obj, key) is obj[key] as a string, "" when missing or not a string.
-get(obj, key) := str(object.get(obj, key, ""))
+# get(obj, key) is obj[key] as a string, "" when missing or not a string (or
+# when obj is not an object).
+get(obj, key) := str(object.get(obj, key, "")) if is_object(obj)
+
+get(obj, _) := "" if not is_object(obj)
 
 # set(x) is true when x is a non-empty string.
 set(x) if {

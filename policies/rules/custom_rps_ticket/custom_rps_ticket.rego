@@ -1,0 +1,74 @@
+# METADATA
+# title: Custom group RPS needs a support ticket
+# description: >-
+#   The migration procedure says a group whose RPS limit was changed from the
+#   default cannot be moved self-service: Alibaba Cloud support migrates it
+#   through a ticket. The rule fires when group.TrafficLimit differs from the
+#   default group RPS (defaultGroupRps, 500). The usual resolution is a waiver
+#   that records the ticket number once support has taken the migration on.
+#   When TrafficLimit is missing or not a number it says it could not check.
+# related_resources:
+#   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
+#     description: Migrate API groups between instances ("If you have changed the RPS for an API group, submit a ticket")
+# custom:
+#   id: MIG002
+#   name: custom-rps-ticket
+#   severity: error
+#   remediation: >-
+#     Submit a ticket to Alibaba Cloud support (console: Tickets > Create
+#     Ticket > API Gateway) asking them to migrate the group to the destination
+#     instance, then record the ticket number in a waiver for MIG002.
+#   tags: [procedure, capacity]
+package apigw.rules.custom_rps_ticket
+
+import data.apigw.lib
+
+# as_object(x) is x when it is an object, {} otherwise (null, absent, junk).
+as_object(x) := x if is_object(x)
+
+as_object(x) := {} if not is_object(x)
+
+group := as_object(object.get(input, "group", null))
+
+dest_id := lib.get(object.get(input, "destination", {}), "InstanceId")
+
+default default_rps := 500
+
+default_rps := n if n := lib.num(lib.config.defaultGroupRps)
+
+traffic_limit := lib.num(object.get(group, "TrafficLimit", null))
+
+findings contains {
+	"severity": "error",
+	"message": sprintf(
+		"group %s has a custom RPS limit of %s (TrafficLimit, default %s), so it can only be moved to %s by Alibaba Cloud support through a ticket; the usual resolution is a waiver recording that ticket",
+		[lib.label_group, lib.thousands(traffic_limit), lib.thousands(default_rps), dest_id],
+	),
+	"remediation": sprintf(
+		"Submit a ticket to Alibaba Cloud support (console: Tickets > Create Ticket, product API Gateway) asking them to migrate group %s from %s to %s with its custom RPS limit of %s, then add a waiver for MIG002 on this group that records the ticket number; do not run ModifyApiGroupInstance yourself.",
+		[
+			lib.label_group, lib.get(group, "InstanceId"),
+			dest_id, lib.thousands(traffic_limit),
+		],
+	),
+	"resource": lib.group_resource,
+	"path": ["group", "TrafficLimit"],
+} if {
+	traffic_limit != default_rps
+}
+
+findings contains {
+	"severity": "warning",
+	"message": sprintf(
+		"could not check whether group %s has a custom RPS limit: group.TrafficLimit is missing or not a number",
+		[lib.label_group],
+	),
+	"remediation": sprintf(
+		"Re-collect the snapshot so that group.TrafficLimit is filled in from DescribeApiGroup (`aliyun cloudapi DescribeApiGroup --GroupId %s`); if it differs from %s, submit a ticket before migrating.",
+		[lib.get(group, "GroupId"), lib.thousands(default_rps)],
+	),
+	"resource": lib.group_resource,
+	"path": ["group", "TrafficLimit"],
+} if {
+	not traffic_limit
+}

@@ -1,0 +1,111 @@
+# METADATA
+# title: Outbound IPv6 enabled on the destination
+# description: >-
+#   The destination must send IPv6 to backends when the group relies on it:
+#   the source has outbound IPv6 enabled (source.EgressIpv6Enable true), or a
+#   backend resolves to an IPv6 address (backends[].ips). Fires when the
+#   destination has no outbound IPv6 (destination.EgressIpv6Enable not true;
+#   the string "false", null or a missing field count as not enabled), once
+#   for the source setting and once per backend with an IPv6 address.
+# related_resources:
+#   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/enable-ipv6
+#     description: Enable IPv6 (inbound and outbound IPv6 traffic of dedicated instances)
+#   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
+#     description: Migrate API groups between instances (enable outbound IPv6 on the destination first)
+# custom:
+#   id: MIG008
+#   name: ipv6-outbound
+#   severity: error
+#   remediation: >-
+#     Enable outbound IPv6 on the destination before migrating: console
+#     Instances and Clusters > Dedicated Instances > Outbound IPv6 Traffic >
+#     Enable, or
+#     `aliyun cloudapi ModifyInstanceAttribute --InstanceId <destination> --EgressIpv6Enable true`.
+#   tags: [network, ipv6, feature]
+package apigw.rules.ipv6_outbound
+
+import data.apigw.lib
+
+# as_object(x) is x when it is an object, {} otherwise (null, absent, junk).
+as_object(x) := x if is_object(x)
+
+as_object(x) := {} if not is_object(x)
+
+dest := as_object(object.get(input, "destination", null))
+
+src := as_object(object.get(input, "source", null))
+
+dest_id := lib.get(dest, "InstanceId")
+
+src_id := lib.get(src, "InstanceId")
+
+dest_has_ipv6 if lib.truthy(object.get(dest, "EgressIpv6Enable", false))
+
+enable_fix := sprintf(
+	"Before migrating, enable outbound IPv6 on %s: in the API Gateway console choose Instances and Clusters > Dedicated Instances and click Enable next to Outbound IPv6 Traffic for %s, or run `aliyun cloudapi ModifyInstanceAttribute --InstanceId %s --EgressIpv6Enable true`.",
+	[dest_id, dest_id, dest_id],
+)
+
+findings contains {
+	"severity": "error",
+	"message": sprintf(
+		"source %s sends outbound IPv6 for group %s but destination %s has outbound IPv6 disabled (EgressIpv6Enable is %v), so backends reached over IPv6 become unreachable after the migration",
+		[src_id, lib.label_group, dest_id, object.get(dest, "EgressIpv6Enable", null)],
+	),
+	"remediation": enable_fix,
+	"resource": lib.destination_resource,
+	"path": ["destination", "EgressIpv6Enable"],
+	"key": "source",
+} if {
+	lib.truthy(object.get(src, "EgressIpv6Enable", false))
+	not dest_has_ipv6
+}
+
+# Backends that resolve to IPv6, by index.
+ipv6_backends[i] := ips if {
+	is_array(input.backends)
+	some i, b in input.backends
+	is_object(b)
+	ips := [ip | some ip in lib.list(object.get(b, "ips", null)); lib.ipv6(ip)]
+	count(ips) > 0
+}
+
+# Path of the first IPv6 address: ["backends", i, "ips", j] when ips is an
+# array, ["backends", i, "ips"] otherwise (a comma list).
+ipv6_path(i, b) := ["backends", i, "ips", js[0]] if {
+	is_array(b.ips)
+	js := [k | some k, ip in b.ips; lib.ipv6(ip)]
+}
+
+ipv6_path(i, b) := ["backends", i, "ips"] if not is_array(b.ips)
+
+host(b) := lib.get(b, "host") if lib.set(lib.get(b, "host"))
+
+host(b) := lib.get(b, "address") if not lib.set(lib.get(b, "host"))
+
+api(b) := lib.get(b, "apiName") if lib.set(lib.get(b, "apiName"))
+
+api(b) := lib.get(b, "apiId") if not lib.set(lib.get(b, "apiName"))
+
+label(b) := sprintf("%s (API %s)", [host(b), api(b)]) if lib.set(api(b))
+
+label(b) := host(b) if not lib.set(api(b))
+
+findings contains {
+	"severity": "error",
+	"message": sprintf(
+		"backend %s resolves to IPv6 %s but destination %s has outbound IPv6 disabled (EgressIpv6Enable is %v), so group %s cannot reach it over IPv6 after the migration",
+		[label(b), concat(", ", ips), dest_id, object.get(dest, "EgressIpv6Enable", null), lib.label_group],
+	),
+	"remediation": concat(" ", [
+		enable_fix,
+		sprintf("Otherwise make sure %s also answers on an IPv4 address the destination can reach.", [host(b)]),
+	]),
+	"resource": {"kind": "backend", "id": host(b), "name": api(b)},
+	"path": ipv6_path(i, b),
+	"key": sprintf("%s/%s", [host(b), lib.get(b, "apiId")]),
+} if {
+	some i, ips in ipv6_backends
+	b := input.backends[i]
+	not dest_has_ipv6
+}

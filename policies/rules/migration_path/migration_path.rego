@@ -1,0 +1,159 @@
+# METADATA
+# title: Migration path is one the procedure covers
+# description: >-
+#   "Modify Instance for API Group Deployment" (ModifyApiGroupInstance) moves a
+#   group from a serverless or dedicated instance to a dedicated instance in the
+#   same region. This rule checks that the planned move is such a move: the
+#   destination's InstanceType is VPC_DEDICATED; the destination is not the
+#   group's current instance; the destination's RegionId equals the group's
+#   (group.RegionId, else the snapshot's regionId); the group is not on the
+#   classic network (InstanceType CLASSIC_SHARED); and the snapshot's source is
+#   the group's current instance (source.InstanceId equals group.InstanceId).
+#   Each violated condition is its own finding with its own key. A missing
+#   region on either side is a warning that begins "could not check".
+# related_resources:
+#   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
+#     description: Migrate API groups between instances
+# custom:
+#   id: MIG010
+#   name: migration-path
+#   severity: error
+#   remediation: >-
+#     Pick a dedicated (VPC_DEDICATED) instance in the group's region other than
+#     the group's current instance (aliyun cloudapi DescribeInstances), and
+#     collect the snapshot again so that source is the group's current
+#     instance (aliyun cloudapi DescribeApiGroup --GroupId ...).
+#   tags: [procedure]
+package apigw.rules.migration_path
+
+import data.apigw.lib
+
+group_id := lib.get(input.group, "GroupId")
+
+dest_id := lib.get(input.destination, "InstanceId")
+
+group_instance := lib.get(input.group, "InstanceId")
+
+dest_type := upper(trim_space(lib.get(input.destination, "InstanceType")))
+
+group_region := r if {
+	r := trim_space(lib.get(input.group, "RegionId"))
+	lib.set(r)
+} else := trim_space(lib.get(input, "regionId"))
+
+group_region_path := ["group", "RegionId"] if lib.set(lib.get(input.group, "RegionId"))
+
+group_region_path := ["regionId"] if not lib.set(lib.get(input.group, "RegionId"))
+
+dest_region := trim_space(lib.get(input.destination, "RegionId"))
+
+list_dedicated := sprintf("list the dedicated instances in %s with `aliyun cloudapi DescribeInstances --RegionId %s` and pick one whose InstanceType is VPC_DEDICATED", [group_region, group_region])
+
+# ---- destination is a dedicated instance -------------------------------------
+
+findings contains {
+	"severity": "error",
+	"message": sprintf("Destination %s has InstanceType %s, but a group can only be moved to a dedicated instance (VPC_DEDICATED).", [dest_id, type_text]),
+	"remediation": sprintf("Choose a dedicated instance as the destination: %s, or buy one in the API Gateway console > Instances > Create Instance; then collect the snapshot again.", [list_dedicated]),
+	"resource": lib.destination_resource,
+	"path": ["destination", "InstanceType"],
+	"key": "destination-type",
+} if {
+	dest_type != "VPC_DEDICATED"
+}
+
+type_text := dest_type if lib.set(dest_type)
+
+type_text := "(empty)" if not lib.set(dest_type)
+
+# ---- destination differs from the current instance ---------------------------
+
+findings contains {
+	"severity": "error",
+	"message": sprintf("Destination %s is already the instance of group %s, so there is nothing to migrate.", [dest_id, lib.label_group]),
+	"remediation": sprintf("Choose a different destination instance (%s), or drop the migration: `aliyun cloudapi DescribeApiGroup --GroupId %s` shows the group's InstanceId.", [list_dedicated, group_id]),
+	"resource": lib.group_resource,
+	"path": ["destination", "InstanceId"],
+	"key": "same-instance",
+} if {
+	lib.set(dest_id)
+	dest_id == group_instance
+}
+
+# ---- same region --------------------------------------------------------------
+
+findings contains {
+	"severity": "error",
+	"message": sprintf("Destination %s is in region %s but group %s is in %s; a group can only move between instances of one region.", [dest_id, dest_region, lib.label_group, group_region]),
+	"remediation": sprintf("Choose a dedicated instance in %s (%s); moving to another region means recreating the group there (for example with the API Gateway console's import/export of API definitions).", [group_region, list_dedicated]),
+	"resource": lib.destination_resource,
+	"path": ["destination", "RegionId"],
+	"key": "region",
+} if {
+	lib.set(dest_region)
+	lib.set(group_region)
+	dest_region != group_region
+}
+
+findings contains {
+	"severity": "warning",
+	"message": sprintf("could not check that destination %s is in the region of group %s: %s.", [dest_id, lib.label_group, missing_region_text]),
+	"remediation": sprintf("Collect the snapshot again with the RegionId of both objects (`aliyun cloudapi DescribeApiGroup --GroupId %s`, `aliyun cloudapi DescribeInstances --InstanceId %s`).", [group_id, dest_id]),
+	"resource": lib.destination_resource,
+	"path": missing_region_path,
+	"key": "region",
+} if {
+	not both_regions
+}
+
+both_regions if {
+	lib.set(dest_region)
+	lib.set(group_region)
+}
+
+missing_region_text := "destination.RegionId is empty" if not lib.set(dest_region)
+
+missing_region_text := "neither group.RegionId nor regionId is set" if {
+	lib.set(dest_region)
+	not lib.set(group_region)
+}
+
+missing_region_path := ["destination", "RegionId"] if not lib.set(dest_region)
+
+missing_region_path := group_region_path if lib.set(dest_region)
+
+# ---- not classic network --------------------------------------------------------
+
+findings contains {
+	"severity": "error",
+	"message": sprintf("Group %s is on the classic network (InstanceType CLASSIC_SHARED), which instance migration does not cover.", [lib.label_group]),
+	"remediation": sprintf("Move the group to a VPC instance first: in the API Gateway console open API Groups > %s > Group Details and follow the classic-network-to-VPC switch, or recreate the group on a VPC instance; `aliyun cloudapi DescribeApiGroup --GroupId %s` must then show InstanceType VPC_SHARED or VPC_DEDICATED.", [lib.label_group, group_id]),
+	"resource": lib.group_resource,
+	"path": ["group", "InstanceType"],
+	"key": "classic-network",
+} if {
+	upper(trim_space(lib.get(input.group, "InstanceType"))) == "CLASSIC_SHARED"
+}
+
+# ---- source is the group's instance -----------------------------------------------
+
+findings contains {
+	"severity": "error",
+	"message": sprintf("Snapshot source %s is not the current instance of group %s (%s), so the checks compare the wrong instances.", [source_text, lib.label_group, group_text]),
+	"remediation": sprintf("Collect the snapshot again so that source is the group's instance: `aliyun cloudapi DescribeApiGroup --GroupId %s` gives InstanceId, `aliyun cloudapi DescribeInstances --InstanceId <that InstanceId>` gives the source object.", [group_id]),
+	"resource": lib.source_resource,
+	"path": ["source", "InstanceId"],
+	"key": "source-mismatch",
+} if {
+	trim_space(lib.get(input.source, "InstanceId")) != trim_space(group_instance)
+}
+
+source_text := s if {
+	s := lib.get(input.source, "InstanceId")
+	lib.set(s)
+} else := "(no InstanceId)"
+
+group_text := s if {
+	lib.set(group_instance)
+	s := group_instance
+} else := "no InstanceId"

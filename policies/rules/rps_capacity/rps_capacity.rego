@@ -1,0 +1,244 @@
+# METADATA
+# title: Destination RPS capacity
+# description: >-
+#   After the migration the destination instance's maximum RPS applies to the
+#   group. Needed RPS is the group's observed peak (traffic.peakRps, the maximum
+#   per-interval value DescribeGroupQps returned over traffic.from..to) times
+#   (1 + rpsHeadroom, default 0.2), plus the load already on the destination
+#   (destinationLoad.peakRps) when collected. The rule fails when that exceeds
+#   destination.InstanceRpsLimit, or the spec table's limit for
+#   destination.InstanceSpec when InstanceRpsLimit is 0 or missing, and names
+#   the smallest dedicated specification that fits. Without traffic data it
+#   warns when the group's configured cap (group.TrafficLimit) exceeds the
+#   destination's limit. When the limit or the peak cannot be read it says it
+#   could not check.
+# related_resources:
+#   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
+#     description: Migrate API groups between instances (precautions)
+#   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/product-overview/dedicated-instances
+#     description: Dedicated instance specifications and their maximum RPS
+#   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/change-instance-specifications
+#     description: Change an instance specification (ModifyInstanceSpec)
+# custom:
+#   id: MIG001
+#   name: rps-capacity
+#   severity: error
+#   remediation: >-
+#     Upgrade the destination to a specification whose maximum RPS covers the
+#     group's peak plus headroom plus the destination's existing load: console
+#     Instances and Clusters > Dedicated Instances > Upgrade, or
+#     `aliyun cloudapi ModifyInstanceSpec --InstanceId <destination> --InstanceSpec <spec>`;
+#     if even api.s2.large.x6 (60,000 RPS) is too small, split the group.
+#   tags: [capacity]
+package apigw.rules.rps_capacity
+
+import data.apigw.lib
+
+# as_object(x) is x when it is an object, {} otherwise (null, absent, junk).
+as_object(x) := x if is_object(x)
+
+as_object(x) := {} if not is_object(x)
+
+dest := as_object(object.get(input, "destination", null))
+
+dest_id := lib.get(dest, "InstanceId")
+
+dest_spec := lib.get(dest, "InstanceSpec")
+
+group := as_object(object.get(input, "group", null))
+
+# ---- tunables -----------------------------------------------------------------
+
+default headroom := 0.2
+
+headroom := h if {
+	h := lib.num(lib.config.rpsHeadroom)
+	h >= 0
+}
+
+headroom_pct := sprintf("%v", [round(headroom * 1000) / 10])
+
+# ---- the destination's limit ------------------------------------------------
+
+# The instance's own InstanceRpsLimit, when it is a positive number.
+explicit_limit := n if {
+	n := lib.num(object.get(dest, "InstanceRpsLimit", null))
+	n > 0
+}
+
+limit := explicit_limit
+
+limit := lib.spec_rps[dest_spec] if not explicit_limit
+
+limit := lib.serverless_group_rps if {
+	not explicit_limit
+	not lib.spec_rps[dest_spec]
+	lib.get(dest, "InstanceType") == "VPC_SHARED"
+}
+
+limit_path := ["destination", "InstanceRpsLimit"] if explicit_limit
+
+limit_path := ["destination", "InstanceSpec"] if not explicit_limit
+
+# "apigateway-hz-ab12cd34ef56 (api.s1.small)" or just the ID.
+dest_label := sprintf("%s (%s)", [dest_id, dest_spec]) if lib.set(dest_spec)
+
+dest_label := dest_id if not lib.set(dest_spec)
+
+# ---- observed load ----------------------------------------------------------
+
+traffic_present if is_object(input.traffic)
+
+peak := lib.num(input.traffic.peakRps)
+
+load := n if n := lib.num(input.destinationLoad.peakRps)
+
+window := sprintf(" over %s to %s", [input.traffic.from, input.traffic.to]) if {
+	lib.set(input.traffic.from)
+	lib.set(input.traffic.to)
+}
+
+default window := ""
+
+default load_part := ""
+
+load_part := sprintf(" plus %s RPS already on the destination", [lib.thousands(load)]) if load
+
+default load_rps := 0
+
+load_rps := load
+
+# Rounded to 1/1000 RPS so that float noise (3100 * 1.2 = 3720.0000000000005)
+# neither fires the rule nor shows in the message.
+needed := round(((peak * (1 + headroom)) + load_rps) * 1000) / 1000
+
+# ---- the smallest specification that fits ----------------------------------
+
+fitting_specs(n) := [s | some s in lib.specs; s.rps >= n]
+
+largest := lib.specs[count(lib.specs) - 1]
+
+upgrade_advice(n) := sprintf("upgrade to %s (%s) with ModifyInstanceSpec before migrating", [s.spec, lib.thousands(s.rps)]) if {
+	s := fitting_specs(n)[0]
+}
+
+upgrade_advice(n) := sprintf("even %s (%s) is too small, so split the group before migrating", [largest.spec, lib.thousands(largest.rps)]) if {
+	count(fitting_specs(n)) == 0
+}
+
+upgrade_fix(n) := sprintf(
+	"Before migrating, upgrade %s to %s (%s RPS): in the API Gateway console choose Instances and Clusters > Dedicated Instances, find %s and click Upgrade, or run `aliyun cloudapi ModifyInstanceSpec --InstanceId %s --InstanceSpec %s`; the new specification takes effect in 5 to 10 minutes and running APIs stay available.",
+	[dest_id, s.spec, lib.thousands(s.rps), dest_id, dest_id, s.spec],
+) if {
+	lib.get(dest, "InstanceType") != "VPC_SHARED"
+	s := fitting_specs(n)[0]
+}
+
+upgrade_fix(n) := sprintf(
+	"Pick a dedicated instance of at least %s (%s RPS) as the destination instead of %s (a serverless instance allows %s RPS per group and cannot be upgraded), or buy one in the console under Instances and Clusters > Dedicated Instances.",
+	[s.spec, lib.thousands(s.rps), dest_id, lib.thousands(lib.serverless_group_rps)],
+) if {
+	lib.get(dest, "InstanceType") == "VPC_SHARED"
+	s := fitting_specs(n)[0]
+}
+
+upgrade_fix(n) := sprintf(
+	"Even the largest dedicated specification, %s (%s RPS), is below the %s RPS needed: split the group's APIs into several groups and migrate them to separate dedicated instances (or a dedicated instance cluster) so that each one's peak fits.",
+	[largest.spec, lib.thousands(largest.rps), lib.thousands(ceil(n))],
+) if {
+	count(fitting_specs(n)) == 0
+}
+
+# ---- findings ---------------------------------------------------------------
+
+# Observed peak plus headroom plus existing load exceeds the limit.
+findings contains {
+	"severity": "error",
+	"message": sprintf(
+		"group %s needs %s RPS on %s but it allows %s: peak %s RPS (maximum observed%s) plus %s%% headroom%s; %s",
+		[
+			lib.label_group, lib.thousands(ceil(needed)), dest_label, lib.thousands(limit),
+			lib.thousands(peak), window, headroom_pct, load_part, upgrade_advice(needed),
+		],
+	),
+	"remediation": upgrade_fix(needed),
+	"resource": lib.destination_resource,
+	"path": limit_path,
+	"key": "capacity",
+} if {
+	peak
+	limit
+	needed > limit
+}
+
+# No traffic collected: compare the group's configured cap.
+findings contains {
+	"severity": "warning",
+	"message": sprintf(
+		"group %s may take up to %s RPS (its TrafficLimit) but %s allows %s; traffic was not collected, so the real peak could not be compared; %s",
+		[lib.label_group, lib.thousands(cap), dest_label, lib.thousands(limit), upgrade_advice(cap)],
+	),
+	"remediation": concat(" ", [
+		"Collect the group's traffic (DescribeGroupQps) and re-run the preflight to compare the real peak instead of the cap;",
+		"until then assume the cap can be reached.",
+		upgrade_fix(cap),
+	]),
+	"resource": lib.destination_resource,
+	"path": ["group", "TrafficLimit"],
+	"key": "traffic-limit",
+} if {
+	not traffic_present
+	cap := lib.num(object.get(group, "TrafficLimit", null))
+	limit
+	cap > limit
+}
+
+# No traffic and no usable TrafficLimit either.
+findings contains {
+	"severity": "warning",
+	"message": sprintf(
+		"could not check the RPS capacity of %s for group %s: traffic was not collected and group.TrafficLimit is missing or not a number",
+		[dest_label, lib.label_group],
+	),
+	"remediation": "Grant the collector the RAM action apigateway:DescribeGroupQps and re-collect the snapshot, or add a traffic section with the group's peak RPS by hand from the console's monitoring page (API Groups > group > Monitoring).",
+	"resource": lib.group_resource,
+	"path": ["group", "TrafficLimit"],
+	"key": "traffic-missing",
+} if {
+	not traffic_present
+	not lib.num(object.get(group, "TrafficLimit", null))
+}
+
+# Traffic section present but its peak is unreadable.
+findings contains {
+	"severity": "warning",
+	"message": sprintf(
+		"could not check the RPS capacity of %s for group %s: traffic.peakRps is missing or not a number",
+		[dest_label, lib.label_group],
+	),
+	"remediation": "Re-collect the snapshot so that traffic.peakRps holds the maximum ItemValue of DescribeGroupQps over the observation window (`aliyun cloudapi DescribeGroupQps --GroupId <group> --StageName RELEASE --StartTime <from> --EndTime <to>`).",
+	"resource": lib.group_resource,
+	"path": ["traffic", "peakRps"],
+	"key": "peak-missing",
+} if {
+	traffic_present
+	not peak
+}
+
+# Neither InstanceRpsLimit nor a known InstanceSpec.
+findings contains {
+	"severity": "warning",
+	"message": sprintf(
+		"could not check the RPS capacity of %s for group %s: InstanceRpsLimit is 0 or missing and InstanceSpec %q is not in the specification table",
+		[dest_id, lib.label_group, dest_spec],
+	),
+	"remediation": sprintf(
+		"Check the destination's specification in the console (Instances and Clusters > Dedicated Instances > %s) or with `aliyun cloudapi DescribeInstances --InstanceId %s`, and re-collect the snapshot so that InstanceRpsLimit or InstanceSpec is filled in.",
+		[dest_id, dest_id],
+	),
+	"resource": lib.destination_resource,
+	"path": ["destination", "InstanceRpsLimit"],
+	"key": "limit-unknown",
+} if {
+	not limit
+}

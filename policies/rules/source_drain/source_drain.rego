@@ -1,0 +1,36 @@
+# METADATA
+# title: Drain the dedicated source instance before releasing it
+# description: >-
+#   After the switch, clients keep reaching the old instance for 1 to 10
+#   minutes because of DNS caching. When the source is a dedicated instance
+#   (source.InstanceType VPC_DEDICATED), which the customer can release, it
+#   must not be released until its traffic has drained. A serverless source is
+#   shared and needs no action. This is a note: it does not fail the gate.
+# related_resources:
+#   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
+#     description: Migrate API groups between instances (DNS caching, release the old instance only after traffic moved)
+# custom:
+#   id: MIG013
+#   name: source-drain
+#   severity: note
+#   remediation: >-
+#     After the migration, watch the source instance's traffic with aliyun
+#     cloudapi DescribeInstanceQps and release it only when requests have
+#     stopped.
+#   tags: [procedure, dns]
+package apigw.rules.source_drain
+
+import data.apigw.lib
+
+source_id := lib.get(input.source, "InstanceId")
+
+findings contains {
+	"severity": "note",
+	"message": sprintf("Source %s is a dedicated instance that keeps receiving requests for group %s for 1 to 10 minutes after the switch to %s because of DNS caching, so do not release it until its traffic has drained.", [source_id, lib.label_group, lib.get(input.destination, "InstanceId")]),
+	"remediation": sprintf("After the migration, watch the source's traffic with `aliyun cloudapi DescribeInstanceQps --InstanceId %s --StartTime <switch time, YYYY-MM-DDThh:mm:ssZ> --EndTime <now, YYYY-MM-DDThh:mm:ssZ>` (API Gateway console > Instances > %s > Monitoring) and release or downgrade it only after the QPS has stayed at zero for at least 10 minutes.", [source_id, source_id]),
+	"resource": lib.source_resource,
+	"path": ["source", "InstanceType"],
+	"key": "drain",
+} if {
+	upper(trim_space(lib.get(input.source, "InstanceType"))) == "VPC_DEDICATED"
+}

@@ -1,0 +1,54 @@
+# METADATA
+# title: VPC second-level domain enabled on the destination
+# description: >-
+#   The group is reached over VPC through its second-level domain for VPC
+#   access (group.VpcDomain is non-empty). That domain only keeps working after
+#   the migration when the destination has VPC intranet domains enabled
+#   (destination.VpcIntranetEnable true; the string "false", null or a missing
+#   field count as not enabled). Enable it on the destination first.
+# related_resources:
+#   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
+#     description: Migrate API groups between instances (enable the second-level domain for VPC access on the destination first)
+#   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/access-api-gateway-over-a-vpc
+#     description: Access API Gateway over a VPC (VPC second-level domains)
+# custom:
+#   id: MIG005
+#   name: vpc-domain
+#   severity: error
+#   remediation: >-
+#     Enable the VPC second-level domain on the destination before migrating:
+#     console Instances and Clusters > Dedicated Instances > instance > enable
+#     the VPC intranet domain, or
+#     `aliyun cloudapi ModifyIntranetDomainPolicy --InstanceId <destination> --VpcIntranetEnable true`.
+#   tags: [network, vpc, feature]
+package apigw.rules.vpc_domain
+
+import data.apigw.lib
+
+# as_object(x) is x when it is an object, {} otherwise (null, absent, junk).
+as_object(x) := x if is_object(x)
+
+as_object(x) := {} if not is_object(x)
+
+dest := as_object(object.get(input, "destination", null))
+
+dest_id := lib.get(dest, "InstanceId")
+
+vpc_domain := trim_space(lib.get(object.get(input, "group", {}), "VpcDomain"))
+
+findings contains {
+	"severity": "error",
+	"message": sprintf(
+		"group %s is reached over VPC at %s but destination %s does not have the VPC second-level domain enabled (VpcIntranetEnable is %v), so VPC clients lose the group after the migration",
+		[lib.label_group, vpc_domain, dest_id, object.get(dest, "VpcIntranetEnable", null)],
+	),
+	"remediation": sprintf(
+		"Before migrating, enable the VPC second-level domain on %s: in the API Gateway console choose Instances and Clusters > Dedicated Instances, open %s and enable the VPC intranet domain, or run `aliyun cloudapi ModifyIntranetDomainPolicy --InstanceId %s --VpcIntranetEnable true`; then check that %s still resolves from the VPC after the migration.",
+		[dest_id, dest_id, dest_id, vpc_domain],
+	),
+	"resource": lib.destination_resource,
+	"path": ["destination", "VpcIntranetEnable"],
+} if {
+	vpc_domain != ""
+	not lib.truthy(object.get(dest, "VpcIntranetEnable", false))
+}
