@@ -40,10 +40,10 @@ type Document struct {
 	// Lines maps JSON paths to 1-based lines in Raw.
 	Lines *LineIndex
 
-	GroupID, GroupName  string
-	SourceID, DestID    string
-	RegionID            string
-	CollectedAt         time.Time
+	GroupID, GroupName string
+	SourceID, DestID   string
+	RegionID           string
+	CollectedAt        time.Time
 }
 
 // InputError is bad input: the file, where in it, and what was expected.

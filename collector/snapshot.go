@@ -29,11 +29,11 @@ type Snapshot struct {
 	// ENISecurityGroups holds DescribeSecurityGroupAttribute bodies, one per
 	// security group bound to the destination's ENI, each with the
 	// SecurityGroupType from DescribeSecurityGroups added.
-	ENISecurityGroups []map[string]any `json:"eniSecurityGroups,omitempty"`
-	Traffic           *Load            `json:"traffic,omitempty"`
-	DestinationLoad   *Load            `json:"destinationLoad,omitempty"`
+	ENISecurityGroups []map[string]any  `json:"eniSecurityGroups,omitempty"`
+	Traffic           *Load             `json:"traffic,omitempty"`
+	DestinationLoad   *Load             `json:"destinationLoad,omitempty"`
 	CollectionErrors  []CollectionError `json:"collectionErrors,omitempty"`
-	Collector         *Program         `json:"collector,omitempty"`
+	Collector         *Program          `json:"collector,omitempty"`
 }
 
 // Backend is one backend an API of the group sends traffic to.

@@ -45,7 +45,11 @@ type Options struct {
 
 // Engine evaluates the rule pack. It is safe for concurrent use.
 type Engine struct {
-	rules   []report.Rule
+	rules []report.Rule
+	// all evaluates every rule in one query, sharing the work of common
+	// helpers; queries, one per rule, attribute an error to its rule when
+	// the combined query fails.
+	all     rego.PreparedEvalQuery
 	queries []rego.PreparedEvalQuery
 }
 
@@ -122,17 +126,25 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	store := storeFor(opts.Config)
 	e := &Engine{rules: rules}
-	for _, r := range rules {
-		pq, err := rego.New(
+	prepare := func(q string) (rego.PreparedEvalQuery, error) {
+		return rego.New(
 			rego.Compiler(comp),
 			rego.Store(store),
-			rego.Query(r.Package+".findings"),
+			rego.Query(q),
 			rego.StrictBuiltinErrors(true),
 		).PrepareForEval(ctx)
+	}
+	refs := make([]string, len(rules))
+	for i, r := range rules {
+		refs[i] = r.Package + ".findings"
+		pq, err := prepare(refs[i])
 		if err != nil {
 			return nil, fmt.Errorf("prepare rule %s: %w", r.ID, err)
 		}
 		e.queries = append(e.queries, pq)
+	}
+	if e.all, err = prepare("x = [" + strings.Join(refs, ", ") + "]"); err != nil {
+		return nil, fmt.Errorf("prepare rules: %w", err)
 	}
 	return e, nil
 }
@@ -252,6 +264,37 @@ func ruleFromAnnotation(file, pkg string, a *ast.Annotations) (report.Rule, erro
 // back sorted; a rule that fails to evaluate is reported in the errors, never
 // as a pass. The error return is for a cancelled context only.
 func (e *Engine) Evaluate(ctx context.Context, input ast.Value) ([]report.Finding, []report.RuleError, error) {
+	if findings, ok := e.evaluateAll(ctx, input); ok {
+		return findings, nil, nil
+	}
+	return e.evaluateEach(ctx, input)
+}
+
+// evaluateAll is the fast path: one query for every rule. It reports false
+// when anything goes wrong, and the caller evaluates rule by rule to say
+// which rule failed.
+func (e *Engine) evaluateAll(ctx context.Context, input ast.Value) ([]report.Finding, bool) {
+	rs, err := e.all.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil || len(rs) != 1 {
+		return nil, false
+	}
+	sets, ok := rs[0].Bindings["x"].([]any)
+	if !ok || len(sets) != len(e.rules) {
+		return nil, false
+	}
+	var findings []report.Finding
+	for i, set := range sets {
+		fs, err := decodeFindings(e.rules[i], set)
+		if err != nil {
+			return nil, false
+		}
+		findings = append(findings, fs...)
+	}
+	report.SortFindings(findings)
+	return findings, true
+}
+
+func (e *Engine) evaluateEach(ctx context.Context, input ast.Value) ([]report.Finding, []report.RuleError, error) {
 	var findings []report.Finding
 	var errs []report.RuleError
 	for i, pq := range e.queries {
@@ -267,7 +310,11 @@ func (e *Engine) Evaluate(ctx context.Context, input ast.Value) ([]report.Findin
 			errs = append(errs, report.RuleError{RuleID: rule.ID, Message: err.Error()})
 			continue
 		}
-		fs, err := decodeFindings(rule, rs)
+		if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+			errs = append(errs, report.RuleError{RuleID: rule.ID, Message: "findings is undefined; a rule package must define the partial set rule 'findings'"})
+			continue
+		}
+		fs, err := decodeFindings(rule, rs[0].Expressions[0].Value)
 		if err != nil {
 			errs = append(errs, report.RuleError{RuleID: rule.ID, Message: err.Error()})
 			continue
@@ -288,12 +335,8 @@ type rawFinding struct {
 	Key         any             `json:"key"`
 }
 
-func decodeFindings(rule report.Rule, rs rego.ResultSet) ([]report.Finding, error) {
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		// An undefined findings set means no findings.
-		return nil, nil
-	}
-	raw, err := json.Marshal(rs[0].Expressions[0].Value)
+func decodeFindings(rule report.Rule, set any) ([]report.Finding, error) {
+	raw, err := json.Marshal(set)
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: encode findings: %w", rule.ID, err)
 	}
