@@ -1,7 +1,7 @@
 # apigw-preflight: the make targets are the interface (see README.md).
 GO        ?= go
 BIN       := bin
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+VERSION   ?= $(or $(shell git describe --tags --match 'v[0-9]*' 2>/dev/null | sed 's/^v//'),0.1.0-dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 OUT       := out
 OPA       := $(shell $(GO) env GOPATH)/bin/opa
