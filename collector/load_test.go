@@ -161,3 +161,20 @@ func TestMarshalRoundTrip(t *testing.T) {
 		t.Errorf("unknown allowlist must be written as null, got %#v (present %v)", v, present)
 	}
 }
+
+// An empty backend list is "collected, none", not "not collected".
+func TestEmptyBackendsAreKept(t *testing.T) {
+	s := &Snapshot{SchemaVersion: SchemaVersion, Backends: []Backend{}}
+	b, err := s.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"backends": []`) {
+		t.Errorf("empty backends dropped:\n%s", b)
+	}
+	s.Backends = nil
+	b, _ = s.Marshal()
+	if strings.Contains(string(b), `"backends"`) {
+		t.Errorf("nil backends written:\n%s", b)
+	}
+}

@@ -25,11 +25,11 @@ type Snapshot struct {
 	Destination map[string]any `json:"destination"`
 	// Backends is nil when not collected (rules then say they could not
 	// check), and empty when the group has no backends.
-	Backends []Backend `json:"backends,omitempty"`
+	Backends []Backend `json:"backends,omitzero"`
 	// ENISecurityGroups holds DescribeSecurityGroupAttribute bodies, one per
 	// security group bound to the destination's ENI, each with the
 	// SecurityGroupType from DescribeSecurityGroups added.
-	ENISecurityGroups []map[string]any  `json:"eniSecurityGroups,omitempty"`
+	ENISecurityGroups []map[string]any  `json:"eniSecurityGroups,omitzero"`
 	Traffic           *Load             `json:"traffic,omitempty"`
 	DestinationLoad   *Load             `json:"destinationLoad,omitempty"`
 	CollectionErrors  []CollectionError `json:"collectionErrors,omitempty"`

@@ -89,7 +89,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"collect", "read a group and two instances from the cloud into a snapshot", runCollect},
 		{"check", "evaluate snapshot files offline and gate on the findings", runCheck},
+		{"run", "collect, check and report in one step", runRun},
 		{"policies", "list the built-in rules (policies list)", runPolicies},
 		{"version", "print the version", runVersion},
 	}

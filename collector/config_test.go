@@ -1,0 +1,150 @@
+package collector
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadConfigExample(t *testing.T) {
+	cfg, err := LoadConfig("../testdata/config/example.yaml", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Path != "../testdata/config/example.yaml" || len(cfg.Allowlists) != 5 {
+		t.Fatalf("config = %+v", cfg)
+	}
+	if *cfg.RPSHeadroom != 0.2 || cfg.Lookback != 7*24*time.Hour || cfg.FailOn != "warning" ||
+		*cfg.DefaultGroupRPS != 500 || *cfg.ExpiryWindowDays != 30 {
+		t.Errorf("scalars = %v %v %q %v %v", *cfg.RPSHeadroom, cfg.Lookback, cfg.FailOn, *cfg.DefaultGroupRPS, *cfg.ExpiryWindowDays)
+	}
+	e := cfg.Allowlists[0]
+	if e.Match != "orders.internal.example.com" || !reflect.DeepEqual(e.Allow, []string{"47.96.0.0/16", "100.104.0.0/16"}) || e.Line != 16 {
+		t.Errorf("allowlists[0] = %+v", e)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, text string
+		line             int
+		want             string
+	}{
+		{name: "unknown key file", file: "../testdata/config/unknown-key.yaml", line: 2,
+			want: `unknown key "failon" (known keys: allowlists, rpsHeadroom, lookback, failOn, defaultGroupRps, expiryWindowDays)`},
+		{name: "bad CIDR file", file: "../testdata/config/bad-cidr.yaml", line: 7,
+			want: `allowlists[1] (match "10.0.0.0/8"): invalid CIDR or IP "10.0.0.300/32"`},
+		{name: "unknown entry key", text: "allowlists:\n  - match: '*'\n    allow: []\n    deny: []\n", line: 4, want: `unknown key "deny"`},
+		{name: "missing allow", text: "allowlists:\n  - match: a.example.com\n", line: 2, want: "missing key allow"},
+		{name: "bad match", text: "allowlists:\n  - match: 10.0.0.0/33\n    allow: []\n", line: 2, want: `match "10.0.0.0/33": not a valid`},
+		{name: "lookback", text: "lookback: a week\n", line: 1, want: `lookback "a week"`},
+		{name: "failOn", text: "failOn: fatal\n", line: 1, want: "want one of error, warning, note, never"},
+		{name: "headroom string", text: "rpsHeadroom: lots\n", line: 1, want: "rpsHeadroom"},
+		{name: "negative days", text: "expiryWindowDays: -1\n", line: 1, want: "expiryWindowDays"},
+		{name: "duplicate", text: "failOn: note\nfailOn: error\n", line: 2, want: "appears twice"},
+		{name: "not a mapping", text: "- a\n- b\n", line: 1, want: "mapping"},
+		{name: "syntax", text: "allowlists: [\n", want: "config"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.file != "" {
+				_, err = LoadConfig(tc.file, true)
+			} else {
+				_, err = ParseConfig([]byte(tc.text), "inline.yaml")
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v (%T), want *ConfigError", err, err)
+			}
+			if !strings.Contains(err.Error(), tc.want) || (tc.line > 0 && ce.Line != tc.line) {
+				t.Errorf("err = %q (line %d), want %q on line %d", err, ce.Line, tc.want, tc.line)
+			}
+		})
+	}
+}
+
+func TestLoadConfigMissing(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	cfg, err := LoadConfig("", false)
+	if err != nil || cfg == nil || cfg.Path != "" || cfg.Allowlists != nil {
+		t.Errorf("implicit missing file: %+v, %v", cfg, err)
+	}
+	if _, err := LoadConfig("nope.yaml", true); err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Errorf("explicit missing file: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, DefaultConfigFile), []byte("failOn: error\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = LoadConfig("", false)
+	if err != nil || cfg.FailOn != "error" || cfg.Path != DefaultConfigFile {
+		t.Errorf("working-directory file: %+v, %v", cfg, err)
+	}
+	cfg, err = ParseConfig(nil, "empty.yaml")
+	if err != nil || cfg.RPSHeadroom != nil {
+		t.Errorf("empty file: %+v, %v", cfg, err)
+	}
+}
+
+func TestAllowlistFor(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`
+allowlists:
+  - match: API.Example.com
+    allow: [1.1.1.0/24]
+  - match: "*.legacy.example.com"
+    allow: []
+  - match: 10.0.0.0/8
+    allow: [2.2.2.2]
+  - match: 2408:4000::/32
+    allow: ["::/0"]
+  - match: 47.97.3.3
+    allow: [3.3.3.3]
+  - match: "*"
+    allow: [0.0.0.0/0]
+`), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		host string
+		ips  []string
+		want []string
+	}{
+		{"api.example.com.", []string{"10.1.1.1"}, []string{"1.1.1.0/24"}}, // first match wins
+		{"old.legacy.example.com", nil, []string{}},
+		{"svc.internal", []string{"47.97.3.3", "10.2.3.4"}, []string{"2.2.2.2"}},
+		{"10.9.9.9", nil, []string{"2.2.2.2"}},
+		{"v6.example.com", []string{"2408:4000::1"}, []string{"::/0"}},
+		{"47.97.3.3", []string{"47.97.3.3"}, []string{"3.3.3.3"}},
+		{"", nil, []string{"0.0.0.0/0"}},
+	} {
+		if got := cfg.AllowlistFor(tc.host, tc.ips); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("AllowlistFor(%q, %v) = %#v, want %#v", tc.host, tc.ips, got, tc.want)
+		}
+	}
+	noDefault, _ := ParseConfig([]byte("allowlists:\n  - match: a.example.com\n    allow: []\n"), "t.yaml")
+	if got := noDefault.AllowlistFor("b.example.com", []string{"1.2.3.4"}); got != nil {
+		t.Errorf("no match = %#v, want nil (unknown)", got)
+	}
+	var none *Config
+	if got := none.AllowlistFor("a", nil); got != nil {
+		t.Errorf("nil config = %#v", got)
+	}
+}
+
+func TestParseLookback(t *testing.T) {
+	for in, want := range map[string]time.Duration{"7d": 168 * time.Hour, "168h": 168 * time.Hour, "36h30m": 36*time.Hour + 30*time.Minute, " 1d ": 24 * time.Hour} {
+		if got, err := ParseLookback(in); err != nil || got != want {
+			t.Errorf("ParseLookback(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "0d", "-1h", "1w", "d", "0"} {
+		if _, err := ParseLookback(in); err == nil {
+			t.Errorf("ParseLookback(%q) accepted", in)
+		}
+	}
+}

@@ -1,0 +1,631 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ProgramName is the collector name recorded in snapshots.
+const ProgramName = "apigw-preflight"
+
+// DefaultLookback is the QPS window when neither the request nor the
+// configuration sets one.
+const DefaultLookback = 7 * 24 * time.Hour
+
+// qpsTimeFormat is the UTC form DescribeGroupQps and DescribeInstanceQps take.
+const qpsTimeFormat = "2006-01-02T15:04:05Z"
+
+// Resolver looks up a backend host's addresses. *net.Resolver fits.
+type Resolver interface {
+	LookupHost(ctx context.Context, host string) ([]string, error)
+}
+
+// Request says what to collect.
+type Request struct {
+	GroupID          string
+	TargetInstanceID string
+	RegionID         string
+	// Stage is the stage whose deployed backends and traffic are read
+	// (default RELEASE).
+	Stage string
+	// Lookback is the QPS window; 0 takes Config.Lookback, else 7 days.
+	Lookback time.Duration
+	// Now gives collectedAt and the end of the QPS window (default time.Now).
+	Now func() time.Time
+	// Config supplies the backend allowlists; nil means none are known.
+	Config *Config
+	// Progress hears each step; nil is silent.
+	Progress Progress
+	// Resolver resolves backend host names; nil uses net.DefaultResolver.
+	// IP literals and stage variables never reach it.
+	Resolver Resolver
+	// Retry bounds the retries of each call; nil uses DefaultRetry.
+	Retry *RetryPolicy
+	// Version is recorded as collector.version (default "dev").
+	Version string
+}
+
+// Collect reads one group, its instance and the target instance through
+// api and returns the snapshot. Reads the rules can live without (APIs and
+// their backends, QPS, security groups) are recorded in
+// snapshot.collectionErrors when they fail; a failing read of the group or
+// of either instance, rejected credentials and a cancelled ctx return an
+// error (an *APIError for a cloud failure).
+func Collect(ctx context.Context, api API, req Request) (*Snapshot, error) {
+	if req.GroupID == "" || req.TargetInstanceID == "" {
+		return nil, errors.New("collect: a group ID and a target instance ID are required")
+	}
+	if req.RegionID == "" {
+		return nil, errors.New("collect: a region is required")
+	}
+	if req.Stage == "" {
+		req.Stage = "RELEASE"
+	}
+	if req.Lookback <= 0 && req.Config != nil {
+		req.Lookback = req.Config.Lookback
+	}
+	if req.Lookback <= 0 {
+		req.Lookback = DefaultLookback
+	}
+	if req.Now == nil {
+		req.Now = time.Now
+	}
+	if req.Resolver == nil {
+		req.Resolver = net.DefaultResolver
+	}
+	if req.Version == "" {
+		req.Version = "dev"
+	}
+	retry := DefaultRetry
+	if req.Retry != nil {
+		retry = *req.Retry
+	}
+	now := req.Now().UTC().Truncate(time.Second)
+	c := &collection{api: api, req: req, retry: retry, snap: &Snapshot{
+		SchemaVersion: SchemaVersion,
+		CollectedAt:   now.Format(time.RFC3339),
+		RegionID:      req.RegionID,
+		Collector:     &Program{Name: ProgramName, Version: req.Version},
+	}}
+	if err := c.run(ctx, now); err != nil {
+		return nil, err
+	}
+	return c.snap, nil
+}
+
+type collection struct {
+	api   API
+	req   Request
+	retry RetryPolicy
+	snap  *Snapshot
+}
+
+func (c *collection) progress(format string, a ...any) {
+	if c.req.Progress != nil {
+		c.req.Progress(fmt.Sprintf(format, a...))
+	}
+}
+
+func (c *collection) run(ctx context.Context, now time.Time) error {
+	// Essential: the group and both instances.
+	c.progress("reading API group %s", c.req.GroupID)
+	group, err := c.call(ctx, ProductCloudAPI, "DescribeApiGroup", map[string]string{"GroupId": c.req.GroupID})
+	if err != nil {
+		return err
+	}
+	c.snap.Group = group
+	sourceID := str(group["InstanceId"])
+	if sourceID == "" {
+		return &APIError{Call: "DescribeApiGroup", Code: CodeMalformedResponse,
+			Message: fmt.Sprintf("the response for group %s has no InstanceId", c.req.GroupID)}
+	}
+	instances := map[string]map[string]any{}
+	for _, id := range []string{sourceID, c.req.TargetInstanceID} {
+		if instances[id] != nil {
+			continue
+		}
+		role := "source"
+		if id == c.req.TargetInstanceID {
+			role = "destination"
+		}
+		c.progress("reading %s instance %s", role, id)
+		in, err := c.instance(ctx, id, role)
+		if err != nil {
+			return err
+		}
+		instances[id] = in
+	}
+	c.snap.Source = instances[sourceID]
+	c.snap.Destination = instances[c.req.TargetInstanceID]
+
+	// Optional: each failure is recorded and collection goes on.
+	steps := []func(context.Context, time.Time) error{
+		c.backends,
+		c.traffic,
+		c.destinationLoad,
+		c.securityGroups,
+	}
+	for _, step := range steps {
+		if err := step(ctx, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// call makes one call with retries and decodes the body into a map,
+// numbers kept as json.Number so values keep the API's own forms.
+func (c *collection) call(ctx context.Context, product, action string, params map[string]string) (map[string]any, error) {
+	var body map[string]any
+	notify := func(err error, attempt int, wait time.Duration) {
+		code := "error"
+		if ae, ok := asAPIError(err); ok {
+			code = ae.Code
+		}
+		c.progress("%s: %s, retrying in %s (try %d of %d)", action, code, wait.Round(time.Millisecond), attempt+1, c.retry.MaxAttempts)
+	}
+	err := c.retry.do(ctx, notify, func() error {
+		raw, err := c.api.Call(ctx, product, action, params)
+		if err != nil {
+			return err
+		}
+		m, err := decodeObject(raw)
+		if err != nil {
+			return &APIError{Call: action, Code: CodeMalformedResponse, Message: err.Error()}
+		}
+		body = m
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+func decodeObject(raw []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("response body is not valid JSON: %v", err)
+	}
+	if m == nil {
+		return nil, errors.New("response body is not a JSON object")
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, errors.New("response body has data after the JSON object")
+	}
+	return m, nil
+}
+
+// optional records err of a read the rules can live without. It returns
+// the error back when it must stop the collection: a cancelled context or
+// rejected credentials.
+func (c *collection) optional(call string, err error) error {
+	ae, ok := asAPIError(err)
+	if !ok && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return err
+	}
+	if !ok {
+		c.snap.CollectionErrors = append(c.snap.CollectionErrors, CollectionError{Call: call, Code: "ClientError", Message: err.Error()})
+		return nil
+	}
+	if ae.credential {
+		return err
+	}
+	msg := ae.Message
+	if ae.RequestID != "" {
+		msg += " (RequestId " + ae.RequestID + ")"
+	}
+	if ae.Attempts > 1 {
+		msg += fmt.Sprintf(" (gave up after %d tries)", ae.Attempts)
+	}
+	c.snap.CollectionErrors = append(c.snap.CollectionErrors, CollectionError{Call: call, Code: ae.Code, Message: strings.TrimSpace(msg)})
+	return nil
+}
+
+// instance reads one InstanceAttribute.
+func (c *collection) instance(ctx context.Context, id, role string) (map[string]any, error) {
+	body, err := c.call(ctx, ProductCloudAPI, "DescribeInstances", map[string]string{"InstanceId": id})
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range list(body, "Instances", "InstanceAttribute") {
+		if m, ok := it.(map[string]any); ok && str(m["InstanceId"]) == id {
+			return m, nil
+		}
+	}
+	return nil, &APIError{Call: "DescribeInstances", Code: "NotFoundInstance", RequestID: str(body["RequestId"]),
+		Message: fmt.Sprintf("%s instance %s is not in region %s", role, id, c.req.RegionID)}
+}
+
+// backends lists the group's APIs and reads what each runs on the stage.
+func (c *collection) backends(ctx context.Context, _ time.Time) error {
+	const pageSize = 100
+	var summaries []map[string]any
+	for page := 1; page <= 1000; page++ {
+		c.progress("listing APIs (page %d)", page)
+		body, err := c.call(ctx, ProductCloudAPI, "DescribeApis", map[string]string{
+			"GroupId": c.req.GroupID, "PageSize": strconv.Itoa(pageSize), "PageNumber": strconv.Itoa(page),
+		})
+		if err != nil {
+			return c.optional("DescribeApis", err)
+		}
+		items := list(body, "ApiSummarys", "ApiSummary")
+		for _, it := range items {
+			if m, ok := it.(map[string]any); ok {
+				summaries = append(summaries, m)
+			}
+		}
+		total, terr := strconv.Atoi(str(body["TotalCount"]))
+		if len(items) == 0 || len(items) < pageSize || (terr == nil && len(summaries) >= total) {
+			break
+		}
+	}
+	backends := []Backend{}
+	var vpcAccesses []map[string]any // read once, when a VpcConfig names an authorization only
+	vpcRead := false
+	for i, sum := range summaries {
+		apiID := str(sum["ApiId"])
+		c.progress("reading deployed API %d of %d (%s)", i+1, len(summaries), apiID)
+		body, err := c.call(ctx, ProductCloudAPI, "DescribeDeployedApi", map[string]string{
+			"GroupId": c.req.GroupID, "ApiId": apiID, "StageName": c.req.Stage,
+		})
+		if err != nil {
+			if ae, ok := asAPIError(err); ok && strings.Contains(ae.Code, "NotFound") && !ae.credential {
+				continue // not deployed to this stage: nothing runs
+			}
+			if err := c.optional("DescribeDeployedApi", err); err != nil {
+				return err
+			}
+			continue
+		}
+		b, ok := c.backend(ctx, sum, body)
+		if !ok {
+			continue
+		}
+		if b.Protocol == "VPC" && vpcOnlyName(b.VPCAccess) {
+			if !vpcRead {
+				vpcRead = true
+				vpcAccesses = c.readVpcAccesses(ctx)
+			}
+			name := str(b.VPCAccess["Name"])
+			for _, va := range vpcAccesses {
+				if str(va["Name"]) == name {
+					b.VPCAccess = va
+					if p, err := strconv.Atoi(str(va["Port"])); err == nil && p > 0 && p <= 65535 {
+						b.Port = p
+					}
+					break
+				}
+			}
+		}
+		backends = append(backends, b)
+	}
+	c.snap.Backends = backends
+	return nil
+}
+
+func vpcOnlyName(v map[string]any) bool {
+	return str(v["Name"]) != "" && str(v["VpcId"]) == "" && str(v["InstanceId"]) == ""
+}
+
+func (c *collection) readVpcAccesses(ctx context.Context) []map[string]any {
+	var out []map[string]any
+	for page := 1; page <= 100; page++ {
+		body, err := c.call(ctx, ProductCloudAPI, "DescribeVpcAccesses", map[string]string{
+			"PageSize": "100", "PageNumber": strconv.Itoa(page),
+		})
+		if err != nil {
+			_ = c.optional("DescribeVpcAccesses", err)
+			return out
+		}
+		items := list(body, "VpcAccessAttributes", "VpcAccessAttribute")
+		for _, it := range items {
+			if m, ok := it.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+		total, terr := strconv.Atoi(str(body["TotalCount"]))
+		if len(items) < 100 || (terr == nil && len(out) >= total) {
+			return out
+		}
+	}
+	return out
+}
+
+// protocols maps ServiceProtocol spellings to the snapshot's names.
+var protocols = map[string]string{
+	"http": "HTTP", "https": "HTTPS", "vpc": "VPC",
+	"functioncompute": "FunctionCompute", "fc": "FunctionCompute",
+	"oss": "OSS", "eventbridge": "EventBridge", "mock": "Mock",
+}
+
+// backend builds the entry of one deployed API. ok is false when the API
+// has no usable ServiceConfig (recorded as a collection error).
+func (c *collection) backend(ctx context.Context, sum, deployed map[string]any) (Backend, bool) {
+	apiID := firstNonEmpty(str(deployed["ApiId"]), str(sum["ApiId"]))
+	b := Backend{
+		APIID:   apiID,
+		APIName: firstNonEmpty(str(deployed["ApiName"]), str(sum["ApiName"])),
+		Stage:   c.req.Stage,
+	}
+	sc, _ := deployed["ServiceConfig"].(map[string]any)
+	if sc == nil {
+		c.snap.CollectionErrors = append(c.snap.CollectionErrors, CollectionError{Call: "DescribeDeployedApi",
+			Code: "MissingServiceConfig", Message: fmt.Sprintf("API %s has no ServiceConfig on stage %s", apiID, c.req.Stage)})
+		return b, false
+	}
+	raw := str(sc["ServiceProtocol"])
+	proto, known := protocols[strings.ToLower(raw)]
+	vpc, _ := sc["VpcConfig"].(map[string]any)
+	switch {
+	case truthy(sc["Mock"]):
+		proto, known = "Mock", true
+	case truthy(sc["ServiceVpcEnable"]) && len(vpc) > 0:
+		proto, known = "VPC", true
+		b.VPCAccess = vpc
+	}
+	if !known {
+		c.snap.CollectionErrors = append(c.snap.CollectionErrors, CollectionError{Call: "DescribeDeployedApi",
+			Code: "UnknownServiceProtocol", Message: fmt.Sprintf("API %s: ServiceProtocol %q is not one the rules know", apiID, raw)})
+		return b, false
+	}
+	b.Protocol = proto
+	b.Address = str(sc["ServiceAddress"])
+	if proto != "HTTP" && proto != "HTTPS" && proto != "VPC" {
+		return b, true // FunctionCompute, OSS, EventBridge, Mock: no network backend of the user's
+	}
+	scheme, host, port, vars := splitAddress(b.Address)
+	if !strings.Contains(host, "#") {
+		b.Host = host
+	}
+	if p, err := strconv.Atoi(port); err == nil && p > 0 && p <= 65535 {
+		b.Port = p
+	}
+	if proto == "VPC" {
+		if p, err := strconv.Atoi(str(vpc["Port"])); err == nil && p > 0 && p <= 65535 {
+			b.Port = p
+		}
+	}
+	if b.Port == 0 && !strings.Contains(port, "#") && (b.Address != "" || proto != "VPC") {
+		b.Port = 80
+		if scheme == "https" || (scheme == "" && proto == "HTTPS") {
+			b.Port = 443
+		}
+	}
+	switch {
+	case len(vars) > 0:
+		b.Unresolved = fmt.Sprintf("address %s uses stage variable %s; its value per stage is not read, so the backend is not resolved", b.Address, strings.Join(vars, ", "))
+	case b.Host == "":
+		if proto != "VPC" {
+			b.Unresolved = "no service address"
+		}
+	default:
+		if a, err := netip.ParseAddr(strings.Trim(b.Host, "[]")); err == nil {
+			b.IPs = []string{a.Unmap().String()}
+		} else if proto != "VPC" { // a VPC authorization name is not a DNS name
+			ips, err := c.req.Resolver.LookupHost(ctx, b.Host)
+			if err != nil {
+				b.Unresolved = fmt.Sprintf("resolving %s failed: %v", b.Host, err)
+			} else {
+				b.IPs = normalizeIPs(ips)
+			}
+		}
+	}
+	b.Allowlist = c.req.Config.AllowlistFor(b.Host, b.IPs)
+	return b, true
+}
+
+// splitAddress splits "http://host:port/path" without net/url, which
+// would read "#host#" as a fragment. vars lists the stage variables.
+func splitAddress(addr string) (scheme, host, port string, vars []string) {
+	rest := strings.TrimSpace(addr)
+	if s, r, ok := strings.Cut(rest, "://"); ok {
+		scheme, rest = strings.ToLower(s), r
+	}
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = rest[i+1:]
+	}
+	host = rest
+	switch {
+	case strings.HasPrefix(rest, "["): // [IPv6]:port
+		if end := strings.Index(rest, "]"); end > 0 {
+			host = rest[1:end]
+			port = strings.TrimPrefix(rest[end+1:], ":")
+		}
+	case strings.Count(rest, ":") == 1:
+		host, port, _ = strings.Cut(rest, ":")
+	}
+	for s := addr; ; {
+		i := strings.Index(s, "#")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(s[i+1:], "#")
+		if j < 0 {
+			break
+		}
+		v := s[i : i+j+2]
+		if !slices.Contains(vars, v) {
+			vars = append(vars, v)
+		}
+		s = s[i+j+2:]
+	}
+	return scheme, host, port, vars
+}
+
+func normalizeIPs(in []string) []string {
+	out := []string{}
+	for _, s := range in {
+		if a, err := netip.ParseAddr(s); err == nil {
+			s = a.Unmap().String()
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (c *collection) window(now time.Time) (from, to time.Time) {
+	return now.Add(-c.req.Lookback), now
+}
+
+func (c *collection) traffic(ctx context.Context, now time.Time) error {
+	from, to := c.window(now)
+	c.progress("reading group QPS over %s", c.req.Lookback)
+	body, err := c.call(ctx, ProductCloudAPI, "DescribeGroupQps", map[string]string{
+		"GroupId": c.req.GroupID, "StageName": c.req.Stage,
+		"StartTime": from.Format(qpsTimeFormat), "EndTime": to.Format(qpsTimeFormat),
+	})
+	if err != nil {
+		return c.optional("DescribeGroupQps", err)
+	}
+	c.snap.Traffic = &Load{PeakRPS: peak(list(body, "GroupQps", "MonitorItem")),
+		From: from.Format(time.RFC3339), To: to.Format(time.RFC3339), Stage: c.req.Stage}
+	return nil
+}
+
+func (c *collection) destinationLoad(ctx context.Context, now time.Time) error {
+	from, to := c.window(now)
+	c.progress("reading destination instance QPS")
+	body, err := c.call(ctx, ProductCloudAPI, "DescribeInstanceQps", map[string]string{
+		"InstanceId": c.req.TargetInstanceID,
+		"StartTime":  from.Format(qpsTimeFormat), "EndTime": to.Format(qpsTimeFormat),
+	})
+	if err != nil {
+		return c.optional("DescribeInstanceQps", err)
+	}
+	c.snap.DestinationLoad = &Load{PeakRPS: peak(list(body, "InstanceQps", "MonitorItem")),
+		From: from.Format(time.RFC3339), To: to.Format(time.RFC3339)}
+	return nil
+}
+
+// peak is the largest ItemValue; values may be numbers or strings, and
+// unreadable ones are skipped.
+func peak(items []any) float64 {
+	var max float64
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		f, err := strconv.ParseFloat(strings.TrimSpace(str(m["ItemValue"])), 64)
+		if err == nil && f > max {
+			max = f
+		}
+	}
+	return max
+}
+
+// securityGroups reads the security groups of a VPC integration
+// destination's ENIs.
+func (c *collection) securityGroups(ctx context.Context, _ time.Time) error {
+	if !strings.EqualFold(str(c.snap.Destination["DedicatedInstanceType"]), "vpc_connect") {
+		return nil
+	}
+	var ids []string
+	for _, it := range list(c.snap.Destination, "NetworkInterfaceAttributes", "NetworkInterfaceAttribute") {
+		m, _ := it.(map[string]any)
+		if id := str(m["SecurityGroupId"]); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	types := map[string]string{}
+	for start := 0; start < len(ids); start += 50 {
+		chunk := ids[start:min(start+50, len(ids))]
+		enc, _ := json.Marshal(chunk)
+		c.progress("reading security group types")
+		body, err := c.call(ctx, ProductECS, "DescribeSecurityGroups", map[string]string{
+			"RegionId": c.req.RegionID, "SecurityGroupIds": string(enc), "PageSize": "50",
+		})
+		if err != nil {
+			if err := c.optional("DescribeSecurityGroups", err); err != nil {
+				return err
+			}
+			break
+		}
+		for _, it := range list(body, "SecurityGroups", "SecurityGroup") {
+			m, _ := it.(map[string]any)
+			if t := str(m["SecurityGroupType"]); t != "" {
+				types[str(m["SecurityGroupId"])] = t
+			}
+		}
+	}
+	for _, id := range ids {
+		c.progress("reading security group %s", id)
+		body, err := c.call(ctx, ProductECS, "DescribeSecurityGroupAttribute", map[string]string{
+			"RegionId": c.req.RegionID, "SecurityGroupId": id, "Direction": "all",
+		})
+		if err != nil {
+			if err := c.optional("DescribeSecurityGroupAttribute", err); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, has := body["SecurityGroupType"]; !has && types[id] != "" {
+			body["SecurityGroupType"] = types[id]
+		}
+		c.snap.ENISecurityGroups = append(c.snap.ENISecurityGroups, body)
+	}
+	return nil
+}
+
+// list walks objects by keys and returns the array at the end, if any.
+func list(m map[string]any, keys ...string) []any {
+	var cur any = m
+	for _, k := range keys {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[k]
+	}
+	l, _ := cur.([]any)
+	return l
+}
+
+// str renders a loose scalar (string, json.Number, bool) as a string.
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(x)
+	}
+	return ""
+}
+
+// truthy accepts true and "true"/"TRUE" in any case.
+func truthy(v any) bool {
+	return strings.EqualFold(strings.TrimSpace(str(v)), "true")
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

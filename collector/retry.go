@@ -1,0 +1,128 @@
+package collector
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// RetryPolicy bounds the retries of one cloud call: jittered exponential
+// backoff, at most MaxAttempts tries and MaxElapsed in total.
+type RetryPolicy struct {
+	// MaxAttempts counts the first try; 1 disables retries.
+	MaxAttempts int
+	// Base is the first backoff; it doubles per retry up to Cap.
+	Base, Cap time.Duration
+	// MaxElapsed bounds the time spent on one call including its retries;
+	// no retry starts whose backoff would end past it.
+	MaxElapsed time.Duration
+	// Jitter returns a number in [0, 1); nil uses math/rand.
+	Jitter func() float64
+	// Sleep waits d or until ctx is done; nil uses a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// DefaultRetry is used when a Request sets no policy.
+var DefaultRetry = RetryPolicy{
+	MaxAttempts: 5,
+	Base:        500 * time.Millisecond,
+	Cap:         8 * time.Second,
+	MaxElapsed:  90 * time.Second,
+}
+
+// retryableCodes are the API error codes worth another try. Classification
+// is by Code, never by HTTP status: Throttling.User comes with 400.
+var retryableCodes = map[string]bool{
+	"Throttling":            true,
+	"Throttling.User":       true,
+	"Throttling.Api":        true,
+	"ServiceUnavailable":    true,
+	"InternalError":         true,
+	"InternalServerError":   true,
+	CodeTimeout:             true,
+	CodeTransport:           true,
+	CodeMalformedResponse:   true,
+	"SDK.ServerUnreachable": true,
+}
+
+// Retryable reports whether err is worth another try: throttling, service
+// unavailable, internal errors, timeouts, broken connections and broken
+// response bodies. An error without a Code but with a 5xx status (a proxy's
+// HTML error page) counts as retryable too.
+func Retryable(err error) bool {
+	ae, ok := asAPIError(err)
+	if !ok {
+		return false
+	}
+	if ae.credential {
+		return false
+	}
+	if retryableCodes[ae.Code] || strings.HasPrefix(ae.Code, "Throttling.") {
+		return true
+	}
+	return ae.Code == "" && ae.HTTPStatus >= 500
+}
+
+// backoff is the wait before retry n (1-based): half fixed, half jitter,
+// so waits grow even with unlucky jitter.
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.Base
+	for i := 1; i < n && d < p.Cap; i++ {
+		d *= 2
+	}
+	if p.Cap > 0 && d > p.Cap {
+		d = p.Cap
+	}
+	j := rand.Float64
+	if p.Jitter != nil {
+		j = p.Jitter
+	}
+	return d/2 + time.Duration(j()*float64(d/2))
+}
+
+func (p RetryPolicy) sleep(ctx context.Context, d time.Duration) error {
+	if p.Sleep != nil {
+		return p.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// do runs fn until it succeeds, fails for good, or the policy is spent.
+// notify (may be nil) hears about each retry. The last error is returned;
+// an *APIError records how many tries were made.
+func (p RetryPolicy) do(ctx context.Context, notify func(err error, attempt int, wait time.Duration), fn func() error) error {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 1
+	}
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		err := fn()
+		if err == nil || !Retryable(err) {
+			return err
+		}
+		wait := p.backoff(attempt)
+		if attempt >= p.MaxAttempts || (p.MaxElapsed > 0 && time.Since(start)+wait > p.MaxElapsed) {
+			if ae, ok := asAPIError(err); ok {
+				ae.Attempts = attempt
+			}
+			return err
+		}
+		if notify != nil {
+			notify(err, attempt, wait)
+		}
+		if serr := p.sleep(ctx, wait); serr != nil {
+			return serr
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestRetryable(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&APIError{Code: "Throttling", HTTPStatus: 400}, true},
+		{&APIError{Code: "Throttling.User", HTTPStatus: 400}, true},
+		{&APIError{Code: "Throttling.Api", HTTPStatus: 503}, true},
+		{&APIError{Code: "ServiceUnavailable", HTTPStatus: 503}, true},
+		{&APIError{Code: "InternalError", HTTPStatus: 500}, true},
+		{&APIError{Code: CodeTimeout}, true},
+		{&APIError{Code: CodeTransport}, true},
+		{&APIError{Code: CodeMalformedResponse, HTTPStatus: 200}, true},
+		{&APIError{Code: "", HTTPStatus: 502}, true}, // a proxy's HTML page
+		{&APIError{Code: "Forbidden.RAM", HTTPStatus: 403}, false},
+		{&APIError{Code: "InvalidAction", HTTPStatus: 500}, false}, // by Code, not status
+		{&APIError{Code: "SignatureDoesNotMatch", HTTPStatus: 400, credential: true}, false},
+		{&APIError{Code: "InvalidAccessKeyId.NotFound", HTTPStatus: 404}, false},
+		{&APIError{Code: CodeTLS}, false},
+		{errors.New("plain"), false},
+		{context.Canceled, false},
+	} {
+		if got := Retryable(tc.err); got != tc.want {
+			t.Errorf("Retryable(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	p := RetryPolicy{Base: 100 * time.Millisecond, Cap: 1 * time.Second}
+	for _, tc := range []struct {
+		n        int
+		jitter   float64
+		min, max time.Duration
+	}{
+		{1, 0, 50 * time.Millisecond, 50 * time.Millisecond},
+		{1, 0.999, 50 * time.Millisecond, 100 * time.Millisecond},
+		{3, 0, 200 * time.Millisecond, 200 * time.Millisecond},
+		{10, 0.999, 500 * time.Millisecond, time.Second},
+	} {
+		p.Jitter = func() float64 { return tc.jitter }
+		if d := p.backoff(tc.n); d < tc.min || d > tc.max {
+			t.Errorf("backoff(%d, jitter %v) = %v, want %v..%v", tc.n, tc.jitter, d, tc.min, tc.max)
+		}
+	}
+}
+
+func TestRetryDo(t *testing.T) {
+	var waits []time.Duration
+	p := RetryPolicy{MaxAttempts: 5, Base: time.Second, Cap: 4 * time.Second, Jitter: func() float64 { return 0 },
+		Sleep: func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return ctx.Err() }}
+	tries := 0
+	err := p.do(context.Background(), nil, func() error {
+		tries++
+		return &APIError{Code: "Throttling"}
+	})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Attempts != 5 || tries != 5 {
+		t.Errorf("err = %v, tries = %d", err, tries)
+	}
+	want := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 2 * time.Second}
+	if len(waits) != len(want) {
+		t.Fatalf("waits = %v, want %v", waits, want)
+	}
+	for i := range want {
+		if waits[i] != want[i] {
+			t.Errorf("waits = %v, want %v", waits, want)
+		}
+	}
+
+	// A permanent error is returned at once.
+	tries = 0
+	err = p.do(context.Background(), nil, func() error { tries++; return &APIError{Code: "Forbidden.RAM"} })
+	if tries != 1 || err == nil {
+		t.Errorf("permanent error: tries = %d, err = %v", tries, err)
+	}
+
+	// The total time bound stops retries whose wait would end past it.
+	p.MaxElapsed = 1200 * time.Millisecond
+	p.Sleep = nil
+	p.Base, p.Cap = time.Millisecond, time.Millisecond
+	tries = 0
+	start := time.Now()
+	p.MaxElapsed = 50 * time.Millisecond
+	_ = p.do(context.Background(), nil, func() error { tries++; time.Sleep(30 * time.Millisecond); return &APIError{Code: "Throttling"} })
+	if tries != 2 || time.Since(start) > time.Second {
+		t.Errorf("MaxElapsed: tries = %d after %s", tries, time.Since(start))
+	}
+
+	// Sleep honours ctx.
+	ctx, cancel := context.WithCancel(context.Background())
+	p = RetryPolicy{MaxAttempts: 3, Base: time.Hour, Cap: time.Hour}
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	start = time.Now()
+	err = p.do(ctx, nil, func() error { return &APIError{Code: "Throttling"} })
+	if !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
+		t.Errorf("cancel: err = %v after %s", err, time.Since(start))
+	}
+}
