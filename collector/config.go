@@ -29,7 +29,7 @@ const DefaultConfigFile = ".apigw-preflight.yaml"
 //	rpsHeadroom: 0.2     # fraction of spare capacity the destination must keep
 //	lookback: 7d         # QPS look-back window: Go duration (168h) or N d
 //	failOn: warning      # error | warning | note | never
-//	defaultGroupRps: 500 # RPS limit assumed for a group without TrafficLimit
+//	defaultGroupRps: 500 # the default group RPS limit; any other TrafficLimit needs a ticket (MIG002)
 //	expiryWindowDays: 30 # warn when the destination expires within N days
 //
 // Every key is optional. Unknown keys are errors. Fields not set are
@@ -47,7 +47,8 @@ type Config struct {
 	Lookback time.Duration
 	// FailOn is the gate threshold: error, warning, note or never.
 	FailOn string
-	// DefaultGroupRPS is assumed for a group that reports no TrafficLimit.
+	// DefaultGroupRPS is the default group RPS limit: a group whose
+	// TrafficLimit differs from it needs a support ticket (MIG002).
 	DefaultGroupRPS *int
 	// ExpiryWindowDays: warn when the destination expires this soon.
 	ExpiryWindowDays *int

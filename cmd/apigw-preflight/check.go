@@ -73,9 +73,15 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	var rf reportFlags
 	fs := newFlagSet("check")
 	rf.register(fs)
+	configFile := fs.String("config", "", "configuration `FILE` whose failOn, rpsHeadroom, defaultGroupRps and expiryWindowDays apply unless the flag is given; default "+collector.DefaultConfigFile+" if present")
 	if err := parseFlags(e, fs, args, checkHelp); err != nil {
 		return err
 	}
+	cfg, err := collector.LoadConfig(*configFile, fs.Changed("config"))
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	applyConfigDefaults(fs, &rf, cfg)
 	p, err := rf.resolve(e)
 	if err != nil {
 		return err
