@@ -39,10 +39,25 @@ type cliResult struct {
 // runCLI runs the binary in dir with stdin and a clean, colourless env.
 func runCLI(t *testing.T, dir, stdin string, args ...string) cliResult {
 	t.Helper()
+	return execCLI(t, dir, stdin, nil, args...)
+}
+
+// execCLI runs the binary in dir with stdin, without colour, with no
+// ALIBABA_CLOUD_* variables but those in env, HOME at an empty directory and
+// no ECS metadata lookups, so no test can pick up real credentials.
+func execCLI(t *testing.T, dir, stdin string, env []string, args ...string) cliResult {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(k, "ALIBABA_CLOUD_") && k != "HOME" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "NO_COLOR=1", "HOME="+t.TempDir(), "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
+	cmd.Env = append(cmd.Env, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
