@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"flag"
 	"io/fs"
 	"strings"
 	"testing"
@@ -103,3 +104,5 @@ func TestEveryRuleHasTests(t *testing.T) {
 		}
 	}
 }
+
+var update = flag.Bool("update", false, "rewrite generated documentation")

@@ -43,10 +43,11 @@ func runVersion(_ context.Context, e *env, _ []string) error {
 }
 
 func policiesHelp(w io.Writer, fs *pflag.FlagSet) {
-	fmt.Fprintf(w, `Usage: apigw-preflight policies list [--json]
+	fmt.Fprintf(w, `Usage: apigw-preflight policies list [--output text|json|markdown]
 
 List the built-in rules with their IDs, default severities and titles, as read
-from the rules' METADATA.
+from the rules' METADATA (json adds descriptions, remediations and help links;
+markdown is the table the README shows).
 
 Flags:
 %s`, fs.FlagUsages())
@@ -54,22 +55,29 @@ Flags:
 
 func runPolicies(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("policies")
-	asJSON := fs.Bool("json", false, "print the rules as JSON")
+	output := fs.StringP("output", "o", "text", "`FORMAT` of the list: text, json or markdown")
 	if err := parseFlags(e, fs, args, policiesHelp); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || fs.Arg(0) != "list" {
 		return usageErr("policies: want 'policies list'; run 'apigw-preflight policies --help'")
 	}
+	if *output != "text" && *output != "json" && *output != "markdown" {
+		return usageErr("policies list --output %q: want text, json or markdown", *output)
+	}
 	eng, err := policies.New(ctx, policies.Options{})
 	if err != nil {
 		return withCode(exitToolError, err)
 	}
 	rules := eng.Rules()
-	if *asJSON {
+	switch *output {
+	case "json":
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rules)
+	case "markdown":
+		_, err := io.WriteString(e.stdout, policies.MarkdownTable(rules))
+		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tSEVERITY\tTITLE")
