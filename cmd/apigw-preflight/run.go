@@ -11,11 +11,13 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/apigw-preflight/apigw-preflight/collector"
+	"github.com/apigw-preflight/apigw-preflight/migrate"
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
 func runHelp(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, `Usage: apigw-preflight run --group ID --to INSTANCE_ID [flags]
+       apigw-preflight run --group ID --to INSTANCE_ID --migrate [--yes] [--dry-run] [flags]
 
 Collect, evaluate and report in one step: what 'collect' followed by 'check'
 does, without the intermediate file (keep it with --snapshot-out). Credentials,
@@ -23,23 +25,57 @@ region and endpoint work as for 'collect'; the reporting flags as for 'check'.
 The configuration file's failOn, rpsHeadroom, defaultGroupRps and
 expiryWindowDays apply unless the matching flag is given.
 
+Migrating (--migrate): after the report is written, move the group with
+ModifyApiGroupInstance (GroupId, TargetInstanceId, Remark), but only when:
+  - the gate passed; otherwise nothing is written and the exit code is 3;
+  - the operator agreed: on a terminal the command shows the group, source,
+    destination, the findings and the precautions, and asks you to type the
+    group's name; without a terminal --yes is required, and without it
+    nothing is written and the exit code is 2;
+  - a second collection and evaluation, made right before the write, still
+    passes and shows the group where the report saw it; if the verdict, the
+    group's InstanceId or its MigrationStatus changed, the command refuses
+    (exit 3) and lists what changed.
+A group already on the destination is reported and the exit code is 0; a
+migration already Running is waited for, never issued again. The write is
+retried only when throttled (the request was rejected); after a timeout or
+a 5xx the group is read instead, to see whether the migration started.
+The command then polls DescribeApiGroup until InstanceId is the destination
+and MigrationStatus is no longer Running (throttling only costs a poll):
+Failed or Fail exits 1 quoting MigrationError; past --wait-timeout it exits
+1 and says how to check, since the migration may still complete. On success
+it collects the group again and prints its new state. The change takes
+effect in 1 to 10 minutes as DNS caches expire: do not release a dedicated
+source until its traffic has stopped (--watch-drain reports it).
+--dry-run prints the exact call (and the aliyun CLI equivalent) and stops.
+--audit-log FILE appends one JSON line per attempt, refusals and dry runs
+included: time, group, source, destination, verdict, consent, request IDs,
+final status, and the SHA-256 of the snapshot (as --snapshot-out writes it)
+and of the report (as -f json=FILE writes it) that allowed the write, and of
+the re-check. Migration messages go to stderr; stdout carries the report.
+
 Examples:
   apigw-preflight run --group 523e8dc7bbe0 --to apigateway-hz-ab12cd34ef56
   apigw-preflight run --group G --to I --fail-on warning -f text -f sarif=preflight.sarif --snapshot-out snapshot.json
+  apigw-preflight run --group G --to I --migrate --dry-run
+  apigw-preflight run --group G --to I --migrate --yes --audit-log migrations.jsonl -f json=report.json --snapshot-out snapshot.json
 
 Flags:
 %s
 %s
-%s`, fs.FlagUsages(), formatHelp(), exitCodeHelp())
+%s
+%s`, fs.FlagUsages(), formatHelp(), exitCodeHelp(), migrateExitHelp())
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
 	var cf collectFlags
 	var rf reportFlags
+	var mf migrateFlags
 	fs := newFlagSet("run")
 	cf.register(fs)
 	rf.register(fs)
 	snapOut := fs.String("snapshot-out", "", "also write the collected snapshot to `FILE` (atomically)")
+	mf.register(fs)
 	if err := parseFlags(e, fs, args, runHelp); err != nil {
 		return err
 	}
@@ -52,6 +88,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err := checkOutputDir("--snapshot-out", *snapOut); err != nil {
 		return err
 	}
+	if err := mf.validate(fs); err != nil {
+		return err
+	}
 	cfg, err := cf.loadConfig(fs)
 	if err != nil {
 		return err
@@ -62,36 +101,80 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := cf.run(ctx, e, "run", cfg)
-	if err != nil {
-		return err
-	}
-	name := "collected snapshot"
-	if *snapOut != "" {
-		if err := writeSnapshot(e, *snapOut, c.raw); err != nil {
-			return err
+	var audit *os.File
+	if mf.migrate && mf.auditLog != "" {
+		if audit, err = migrate.OpenAuditLog(mf.auditLog); err != nil {
+			return usageErr("--audit-log: %v", err)
 		}
-		name = *snapOut
-	}
-	doc, err := collector.Parse(name, c.raw)
-	if err != nil {
-		// The collector wrote something its own contract rejects: a bug,
-		// not bad input.
-		return withCode(exitToolError, fmt.Errorf("run: the collected snapshot does not validate: %w", err))
+		defer audit.Close()
 	}
 	ev, err := newEvaluator(ctx, p.config)
 	if err != nil {
 		return err
 	}
-	m, err := ev.evaluate(ctx, doc)
+	pl := &pipeline{e: e, cf: &cf, cfg: cfg, plan: p, ev: ev}
+	c, r, err := pl.run(ctx, *snapOut)
 	if err != nil {
 		return err
 	}
-	r := ev.result([]report.Migration{m}, p.failOn)
 	if err := writeReports(e, p, r); err != nil {
 		return err
 	}
-	return exitFor(r)
+	if !mf.migrate {
+		return exitFor(r)
+	}
+	first, err := newEvidence(c, r)
+	if err != nil {
+		return err
+	}
+	return runMigrate(ctx, e, &cf, &mf, audit, first, pl.recheck)
+}
+
+// pipeline is run's collect -> parse -> evaluate -> result step. It makes
+// the report and, with --migrate, runs again right before the write so the
+// decision rests on state read seconds ago.
+type pipeline struct {
+	e    *env
+	cf   *collectFlags
+	cfg  *collector.Config
+	plan *plan
+	ev   *evaluator
+}
+
+// run collects, writes the snapshot to snapOut when given, and evaluates.
+func (pl *pipeline) run(ctx context.Context, snapOut string) (*collected, *report.Result, error) {
+	c, err := pl.cf.run(ctx, pl.e, "run", pl.cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := "collected snapshot"
+	if snapOut != "" {
+		if err := writeSnapshot(pl.e, snapOut, c.raw); err != nil {
+			return nil, nil, err
+		}
+		name = snapOut
+	}
+	doc, err := collector.Parse(name, c.raw)
+	if err != nil {
+		// The collector wrote something its own contract rejects: a bug,
+		// not bad input.
+		return nil, nil, withCode(exitToolError, fmt.Errorf("run: the collected snapshot does not validate: %w", err))
+	}
+	m, err := pl.ev.evaluate(ctx, doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, pl.ev.result([]report.Migration{m}, pl.plan.failOn), nil
+}
+
+// recheck is the pipeline again, as evidence for the migrator; it writes
+// no file.
+func (pl *pipeline) recheck(ctx context.Context) (*migrate.Evidence, error) {
+	c, r, err := pl.run(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	return newEvidence(c, r)
 }
 
 // applyConfigDefaults takes the gate and rule settings of the

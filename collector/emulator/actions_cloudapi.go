@@ -381,6 +381,17 @@ func (s *Server) describeInstanceQps(c *call) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	items := itemsIn(s.instanceQps[str(in["InstanceId"])], from, to)
+	id := str(in["InstanceId"])
+	items := itemsIn(s.instanceQps[id], from, to)
+	if series := s.qpsSeries[id]; len(series) > 0 {
+		v := series[0]
+		if len(series) > 1 {
+			s.qpsSeries[id] = series[1:]
+		}
+		items = itemsIn([]map[string]any{{
+			"ItemTime":  time.Now().UTC().Truncate(time.Minute).Format("2006-01-02T15:04:05Z"),
+			"ItemValue": v,
+		}}, from, to)
+	}
 	return map[string]any{"InstanceQps": map[string]any{"MonitorItem": items}}, nil
 }

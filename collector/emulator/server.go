@@ -32,6 +32,7 @@ type Server struct {
 	vpcAccesses []map[string]any
 	groupQps    map[string][]map[string]any
 	instanceQps map[string][]map[string]any
+	qpsSeries   map[string][]float64
 	sgs         []map[string]any
 	migrations  map[string]Migration
 	running     map[string]*migration
@@ -78,6 +79,7 @@ func New(w *World, opts ...Option) *Server {
 		creds:       map[string]Credential{},
 		groupQps:    map[string][]map[string]any{},
 		instanceQps: map[string][]map[string]any{},
+		qpsSeries:   map[string][]float64{},
 		migrations:  map[string]Migration{},
 		running:     map[string]*migration{},
 		calls:       map[string]int{},
@@ -109,6 +111,9 @@ func New(w *World, opts ...Option) *Server {
 	}
 	for id, items := range w.InstanceQps {
 		s.instanceQps[id] = resolveItems(items, start)
+	}
+	for id, vs := range w.InstanceQpsSeries {
+		s.qpsSeries[id] = append([]float64(nil), vs...)
 	}
 	for id, m := range w.Migrations {
 		s.migrations[id] = m
@@ -149,6 +154,29 @@ func (s *Server) Group(id string) map[string]any {
 		return clone(g)
 	}
 	return nil
+}
+
+// UpdateGroup changes the current state of a group in place: f gets the
+// group's fields (the DescribeApiGroup body) and may change them. It
+// reports whether the group exists. Tests use it to change the cloud
+// between two reads, as another operator would.
+func (s *Server) UpdateGroup(id string, f func(g map[string]any)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.findGroup(id)
+	if g == nil {
+		return false
+	}
+	f(g)
+	if v, err := jsonable(g); err == nil {
+		for k := range g {
+			delete(g, k)
+		}
+		for k, e := range v.(map[string]any) {
+			g[k] = e
+		}
+	}
+	return true
 }
 
 // apiError is an error answer of the cloud.

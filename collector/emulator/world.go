@@ -42,6 +42,12 @@ type World struct {
 	GroupQps map[string][]map[string]any `yaml:"groupQps,omitempty" json:"groupQps,omitempty"`
 	// InstanceQps maps an InstanceId to its DescribeInstanceQps MonitorItem objects.
 	InstanceQps map[string][]map[string]any `yaml:"instanceQps,omitempty" json:"instanceQps,omitempty"`
+	// InstanceQpsSeries maps an InstanceId to values served one per
+	// DescribeInstanceQps call (the last one repeats), each as a single
+	// MonitorItem stamped at the current minute, instead of InstanceQps:
+	// traffic that changes while a client watches, such as a source
+	// instance draining after a migration.
+	InstanceQpsSeries map[string][]float64 `yaml:"instanceQpsSeries,omitempty" json:"instanceQpsSeries,omitempty"`
 	// SecurityGroups are DescribeSecurityGroupAttribute bodies plus the
 	// SecurityGroupType that DescribeSecurityGroups reports.
 	SecurityGroups []map[string]any `yaml:"securityGroups,omitempty" json:"securityGroups,omitempty"`
@@ -348,6 +354,19 @@ func (w *World) Validate() error {
 				if _, ok := it["ItemValue"]; !ok {
 					return fmt.Errorf("%s[%s][%d]: ItemValue is required", q.name, id, i)
 				}
+			}
+		}
+	}
+	for _, id := range sortedKeys(w.InstanceQpsSeries) {
+		if !instances[id] {
+			return fmt.Errorf("instanceQpsSeries[%s]: not a known instance", id)
+		}
+		if len(w.InstanceQpsSeries[id]) == 0 {
+			return fmt.Errorf("instanceQpsSeries[%s]: give at least one value", id)
+		}
+		for i, v := range w.InstanceQpsSeries[id] {
+			if v < 0 {
+				return fmt.Errorf("instanceQpsSeries[%s][%d]: %v: values must not be negative", id, i, v)
 			}
 		}
 	}

@@ -1,0 +1,513 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+)
+
+const (
+	dest      = "apigateway-hz-ab12cd34ef56"
+	dedSource = "apigateway-hz-5a5a5a5a5a5a"
+)
+
+// migrateWorld: groups on the serverless instance that move cleanly
+// (orders, slow, fails), one the gate stops (locked), one already on the
+// destination (moved), and one on a dedicated source whose traffic drains.
+const migrateWorld = `
+regionId: cn-hangzhou
+credentials:
+  - {accessKeyId: testid, accessKeySecret: testsecret}
+instances:
+  - {InstanceId: api-shared-vpc-001, InstanceType: VPC_SHARED, RegionId: cn-hangzhou, Status: RUNNING,
+     InstanceRpsLimit: 2500, HttpsPolicies: HTTPS2_TLS1_0, InternetEgressAddress: 47.96.1.1, SupportIpv6: false,
+     EgressIpv6Enable: false, VpcIntranetEnable: false, VpcSlbIntranetEnable: false}
+  - {InstanceId: apigateway-hz-ab12cd34ef56, InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal,
+     RegionId: cn-hangzhou, Status: RUNNING, InstanceSpec: api.s1.small, InstanceRpsLimit: "2500",
+     HttpsPolicies: HTTPS2_TLS1_0, InternetEgressAddress: 47.96.7.7, VpcEgressAddress: 100.104.254.0/26,
+     SupportIpv6: "false", EgressIpv6Enable: false, VpcIntranetEnable: false, VpcSlbIntranetEnable: false,
+     InstanceChargeType: PostPay, ExpiredTime: ""}
+  - {InstanceId: apigateway-hz-5a5a5a5a5a5a, InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal,
+     RegionId: cn-hangzhou, Status: RUNNING, InstanceSpec: api.s1.small, InstanceRpsLimit: "2500",
+     HttpsPolicies: HTTPS2_TLS1_0, InternetEgressAddress: 47.96.7.7, VpcEgressAddress: 100.104.254.0/26,
+     SupportIpv6: "false", EgressIpv6Enable: false, VpcIntranetEnable: false, VpcSlbIntranetEnable: false}
+groups:
+  - {GroupId: g-orders, GroupName: orders, RegionId: cn-hangzhou, InstanceId: api-shared-vpc-001,
+     InstanceType: VPC_SHARED, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
+     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
+     MigrationStatus: "", CustomDomains: {DomainItem: []}}
+  - {GroupId: g-slow, GroupName: slow, RegionId: cn-hangzhou, InstanceId: api-shared-vpc-001,
+     InstanceType: VPC_SHARED, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
+     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
+     MigrationStatus: "", CustomDomains: {DomainItem: []}}
+  - {GroupId: g-fails, GroupName: fails, RegionId: cn-hangzhou, InstanceId: api-shared-vpc-001,
+     InstanceType: VPC_SHARED, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
+     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
+     MigrationStatus: "", CustomDomains: {DomainItem: []}}
+  - {GroupId: g-locked, GroupName: locked, RegionId: cn-hangzhou, InstanceId: api-shared-vpc-001,
+     InstanceType: VPC_SHARED, Status: NORMAL, IllegalStatus: LOCKED, TrafficLimit: 500,
+     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
+     MigrationStatus: "", CustomDomains: {DomainItem: []}}
+  - {GroupId: g-moved, GroupName: moved, RegionId: cn-hangzhou, InstanceId: apigateway-hz-ab12cd34ef56,
+     InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
+     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
+     MigrationStatus: Success, CustomDomains: {DomainItem: []}}
+  - {GroupId: g-ded, GroupName: ded, RegionId: cn-hangzhou, InstanceId: apigateway-hz-5a5a5a5a5a5a,
+     InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
+     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
+     MigrationStatus: "", CustomDomains: {DomainItem: []}}
+apis:
+  - GroupId: g-orders
+    ApiId: api-1
+    ApiName: GetOrder
+    deployed:
+      RELEASE: {ServiceConfig: {ServiceProtocol: HTTP, ServiceAddress: "http://47.97.3.3:80"}}
+groupQps:
+  g-orders: [{ItemTime: now-1h, ItemValue: "300"}]
+instanceQps:
+  apigateway-hz-ab12cd34ef56: [{ItemTime: now-1h, ItemValue: 100}]
+instanceQpsSeries:
+  apigateway-hz-5a5a5a5a5a5a: [40, 5, 0]
+migrations:
+  g-slow: {polls: 100000}
+  g-fails: {polls: 1, fail: true, error: "destination lacks the internal domain"}
+`
+
+// migrateEmulator serves migrateWorld; hook, when set, runs before each
+// request with its action, GroupId and the count of that action so far
+// (this one included): a test changes the cloud between two reads with it.
+type migrateEmulator struct {
+	srv *emulator.Server
+	url string
+
+	mu    sync.Mutex
+	seen  map[string]int
+	hook  func(action, group string, n int)
+	calls []string
+}
+
+func startMigrateEmulator(t *testing.T) *migrateEmulator {
+	t.Helper()
+	w, err := emulator.ParseWorld([]byte(migrateWorld), "migrateWorld")
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := &migrateEmulator{srv: emulator.New(w), seen: map[string]int{}}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		action, group := q.Get("Action"), q.Get("GroupId")
+		me.mu.Lock()
+		me.seen[action+"/"+group]++
+		n := me.seen[action+"/"+group]
+		me.calls = append(me.calls, action)
+		hook := me.hook
+		me.mu.Unlock()
+		if hook != nil {
+			hook(action, group, n)
+		}
+		me.srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	me.url = hs.URL
+	return me
+}
+
+func (me *migrateEmulator) setHook(f func(action, group string, n int)) {
+	me.mu.Lock()
+	me.hook = f
+	me.mu.Unlock()
+}
+
+// migrateArgs is a fast migrate run of group: short polls and wait.
+func migrateArgs(me *migrateEmulator, group string, extra ...string) []string {
+	args := []string{"run", "--group", group, "--to", dest, "--endpoint", me.url, "--migrate",
+		"--poll-interval", "5ms", "--wait-timeout", "10s"}
+	return append(args, extra...)
+}
+
+func sha256File(t *testing.T, path string) string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sha256.Sum256(raw)
+	return hex.EncodeToString(s[:])
+}
+
+// auditLines reads the audit log: one JSON object per line.
+func auditLines(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("testsecret")) {
+		t.Error("the audit log holds the secret")
+	}
+	var out []map[string]any
+	for i, line := range strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("audit line %d is not JSON: %v\n%s", i+1, err, line)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func noSecret(t *testing.T, r cliResult) {
+	t.Helper()
+	if strings.Contains(r.stdout+r.stderr, "testsecret") {
+		t.Error("output leaks the secret")
+	}
+}
+
+func TestMigrateSucceedsOnceAndIsIdempotent(t *testing.T) {
+	me := startMigrateEmulator(t)
+	dir := t.TempDir()
+	write(t, dir, ".apigw-preflight.yaml", cliConfigFile)
+
+	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl",
+		"-f", "text", "-f", "json=report.json", "--snapshot-out", "snap.json")...)
+	noSecret(t, r)
+	if r.code != 0 {
+		t.Fatalf("migrate: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 1 {
+		t.Errorf("ModifyApiGroupInstance calls = %d, want exactly 1", n)
+	}
+	if g := me.srv.Group("g-orders"); g["InstanceId"] != dest || g["MigrationStatus"] != "Success" {
+		t.Errorf("group after the run: InstanceId %v, MigrationStatus %v", g["InstanceId"], g["MigrationStatus"])
+	}
+	if !strings.Contains(r.stdout, "orders") || strings.Contains(r.stdout, "Migration finished") {
+		t.Errorf("stdout should hold the report only:\n%s", r.stdout)
+	}
+	for _, want := range []string{
+		"About to migrate API group orders (g-orders)",
+		"Re-checking group orders (g-orders) before the write",
+		"ModifyApiGroupInstance accepted (RequestId ",
+		"waiting: MigrationStatus Running",
+		"Migration finished: group orders (g-orders) is on " + dest + " (MigrationStatus Success)",
+		"Group state now: InstanceId " + dest + ", InstanceType VPC_DEDICATED normal, MigrationStatus Success",
+		"1 to 10 minutes",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "do not release") {
+		t.Errorf("a serverless source got the dedicated-source advice:\n%s", r.stderr)
+	}
+	// The write comes after the re-check: the calls are collect, collect
+	// again, write, polls, collect once more.
+	me.mu.Lock()
+	calls := append([]string(nil), me.calls...)
+	me.mu.Unlock()
+	var groupReads, writeAt int
+	for i, c := range calls {
+		switch c {
+		case "DescribeApiGroup":
+			groupReads++
+		case "ModifyApiGroupInstance":
+			writeAt = i
+			if groupReads != 2 {
+				t.Errorf("the write came after %d group reads, want 2 (report, re-check)", groupReads)
+			}
+		}
+	}
+	if writeAt == 0 {
+		t.Error("no write seen")
+	}
+
+	lines := auditLines(t, filepath.Join(dir, "audit.jsonl"))
+	if len(lines) != 1 {
+		t.Fatalf("audit lines = %d, want 1", len(lines))
+	}
+	a := lines[0]
+	for k, want := range map[string]any{
+		"group": "g-orders", "groupName": "orders", "source": "api-shared-vpc-001", "destination": dest,
+		"region": "cn-hangzhou", "verdict": "pass", "recheckVerdict": "pass", "failOn": "error",
+		"status": "succeeded", "consent": "yes-flag", "writeSent": true, "migrationStarted": true,
+		"dryRun": false, "instanceId": dest, "migrationStatus": "Success",
+		"snapshotSha256": sha256File(t, filepath.Join(dir, "snap.json")),
+		"reportSha256":   sha256File(t, filepath.Join(dir, "report.json")),
+	} {
+		if a[k] != want {
+			t.Errorf("audit %s = %v, want %v", k, a[k], want)
+		}
+	}
+	for _, k := range []string{"recheckSnapshotSha256", "recheckReportSha256"} {
+		if s, _ := a[k].(string); len(s) != 64 {
+			t.Errorf("%s = %v: want the SHA-256 of the re-check", k, a[k])
+		}
+	}
+	if !strings.HasPrefix(a["remark"].(string), "apigw-preflight: gate passed, report sha256 "+a["reportSha256"].(string)[:16]) {
+		t.Errorf("remark = %v: want it to name the report", a["remark"])
+	}
+	ids, _ := a["requestIds"].([]any)
+	var modifyID string
+	for _, x := range ids {
+		c := x.(map[string]any)
+		if c["action"] == "ModifyApiGroupInstance" {
+			modifyID, _ = c["requestId"].(string)
+		}
+	}
+	if modifyID == "" || !strings.Contains(r.stderr, "RequestId "+modifyID) {
+		t.Errorf("audit requestIds %v: want the write's RequestId, as printed", ids)
+	}
+
+	// Again: the group is on the target now. No write, exit 0.
+	r = runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl")...)
+	if r.code != 0 || !strings.Contains(r.stderr, "Group orders (g-orders) is already on "+dest) {
+		t.Errorf("second run: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 1 {
+		t.Errorf("ModifyApiGroupInstance calls after the second run = %d, want still 1", n)
+	}
+	lines = auditLines(t, filepath.Join(dir, "audit.jsonl"))
+	if len(lines) != 2 || lines[1]["status"] != "already-on-target" || lines[1]["writeSent"] != false {
+		t.Errorf("second audit line = %v", lines[len(lines)-1])
+	}
+}
+
+func TestMigrateRefusals(t *testing.T) {
+	me := startMigrateEmulator(t)
+	dir := t.TempDir()
+	write(t, dir, ".apigw-preflight.yaml", cliConfigFile)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string
+		status string
+	}{
+		{"failing gate", migrateArgs(me, "g-locked", "--yes"), 3,
+			[]string{"not migrating group locked (g-locked): the preflight gate failed", "MIG014", "nothing was written"}, "refused"},
+		{"no terminal, no --yes", migrateArgs(me, "g-orders"), 2,
+			[]string{"there is no terminal to confirm on; pass --yes", "nothing was written"}, "no-consent"},
+		{"already on the target", migrateArgs(me, "g-moved"), 0,
+			[]string{"Group moved (g-moved) is already on " + dest + " (MigrationStatus Success): nothing to migrate"}, "already-on-target"},
+		{"dry run", migrateArgs(me, "g-orders", "--dry-run", "--remark", "ticket 42"), 0,
+			[]string{`ModifyApiGroupInstance GroupId=g-orders TargetInstanceId=` + dest + ` Remark="ticket 42"`,
+				"(aliyun cloudapi ModifyApiGroupInstance --GroupId g-orders --TargetInstanceId " + dest + " --Remark 'ticket 42')",
+				"Nothing was written."}, "dry-run"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			audit := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".jsonl")
+			r := runCLIEnv(t, dir, goodKeys, append(tc.args, "--audit-log", audit)...)
+			noSecret(t, r)
+			if r.code != tc.code {
+				t.Errorf("exit %d, want %d\nstderr: %s", r.code, tc.code, r.stderr)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				}
+			}
+			if !strings.Contains(r.stdout, "1 migration, ") {
+				t.Errorf("no report on stdout:\n%s", r.stdout)
+			}
+			lines := auditLines(t, audit)
+			if len(lines) != 1 || lines[0]["status"] != tc.status || lines[0]["writeSent"] != false {
+				t.Errorf("audit = %v, want status %s and no write", lines, tc.status)
+			}
+		})
+	}
+	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 0 {
+		t.Errorf("ModifyApiGroupInstance calls = %d, want 0", n)
+	}
+}
+
+func TestMigrateFlagErrors(t *testing.T) {
+	me := startMigrateEmulator(t)
+	dir := t.TempDir()
+	base := []string{"run", "--group", "g-orders", "--to", dest, "--endpoint", me.url}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{append(base, "--yes"), "--yes only applies with --migrate"},
+		{append(base, "--dry-run"), "--dry-run only applies with --migrate"},
+		{append(base, "--audit-log", "a.jsonl"), "--audit-log only applies with --migrate"},
+		{append(base, "--migrate", "--wait-timeout", "0s"), "--wait-timeout 0s: want a positive duration"},
+		{append(base, "--migrate", "--watch-drain", "-1m"), "--watch-drain -1m0s"},
+		{append(base, "--migrate", "--remark", "a\nb"), "--remark: control characters"},
+		{append(base, "--migrate", "--audit-log", "no/such/dir/a.jsonl"), "does not exist"},
+	} {
+		r := runCLIEnv(t, dir, goodKeys, tc.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q (want %q)", tc.args[6:], r.code, r.stderr, tc.want)
+		}
+	}
+	if n := me.srv.Calls("DescribeApiGroup"); n != 0 {
+		t.Errorf("%d cloud calls made before the flags were valid", n)
+	}
+	r := runCLIEnv(t, dir, nil, "run", "--help")
+	for _, want := range []string{"--migrate", "--yes", "--dry-run", "--audit-log", "--wait-timeout", "--watch-drain", "--remark",
+		"Exit codes with --migrate:", "1 to 10 minutes", "type the\n    group's name"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("run --help lacks %q", want)
+		}
+	}
+	if strings.Contains(r.stdout, "poll-interval") {
+		t.Error("run --help shows the hidden --poll-interval")
+	}
+}
+
+func TestMigrateFailureIsExit1(t *testing.T) {
+	me := startMigrateEmulator(t)
+	dir := t.TempDir()
+	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-fails", "--yes", "--audit-log", "audit.jsonl")...)
+	if r.code != 1 || !strings.Contains(r.stderr, `MigrationStatus Failed, MigrationError "destination lacks the internal domain"; the group stays on api-shared-vpc-001`) {
+		t.Errorf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 1 {
+		t.Errorf("ModifyApiGroupInstance calls = %d, want 1", n)
+	}
+	a := auditLines(t, filepath.Join(dir, "audit.jsonl"))[0]
+	if a["status"] != "failed" || a["migrationStatus"] != "Failed" || a["migrationError"] != "destination lacks the internal domain" || a["writeSent"] != true {
+		t.Errorf("audit = %v", a)
+	}
+}
+
+func TestMigrateSurvivesThrottledPolls(t *testing.T) {
+	me := startMigrateEmulator(t)
+	dir := t.TempDir()
+	write(t, dir, ".apigw-preflight.yaml", cliConfigFile)
+	// The first poll (the third read of the group) and the two after it
+	// are throttled.
+	me.setHook(func(action, group string, n int) {
+		if action == "DescribeApiGroup" && n == 3 {
+			me.srv.AddFault(emulator.Fault{Action: "DescribeApiGroup", Code: "Throttling.User", Count: 3})
+		}
+	})
+	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes")...)
+	if r.code != 0 || !strings.Contains(r.stderr, "Throttling.User") || !strings.Contains(r.stderr, "Migration finished") {
+		t.Errorf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 1 {
+		t.Errorf("ModifyApiGroupInstance calls = %d, want 1", n)
+	}
+}
+
+func TestMigrateRefusesWhenStateChanged(t *testing.T) {
+	me := startMigrateEmulator(t)
+	dir := t.TempDir()
+	write(t, dir, ".apigw-preflight.yaml", cliConfigFile)
+	// Between the report (first read) and the re-check (second read),
+	// someone locks the group.
+	me.setHook(func(action, group string, n int) {
+		if action == "DescribeApiGroup" && group == "g-orders" && n == 2 {
+			me.srv.UpdateGroup("g-orders", func(g map[string]any) { g["IllegalStatus"] = "LOCKED" })
+		}
+	})
+	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl")...)
+	for _, want := range []string{"the state changed since the report was made", "verdict: pass -> fail", "new finding error MIG014", "nothing was written"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if r.code != 3 {
+		t.Errorf("exit %d, want 3", r.code)
+	}
+	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 0 {
+		t.Errorf("ModifyApiGroupInstance calls = %d, want 0", n)
+	}
+	a := auditLines(t, filepath.Join(dir, "audit.jsonl"))[0]
+	if a["status"] != "refused" || a["verdict"] != "pass" || a["recheckVerdict"] != "fail" || a["writeSent"] != false {
+		t.Errorf("audit = %v", a)
+	}
+}
+
+func TestMigrateTimeout(t *testing.T) {
+	me := startMigrateEmulator(t)
+	dir := t.TempDir()
+	r := runCLIEnv(t, dir, goodKeys, append(migrateArgs(me, "g-slow", "--yes", "--audit-log", "audit.jsonl"), "--wait-timeout", "150ms")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "did not finish within 150ms") || !strings.Contains(r.stderr, "It may still complete: check with `aliyun cloudapi DescribeApiGroup --GroupId g-slow`") {
+		t.Errorf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	if a := auditLines(t, filepath.Join(dir, "audit.jsonl"))[0]; a["status"] != "timeout" || a["migrationStatus"] != "Running" {
+		t.Errorf("audit = %v", a)
+	}
+	// Run again: the migration is in flight, so it is waited for, never
+	// issued again.
+	r = runCLIEnv(t, dir, goodKeys, append(migrateArgs(me, "g-slow", "--yes"), "--wait-timeout", "100ms")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "has a migration in flight") {
+		t.Errorf("second run: exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 1 {
+		t.Errorf("ModifyApiGroupInstance calls = %d, want 1", n)
+	}
+}
+
+func TestMigrateWatchDrain(t *testing.T) {
+	me := startMigrateEmulator(t)
+	dir := t.TempDir()
+	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-ded", "--yes", "--watch-drain", "10s", "--audit-log", "audit.jsonl")...)
+	for _, want := range []string{
+		dedSource + " is a dedicated instance: do not release it yet",
+		"drain: " + dedSource + " still receives 40 requests/s",
+		"drain: " + dedSource + " still receives 5 requests/s",
+		"Traffic to " + dedSource + " has stopped (0 requests/s",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if r.code != 0 {
+		t.Errorf("exit %d", r.code)
+	}
+	if a := auditLines(t, filepath.Join(dir, "audit.jsonl"))[0]; a["drain"] != "drained" || a["status"] != "succeeded" {
+		t.Errorf("audit = %v", a)
+	}
+}
+
+// TestMigratePrompt runs the command in-process with a terminal on stdin.
+func TestMigratePrompt(t *testing.T) {
+	me := startMigrateEmulator(t)
+	dir := t.TempDir()
+	for _, kv := range goodKeys {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	t.Setenv("ALIBABA_CLOUD_PROFILE", "")
+	t.Chdir(dir)
+	write(t, dir, ".apigw-preflight.yaml", cliConfigFile)
+	inProcess := func(answer string) (int, string) {
+		var out, errb bytes.Buffer
+		e := &env{stdin: strings.NewReader(answer), stdout: &out, stderr: &errb, getenv: os.Getenv, stdinTTY: true}
+		code := run(context.Background(), e, migrateArgs(me, "g-orders"))
+		return code, errb.String()
+	}
+	code, stderr := inProcess("yes\n")
+	if code != 2 || !strings.Contains(stderr, "Type the group name (orders) to migrate it now") || !strings.Contains(stderr, `aborted: the answer "yes" is not "orders"`) {
+		t.Errorf("answer yes: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "The change takes effect in 1 to 10 minutes") {
+		t.Errorf("the prompt did not show the DNS precaution:\n%s", stderr)
+	}
+	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 0 {
+		t.Fatalf("a declined prompt wrote: %d calls", n)
+	}
+	code, stderr = inProcess("orders\n")
+	if code != 0 || !strings.Contains(stderr, "Migration finished") {
+		t.Errorf("answer orders: exit %d\n%s", code, stderr)
+	}
+	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 1 {
+		t.Errorf("ModifyApiGroupInstance calls = %d, want 1", n)
+	}
+}

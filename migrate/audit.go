@@ -1,0 +1,163 @@
+package migrate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"github.com/apigw-preflight/apigw-preflight/collector"
+)
+
+// Record is one line of the audit log: one attempt to migrate, whatever
+// its end (refusals, dry runs and aborted prompts included). It ties the
+// write to the evidence that allowed it: the SHA-256 of the snapshot and of
+// the canonical (json format) report of the preflight, and of the re-check
+// made right before the write. It never holds a credential.
+type Record struct {
+	// Time is when the attempt started, Finished when it ended (UTC).
+	Time        string `json:"time"`
+	Finished    string `json:"finished"`
+	Tool        string `json:"tool,omitempty"`
+	Group       string `json:"group"`
+	GroupName   string `json:"groupName,omitempty"`
+	Region      string `json:"region,omitempty"`
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+	DryRun      bool   `json:"dryRun"`
+	// Remark is what ModifyApiGroupInstance was (or would have been) sent.
+	Remark string `json:"remark,omitempty"`
+	// FailOn and Verdict ("pass", "fail", "error") are the preflight's gate.
+	FailOn   string   `json:"failOn"`
+	Verdict  string   `json:"verdict"`
+	Findings Findings `json:"findings"`
+	// SnapshotSHA256 and ReportSHA256 identify the preflight's evidence.
+	SnapshotSHA256 string `json:"snapshotSha256"`
+	ReportSHA256   string `json:"reportSha256"`
+	// Consent is "yes-flag", "prompt", "declined", "none", or empty when
+	// none was needed.
+	Consent string `json:"consent,omitempty"`
+	// The re-check right before the write, when one was made.
+	RecheckVerdict        string `json:"recheckVerdict,omitempty"`
+	RecheckSnapshotSHA256 string `json:"recheckSnapshotSha256,omitempty"`
+	RecheckReportSHA256   string `json:"recheckReportSha256,omitempty"`
+	// WriteSent: a ModifyApiGroupInstance request left this process.
+	// MigrationStarted: the cloud accepted it (or showed it running).
+	WriteSent        bool `json:"writeSent"`
+	MigrationStarted bool `json:"migrationStarted"`
+	// RequestIDs are the cloud's IDs of the write attempts and of the
+	// DescribeApiGroup answers that decided the outcome.
+	RequestIDs []CallID `json:"requestIds"`
+	Status     Status   `json:"status"`
+	// InstanceID, MigrationStatus and MigrationError are the group's last
+	// state read.
+	InstanceID      string `json:"instanceId,omitempty"`
+	MigrationStatus string `json:"migrationStatus,omitempty"`
+	MigrationError  string `json:"migrationError,omitempty"`
+	// Drain is how the --watch-drain ended, when asked for.
+	Drain string `json:"drain,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// Findings counts the preflight's findings.
+type Findings struct {
+	Errors     int `json:"errors"`
+	Warnings   int `json:"warnings"`
+	Notes      int `json:"notes"`
+	RuleErrors int `json:"ruleErrors"`
+}
+
+// CallID is one cloud request: the action, its RequestId and, when it
+// failed, the error code.
+type CallID struct {
+	Action    string `json:"action"`
+	RequestID string `json:"requestId,omitempty"`
+	Code      string `json:"code,omitempty"`
+}
+
+const auditTime = "2006-01-02T15:04:05.000Z"
+
+func newRecord(m *Migrator, first *Evidence, opts Options) Record {
+	rec := Record{
+		Time:        m.now().UTC().Format(auditTime),
+		Tool:        m.Tool,
+		Destination: opts.Target,
+		DryRun:      opts.DryRun,
+		RequestIDs:  []CallID{},
+	}
+	if first == nil || first.Result == nil {
+		return rec
+	}
+	rec.Group, rec.GroupName, rec.Source = first.GroupID(), first.GroupName(), first.InstanceID()
+	if len(first.Result.Migrations) > 0 {
+		rec.Region = first.Result.Migrations[0].RegionID
+	}
+	s := first.Result.Summary()
+	rec.Findings = Findings{Errors: s.Errors, Warnings: s.Warnings, Notes: s.Notes, RuleErrors: s.RuleErrors}
+	rec.FailOn = first.Result.FailOn.String()
+	rec.Verdict = first.verdict()
+	rec.SnapshotSHA256 = first.SnapshotSHA256()
+	rec.ReportSHA256 = first.ReportSHA256()
+	rec.seen(first.Group)
+	return rec
+}
+
+func (rec *Record) recheck(e *Evidence) {
+	rec.RecheckVerdict = e.verdict()
+	rec.RecheckSnapshotSHA256 = e.SnapshotSHA256()
+	rec.RecheckReportSHA256 = e.ReportSHA256()
+	rec.seen(e.Group)
+}
+
+// seen records the group's state last read.
+func (rec *Record) seen(g map[string]any) {
+	rec.InstanceID = field(g, "InstanceId")
+	rec.MigrationStatus = field(g, "MigrationStatus")
+	rec.MigrationError = field(g, "MigrationError")
+}
+
+func (rec *Record) addRequest(action, id, code string) {
+	rec.RequestIDs = append(rec.RequestIDs, CallID{Action: action, RequestID: id, Code: code})
+}
+
+func (rec *Record) addError(action string, err error) {
+	var ae *collector.APIError
+	if errors.As(err, &ae) {
+		rec.addRequest(action, ae.RequestID, ae.Code)
+		return
+	}
+	rec.addRequest(action, "", "error")
+}
+
+func (rec *Record) finish(now time.Time, out Outcome, err error) {
+	rec.Finished = now.UTC().Format(auditTime)
+	rec.Status = out.Status
+	rec.MigrationStarted = out.Wrote
+	if out.Group != nil {
+		rec.seen(out.Group)
+	}
+	if err != nil {
+		rec.Error = err.Error()
+	}
+}
+
+// writeRecord appends rec to w as one JSON line, in one Write so that
+// concurrent appenders (O_APPEND) never interleave.
+func writeRecord(w io.Writer, rec Record) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rec); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// OpenAuditLog opens file for appending audit lines, creating it (mode
+// 0644) when missing.
+func OpenAuditLog(file string) (*os.File, error) {
+	return os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+}

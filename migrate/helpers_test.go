@@ -1,0 +1,240 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apigw-preflight/apigw-preflight/collector"
+	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+	"github.com/apigw-preflight/apigw-preflight/policies"
+	"github.com/apigw-preflight/apigw-preflight/report"
+)
+
+const (
+	shared    = "api-shared-vpc-001"
+	dest      = "apigateway-hz-ab12cd34ef56"
+	dedSource = "apigateway-hz-5a5a5a5a5a5a"
+)
+
+// testWorld: orders, slow and fails move cleanly from the serverless
+// instance; locked fails the gate; moved is already on the destination;
+// ded sits on a dedicated instance whose traffic drains.
+const testWorld = `
+regionId: cn-hangzhou
+credentials:
+  - {accessKeyId: testid, accessKeySecret: testsecret}
+instances:
+  - {InstanceId: api-shared-vpc-001, InstanceType: VPC_SHARED, RegionId: cn-hangzhou, Status: RUNNING,
+     InstanceRpsLimit: 2500, HttpsPolicies: HTTPS2_TLS1_0, InternetEgressAddress: 47.96.1.1, SupportIpv6: false,
+     EgressIpv6Enable: false, VpcIntranetEnable: false, VpcSlbIntranetEnable: false}
+  - {InstanceId: apigateway-hz-ab12cd34ef56, InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal,
+     RegionId: cn-hangzhou, Status: RUNNING, InstanceSpec: api.s1.small, InstanceRpsLimit: "2500",
+     HttpsPolicies: HTTPS2_TLS1_0, InternetEgressAddress: 47.96.7.7, VpcEgressAddress: 100.104.254.0/26,
+     SupportIpv6: "false", EgressIpv6Enable: false, VpcIntranetEnable: false, VpcSlbIntranetEnable: false}
+  - {InstanceId: apigateway-hz-5a5a5a5a5a5a, InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal,
+     RegionId: cn-hangzhou, Status: RUNNING, InstanceSpec: api.s1.small, InstanceRpsLimit: "2500",
+     HttpsPolicies: HTTPS2_TLS1_0, InternetEgressAddress: 47.96.7.7, VpcEgressAddress: 100.104.254.0/26,
+     SupportIpv6: "false", EgressIpv6Enable: false, VpcIntranetEnable: false, VpcSlbIntranetEnable: false}
+groups:
+  - {GroupId: g-orders, GroupName: orders, InstanceId: api-shared-vpc-001, InstanceType: VPC_SHARED, Status: NORMAL,
+     IllegalStatus: NORMAL, TrafficLimit: 500, HttpsPolicy: HTTPS2_TLS1_0, Ipv6Status: UNBIND, MigrationStatus: ""}
+  - {GroupId: g-slow, GroupName: slow, InstanceId: api-shared-vpc-001, InstanceType: VPC_SHARED, Status: NORMAL,
+     IllegalStatus: NORMAL, TrafficLimit: 500, HttpsPolicy: HTTPS2_TLS1_0, Ipv6Status: UNBIND, MigrationStatus: ""}
+  - {GroupId: g-fails, GroupName: fails, InstanceId: api-shared-vpc-001, InstanceType: VPC_SHARED, Status: NORMAL,
+     IllegalStatus: NORMAL, TrafficLimit: 500, HttpsPolicy: HTTPS2_TLS1_0, Ipv6Status: UNBIND, MigrationStatus: ""}
+  - {GroupId: g-locked, GroupName: locked, InstanceId: api-shared-vpc-001, InstanceType: VPC_SHARED, Status: NORMAL,
+     IllegalStatus: LOCKED, TrafficLimit: 500, HttpsPolicy: HTTPS2_TLS1_0, Ipv6Status: UNBIND, MigrationStatus: ""}
+  - {GroupId: g-moved, GroupName: moved, InstanceId: apigateway-hz-ab12cd34ef56, InstanceType: VPC_DEDICATED, Status: NORMAL,
+     IllegalStatus: NORMAL, TrafficLimit: 500, HttpsPolicy: HTTPS2_TLS1_0, Ipv6Status: UNBIND, MigrationStatus: Success}
+  - {GroupId: g-ded, GroupName: ded, InstanceId: apigateway-hz-5a5a5a5a5a5a, InstanceType: VPC_DEDICATED, Status: NORMAL,
+     IllegalStatus: NORMAL, TrafficLimit: 500, HttpsPolicy: HTTPS2_TLS1_0, Ipv6Status: UNBIND, MigrationStatus: ""}
+instanceQpsSeries:
+  apigateway-hz-5a5a5a5a5a5a: [40, 5, 0]
+migrations:
+  g-orders: {polls: 2}
+  g-slow: {polls: 100000}
+  g-fails: {polls: 1, fail: true, error: "destination lacks the internal domain"}
+`
+
+// harness is an emulator, a client of it through the real SDK and the
+// preflight pipeline (collect, evaluate, result) over that client.
+type harness struct {
+	t      *testing.T
+	srv    *emulator.Server
+	client *collector.Client
+	engine *policies.Engine
+
+	mu        sync.Mutex
+	prechecks int
+}
+
+var (
+	engineOnce sync.Once
+	engine     *policies.Engine
+	engineErr  error
+)
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	for _, k := range []string{"ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_ROLE_ARN",
+		"ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_FILE", "HTTP_PROXY", "http_proxy"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	t.Setenv("HOME", t.TempDir())
+	w, err := emulator.ParseWorld([]byte(testWorld), "testWorld")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, srv: emulator.New(w)}
+	ts := httptest.NewServer(h.srv)
+	t.Cleanup(ts.Close)
+	h.client, err = collector.NewClient(collector.ClientOptions{RegionID: "cn-hangzhou", Endpoint: ts.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engineOnce.Do(func() { engine, engineErr = policies.New(context.Background(), policies.Options{}) })
+	if engineErr != nil {
+		t.Fatal(engineErr)
+	}
+	h.engine = engine
+	return h
+}
+
+var fastRetry = &collector.RetryPolicy{MaxAttempts: 4, Base: time.Millisecond, Cap: 2 * time.Millisecond}
+
+// preflight is the pipeline the command builds: collect, evaluate, gate.
+func (h *harness) preflight(group string) Preflight {
+	return func(ctx context.Context) (*Evidence, error) {
+		h.mu.Lock()
+		h.prechecks++
+		h.mu.Unlock()
+		snap, err := collector.Collect(ctx, h.client, collector.Request{
+			GroupID: group, TargetInstanceID: dest, RegionID: "cn-hangzhou", Retry: fastRetry,
+		})
+		if err != nil {
+			return nil, err
+		}
+		raw, err := snap.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		doc, err := collector.Parse("snapshot.json", raw)
+		if err != nil {
+			return nil, err
+		}
+		input, err := policies.InputValue(doc.Value)
+		if err != nil {
+			return nil, err
+		}
+		findings, errs, err := h.engine.Evaluate(ctx, input)
+		if err != nil {
+			return nil, err
+		}
+		for i := range findings {
+			findings[i].Fingerprint = report.Fingerprint(doc.GroupID, doc.DestID, findings[i])
+		}
+		failOn, _ := report.ParseThreshold("error")
+		r := &report.Result{FailOn: failOn, Rules: h.engine.Rules(), Migrations: []report.Migration{{
+			Input: "snapshot.json", GroupID: doc.GroupID, GroupName: doc.GroupName, RegionID: doc.RegionID,
+			Source: doc.SourceID, Destination: doc.DestID, CollectedAt: doc.CollectedAt, Findings: findings, Errors: errs,
+		}}}
+		switch s := r.Summary(); {
+		case s.RuleErrors > 0:
+			r.ExitCode = 1
+		case s.Failed > 0:
+			r.ExitCode = 3
+		}
+		f, _ := report.Lookup("json")
+		var buf bytes.Buffer
+		if err := f.New(report.Options{}).Report(&buf, r); err != nil {
+			return nil, err
+		}
+		return &Evidence{Snapshot: raw, Report: buf.Bytes(), Result: r,
+			Group: snap.Group, Source: snap.Source, Destination: snap.Destination}, nil
+	}
+}
+
+func (h *harness) first(group string) *Evidence {
+	h.t.Helper()
+	ev, err := h.preflight(group)(context.Background())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.mu.Lock()
+	h.prechecks = 0
+	h.mu.Unlock()
+	return ev
+}
+
+func (h *harness) recheckCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.prechecks
+}
+
+// migrator is a Migrator over the harness with fast polls, writing its
+// output and audit lines to buffers.
+func (h *harness) migrator(group string) (*Migrator, *bytes.Buffer, *bytes.Buffer) {
+	var out, audit bytes.Buffer
+	return &Migrator{
+		API:           h.client,
+		Recheck:       h.preflight(group),
+		Out:           &out,
+		Progress:      &out,
+		Poll:          PollPolicy{Base: time.Millisecond, Cap: 2 * time.Millisecond, Timeout: 5 * time.Second},
+		DrainInterval: time.Millisecond,
+		Audit:         &audit,
+		Tool:          "apigw-preflight test",
+	}, &out, &audit
+}
+
+// record decodes the one audit line written.
+func record(t *testing.T, audit *bytes.Buffer) Record {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(audit.String(), "\n"), "\n")
+	if len(lines) != 1 || lines[0] == "" {
+		t.Fatalf("audit: %d lines, want 1:\n%s", len(lines), audit.String())
+	}
+	if strings.Contains(audit.String(), "testsecret") {
+		t.Error("the audit line holds the secret")
+	}
+	var rec Record
+	dec := json.NewDecoder(strings.NewReader(lines[0]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rec); err != nil {
+		t.Fatalf("audit line: %v\n%s", err, lines[0])
+	}
+	return rec
+}
+
+func kindOfErr(err error) Kind {
+	var me *Error
+	if !errors.As(err, &me) {
+		return 0
+	}
+	return me.Kind
+}
+
+// faultyAPI lets a test change one call's answer.
+type faultyAPI struct {
+	collector.API
+	hook func(action string, body []byte, err error) ([]byte, error)
+}
+
+func (f *faultyAPI) Call(ctx context.Context, product, action string, params map[string]string) ([]byte, error) {
+	body, err := f.API.Call(ctx, product, action, params)
+	if f.hook != nil {
+		return f.hook(action, body, err)
+	}
+	return body, err
+}
