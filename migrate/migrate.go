@@ -267,7 +267,7 @@ func (r *run) run(ctx context.Context) error {
 	// (b) The gate.
 	if !first.Passed() {
 		r.out.Status = StatusRefused
-		return fail(kindOf(first), "not migrating group %s: %s; nothing was written", label, gateReason(first))
+		return fail(kindOf(first), "not migrating group %s, nothing was written: %s", label, gateReason(first))
 	}
 
 	// (c) Dry run.
@@ -496,7 +496,7 @@ func gateReason(e *Evidence) string {
 		}
 		for _, f := range mg.Findings {
 			if r.FailOn.Fails(f.Severity) {
-				failing = append(failing, fmt.Sprintf("%s %s: %s", f.Severity, f.RuleID, f.Message))
+				failing = append(failing, fmt.Sprintf("%s %s: %s", f.Severity, f.RuleID, truncate(f.Message, 160)))
 			}
 		}
 	}
@@ -508,10 +508,10 @@ func gateReason(e *Evidence) string {
 	const most = 5
 	more := ""
 	if len(failing) > most {
-		more = fmt.Sprintf("; and %d more in the report", len(failing)-most)
+		more = fmt.Sprintf("\n  - and %d more in the report", len(failing)-most)
 		failing = failing[:most]
 	}
-	return head + ": " + strings.Join(failing, "; ") + more
+	return head + ":\n  - " + strings.Join(failing, "\n  - ") + more
 }
 
 // summary is what the operator sees before consenting.
@@ -606,8 +606,8 @@ func orDash(s string) string {
 }
 
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "..."
 	}
 	return s
 }

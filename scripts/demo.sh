@@ -63,6 +63,48 @@ tail -n 1 "$out/replay.txt"
 echo "-> exit $code (want 3)"
 [ "$code" = 3 ] || status=1
 echo
+echo "== the gated migrate step: payments fails its gate, so nothing is written"
+set +e
+"$bin/apigw-preflight" run --endpoint "$endpoint" --config "$config" --quiet -f json="$out/payments.migrate.json" \
+  --group 9f4b2a61c0d84e7fa35b6c19e2d07f48 --to apigateway-hz-3f9a1c7e2b84 \
+  --migrate --yes --audit-log "$out/audit.jsonl"
+code=$?
+set -e
+echo "-> exit $code (want 3)"
+[ "$code" = 3 ] || status=1
+
+echo
+echo "== the gated migrate step: orders passes, is re-checked, moved and verified"
+set +e
+"$bin/apigw-preflight" run --endpoint "$endpoint" --config "$config" --quiet \
+  --group 523e8dc7bbe04613b5b1d726c2a7889d --to apigateway-hz-3f9a1c7e2b84 \
+  --snapshot-out "$out/orders.migrate.snapshot.json" -f text -f json="$out/orders.migrate.json" \
+  --migrate --yes --audit-log "$out/audit.jsonl" --remark "make demo"
+code=$?
+set -e
+echo "-> exit $code (want 0)"
+[ "$code" = 0 ] || status=1
+
+echo
+echo "== running it again is safe: the group is already on the destination"
+set +e
+"$bin/apigw-preflight" run --endpoint "$endpoint" --config "$config" --quiet -f json="$out/orders.again.json" \
+  --group 523e8dc7bbe04613b5b1d726c2a7889d --to apigateway-hz-3f9a1c7e2b84 \
+  --migrate --yes --audit-log "$out/audit.jsonl"
+code=$?
+set -e
+echo "-> exit $code (want 0)"
+[ "$code" = 0 ] || status=1
+
+echo
+echo "== audit log $out/audit.jsonl (one line per attempt):"
+node -e '
+  for (const l of require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")) {
+    const a = JSON.parse(l);
+    console.log(`   ${a.groupName} -> ${a.destination}: verdict ${a.verdict}, status ${a.status}, report sha256 ${String(a.reportSha256).slice(0, 12)}…`);
+  }' "$out/audit.jsonl"
+
+echo
 echo "== reports written to $out/:"
 ls -1 "$out" | sed 's/^/   /'
 if [ "$status" -ne 0 ]; then

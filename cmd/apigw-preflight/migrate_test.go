@@ -294,7 +294,7 @@ func TestMigrateRefusals(t *testing.T) {
 		status string
 	}{
 		{"failing gate", migrateArgs(me, "g-locked", "--yes"), 3,
-			[]string{"not migrating group locked (g-locked): the preflight gate failed", "MIG014", "nothing was written"}, "refused"},
+			[]string{"not migrating group locked (g-locked), nothing was written: the preflight gate failed", "MIG014", "nothing was written"}, "refused"},
 		{"no terminal, no --yes", migrateArgs(me, "g-orders"), 2,
 			[]string{"there is no terminal to confirm on; pass --yes", "nothing was written"}, "no-consent"},
 		{"already on the target", migrateArgs(me, "g-moved"), 0,
