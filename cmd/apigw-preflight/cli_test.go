@@ -292,3 +292,63 @@ func TestPoliciesList(t *testing.T) {
 		}
 	}
 }
+
+// One evaluation writes text, SARIF and JUnit; two runs on the same input
+// give the same SARIF bytes, wherever the input file lives.
+func TestSarifAndJUnitFromOneRun(t *testing.T) {
+	src := repoFile(t, "testdata/snapshots/firing/MIG009-sg-drops-backend.json")
+	raw, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sarifs [][]byte
+	for _, sub := range []string{"a", "b/c"} {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		in := filepath.Join(sub, "snap.json")
+		if err := os.WriteFile(filepath.Join(dir, in), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := runCLI(t, dir, "", "check", "-f", "text", "-f", "sarif=out.sarif", "-f", "junit=out.xml", in)
+		if r.code != exitGateFailed || !strings.Contains(r.stdout, "MIG009 eni-security-group") {
+			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		xml, err := os.ReadFile(filepath.Join(dir, "out.xml"))
+		if err != nil || !bytes.Contains(xml, []byte(`name="MIG009 eni-security-group`)) || !bytes.Contains(xml, []byte("<failure")) {
+			t.Fatalf("junit report: %v\n%s", err, xml)
+		}
+		s, err := os.ReadFile(filepath.Join(dir, "out.sarif"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					RuleID              string            `json:"ruleId"`
+					PartialFingerprints map[string]string `json:"partialFingerprints"`
+					Locations           []struct {
+						PhysicalLocation struct {
+							ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+							Region           struct{ StartLine int } `json:"region"`
+						} `json:"physicalLocation"`
+					} `json:"locations"`
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(s, &log); err != nil {
+			t.Fatal(err)
+		}
+		res := log.Runs[0].Results
+		if len(res) == 0 || res[0].RuleID != "MIG009" || res[0].Locations[0].PhysicalLocation.ArtifactLocation.URI != filepath.ToSlash(in) ||
+			res[0].Locations[0].PhysicalLocation.Region.StartLine < 2 {
+			t.Fatalf("sarif results: %+v", res)
+		}
+		// Paths differ between the two runs; strip them to compare the rest.
+		sarifs = append(sarifs, bytes.ReplaceAll(s, []byte(filepath.ToSlash(in)), []byte("SNAPSHOT")))
+	}
+	if !bytes.Equal(sarifs[0], sarifs[1]) {
+		t.Error("SARIF differs between two runs on the same snapshot at different paths")
+	}
+}
