@@ -264,7 +264,13 @@ func ruleFromAnnotation(file, pkg string, a *ast.Annotations) (report.Rule, erro
 // back sorted; a rule that fails to evaluate is reported in the errors, never
 // as a pass. The error return is for a cancelled context only.
 func (e *Engine) Evaluate(ctx context.Context, input ast.Value) ([]report.Finding, []report.RuleError, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	if findings, ok := e.evaluateAll(ctx, input); ok {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 		return findings, nil, nil
 	}
 	return e.evaluateEach(ctx, input)
