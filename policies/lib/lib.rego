@@ -54,6 +54,12 @@ get(obj, key) := str(object.get(obj, key, "")) if is_object(obj)
 
 get(obj, _) := "" if not is_object(obj)
 
+# obj(x) is x when it is an object, {} otherwise (null, absent, other types),
+# so object.get can be chained on values the API may send as null.
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 # set(x) is true when x is a non-empty string.
 set(x) if {
 	is_string(x)

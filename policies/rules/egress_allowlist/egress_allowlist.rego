@@ -123,7 +123,7 @@ allowlist_known(b) if is_string(object.get(b, "allowlist", null))
 vpc_connect(inst) if lower(trim_space(lib.get(inst, "DedicatedInstanceType"))) == "vpc_connect"
 
 eni_cidrs(inst) := [c |
-	some n in as_array(object.get(object.get(inst, "NetworkInterfaceAttributes", {}), "NetworkInterfaceAttribute", []))
+	some n in as_array(object.get(lib.obj(object.get(inst, "NetworkInterfaceAttributes", {})), "NetworkInterfaceAttribute", []))
 	is_object(n)
 	c := trim_space(lib.get(n, "CidrBlock"))
 	c != ""

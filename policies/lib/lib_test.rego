@@ -1,0 +1,79 @@
+package apigw.lib_test
+
+import data.apigw.lib
+
+test_truthy_accepts_true_and_loose_true if {
+	lib.truthy(true)
+	lib.truthy("true")
+	lib.truthy(" TRUE ")
+}
+
+test_truthy_rejects_false_and_other_values if {
+	not lib.truthy(false)
+	not lib.truthy("false")
+	not lib.truthy("yes")
+	not lib.truthy(1)
+	not lib.truthy(null)
+}
+
+test_num_reads_numbers_and_numeric_strings if {
+	lib.num(2500) == 2500
+	lib.num("2500") == 2500
+	lib.num(" 2.5 ") == 2.5
+}
+
+test_num_is_undefined_for_non_numbers if {
+	not lib.num("abc")
+	not lib.num("")
+	not lib.num(null)
+	not lib.num(true)
+}
+
+test_list_reads_every_form if {
+	lib.list("a, b,,c") == ["a", "b", "c"]
+	lib.list(["a", " b ", 3, ""]) == ["a", "b"]
+	lib.list("[\"10.0.0.0/16\", \"172.16.0.0/12\"]") == ["10.0.0.0/16", "172.16.0.0/12"]
+	lib.list(null) == []
+	lib.list("") == []
+}
+
+test_thousands if {
+	lib.thousands(0) == "0"
+	lib.thousands(999) == "999"
+	lib.thousands(3100) == "3,100"
+	lib.thousands(1234567) == "1,234,567"
+	lib.thousands(-2500) == "-2,500"
+}
+
+test_obj_and_get_tolerate_non_objects if {
+	lib.obj(null) == {}
+	lib.obj("x") == {}
+	lib.obj({"a": 1}) == {"a": 1}
+	lib.get(null, "a") == ""
+	lib.get({"a": 1}, "a") == ""
+	lib.get({"a": "x"}, "a") == "x"
+}
+
+test_in_any_skips_invalid_entries if {
+	lib.in_any(["not-a-cidr", "47.96.0.0/16"], "47.96.7.7")
+	lib.in_any(["47.96.7.7"], "47.96.7.7")
+	not lib.in_any(["47.96.0.0/16"], "47.97.7.7")
+	not lib.in_any(["47.96.0.0/16"], "not-an-ip")
+	not lib.in_any([null, 5], "47.96.7.7")
+}
+
+test_private_ranges if {
+	lib.private("10.0.1.5")
+	lib.private("172.16.8.20")
+	lib.private("100.104.1.1")
+	not lib.private("47.97.3.3")
+	not lib.private("bogus")
+}
+
+test_config_defaults_and_overrides if {
+	lib.config.rpsHeadroom == 0.2
+	lib.config.defaultGroupRps == 500
+	c := lib.config with data.apigw.config as {"rpsHeadroom": 0.5}
+	c.rpsHeadroom == 0.5
+	c.expiryWindowDays == 30
+}
