@@ -623,14 +623,7 @@ func (m *Migrator) sleep(ctx context.Context, d time.Duration) error {
 	if m.Sleep != nil {
 		return m.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return collector.Sleep(ctx, d)
 }
 
 func (m *Migrator) poll() PollPolicy {

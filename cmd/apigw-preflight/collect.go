@@ -69,18 +69,9 @@ func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *colle
 		}
 		lookback = d
 	}
-	region, _, err := collector.ResolveRegion(cf.region, cf.profile)
+	client, region, err := cf.client()
 	if err != nil {
-		return nil, usageErr("%v", err)
-	}
-	client, err := collector.NewClient(collector.ClientOptions{
-		RegionID:  region,
-		Profile:   cf.profile,
-		Endpoint:  cf.endpoint,
-		UserAgent: "apigw-preflight/" + toolVersion(),
-	})
-	if err != nil {
-		return nil, usageErr("--endpoint: %v", err)
+		return nil, err
 	}
 	var progress collector.Progress
 	if !cf.quiet && e.stderrTTY {
@@ -115,6 +106,25 @@ func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *colle
 			len(calls), strings.Join(calls, ", "))
 	}
 	return &collected{snap: snap, raw: raw, config: cfg}, nil
+}
+
+// client builds the SDK-backed client from the region, profile and
+// endpoint flags. Bad values are usage errors.
+func (cf *collectFlags) client() (*collector.Client, string, error) {
+	region, _, err := collector.ResolveRegion(cf.region, cf.profile)
+	if err != nil {
+		return nil, "", usageErr("%v", err)
+	}
+	client, err := collector.NewClient(collector.ClientOptions{
+		RegionID:  region,
+		Profile:   cf.profile,
+		Endpoint:  cf.endpoint,
+		UserAgent: "apigw-preflight/" + toolVersion(),
+	})
+	if err != nil {
+		return nil, "", usageErr("--endpoint: %v", err)
+	}
+	return client, region, nil
 }
 
 func collectHelp(w io.Writer, fs *pflag.FlagSet) {

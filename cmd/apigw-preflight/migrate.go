@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/apigw-preflight/apigw-preflight/collector"
 	"github.com/apigw-preflight/apigw-preflight/migrate"
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
@@ -125,18 +124,9 @@ func newEvidence(c *collected, r *report.Result) (*migrate.Evidence, error) {
 // runMigrate wires the migrator to the cloud, the terminal and the audit
 // log, runs it, and maps its error to an exit code.
 func runMigrate(ctx context.Context, e *env, cf *collectFlags, mf *migrateFlags, audit *os.File, first *migrate.Evidence, recheck migrate.Preflight) error {
-	region, _, err := collector.ResolveRegion(cf.region, cf.profile)
+	client, _, err := cf.client()
 	if err != nil {
-		return usageErr("%v", err)
-	}
-	client, err := collector.NewClient(collector.ClientOptions{
-		RegionID:  region,
-		Profile:   cf.profile,
-		Endpoint:  cf.endpoint,
-		UserAgent: "apigw-preflight/" + toolVersion(),
-	})
-	if err != nil {
-		return usageErr("--endpoint: %v", err)
+		return err
 	}
 	m := &migrate.Migrator{
 		API:     client,
