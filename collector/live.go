@@ -487,7 +487,7 @@ func (c *collection) window(now time.Time) (from, to time.Time) {
 
 func (c *collection) traffic(ctx context.Context, now time.Time) error {
 	from, to := c.window(now)
-	c.progress("reading group QPS over %s", c.req.Lookback)
+	c.progress("reading group QPS over the last %s", humanDuration(c.req.Lookback))
 	body, err := c.call(ctx, ProductCloudAPI, "DescribeGroupQps", map[string]string{
 		"GroupId": c.req.GroupID, "StageName": c.req.Stage,
 		"StartTime": from.Format(qpsTimeFormat), "EndTime": to.Format(qpsTimeFormat),
@@ -628,4 +628,12 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// humanDuration writes whole days as "7d" and anything else as Go does.
+func humanDuration(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
 }
