@@ -33,19 +33,24 @@ echo "== apigw-emulator serving $world at $endpoint"
 echo
 
 status=0
-# name group destination expected-exit-code
-while read -r name group dest want; do
-  echo "== apigw-preflight run --group $group --to $dest   ($name)"
-  set +e
-  "$bin/apigw-preflight" run --endpoint "$endpoint" --config "$config" --quiet \
-    --group "$group" --to "$dest" \
-    --snapshot-out "$out/$name.snapshot.json" \
-    -f text -f json="$out/$name.json" -f sarif="$out/$name.sarif" -f junit="$out/$name.junit.xml"
-  code=$?
-  set -e
+# expect WANT CMD...: run CMD, show its exit code, remember a mismatch.
+expect() {
+  local want=$1 code=0
+  shift
+  "$@" || code=$?
   echo "-> exit $code (want $want)"
   echo
   [ "$code" = "$want" ] || status=1
+}
+preflight() { "$bin/apigw-preflight" "$@"; }
+live=(--endpoint "$endpoint" --config "$config" --quiet)
+
+# name group destination expected-exit-code
+while read -r name group dest want; do
+  echo "== apigw-preflight run --group $group --to $dest   ($name)"
+  expect "$want" preflight run "${live[@]}" --group "$group" --to "$dest" \
+    --snapshot-out "$out/$name.snapshot.json" \
+    -f text -f json="$out/$name.json" -f sarif="$out/$name.sarif" -f junit="$out/$name.junit.xml"
 done <<'RUNS'
 orders    523e8dc7bbe04613b5b1d726c2a7889d apigateway-hz-3f9a1c7e2b84 0
 payments  9f4b2a61c0d84e7fa35b6c19e2d07f48 apigateway-hz-3f9a1c7e2b84 3
@@ -53,50 +58,28 @@ inventory e1c7305b9a2f4d6c8b14f0a9d3e6c552 apigateway-hz-8d2e6b1f0c57 3
 RUNS
 
 echo "== offline: check replays the saved snapshots to the same findings"
-set +e
-"$bin/apigw-preflight" check --config "$config" -f text="$out/replay.txt" -f json="$out/replay.json" \
-  -f junit="$out/all.junit.xml" -f sarif="$out/all.sarif" \
-  "$out"/orders.snapshot.json "$out"/payments.snapshot.json "$out"/inventory.snapshot.json
-code=$?
-set -e
-tail -n 1 "$out/replay.txt"
-echo "-> exit $code (want 3)"
-[ "$code" = 3 ] || status=1
-echo
+replay() {
+  preflight check --config "$config" -f text="$out/replay.txt" -f json="$out/replay.json" \
+    -f junit="$out/all.junit.xml" -f sarif="$out/all.sarif" "$@" || { local c=$?; tail -n 1 "$out/replay.txt"; return $c; }
+}
+expect 3 replay "$out"/orders.snapshot.json "$out"/payments.snapshot.json "$out"/inventory.snapshot.json
+
 echo "== the gated migrate step: payments fails its gate, so nothing is written"
-set +e
-"$bin/apigw-preflight" run --endpoint "$endpoint" --config "$config" --quiet -f json="$out/payments.migrate.json" \
+expect 3 preflight run "${live[@]}" -f json="$out/payments.migrate.json" \
   --group 9f4b2a61c0d84e7fa35b6c19e2d07f48 --to apigateway-hz-3f9a1c7e2b84 \
   --migrate --yes --audit-log "$out/audit.jsonl"
-code=$?
-set -e
-echo "-> exit $code (want 3)"
-[ "$code" = 3 ] || status=1
 
-echo
 echo "== the gated migrate step: orders passes, is re-checked, moved and verified"
-set +e
-"$bin/apigw-preflight" run --endpoint "$endpoint" --config "$config" --quiet \
+expect 0 preflight run "${live[@]}" \
   --group 523e8dc7bbe04613b5b1d726c2a7889d --to apigateway-hz-3f9a1c7e2b84 \
   --snapshot-out "$out/orders.migrate.snapshot.json" -f text -f json="$out/orders.migrate.json" \
   --migrate --yes --audit-log "$out/audit.jsonl" --remark "make demo"
-code=$?
-set -e
-echo "-> exit $code (want 0)"
-[ "$code" = 0 ] || status=1
 
-echo
 echo "== running it again is safe: the group is already on the destination"
-set +e
-"$bin/apigw-preflight" run --endpoint "$endpoint" --config "$config" --quiet -f json="$out/orders.again.json" \
+expect 0 preflight run "${live[@]}" -f json="$out/orders.again.json" \
   --group 523e8dc7bbe04613b5b1d726c2a7889d --to apigateway-hz-3f9a1c7e2b84 \
   --migrate --yes --audit-log "$out/audit.jsonl"
-code=$?
-set -e
-echo "-> exit $code (want 0)"
-[ "$code" = 0 ] || status=1
 
-echo
 echo "== audit log $out/audit.jsonl (one line per attempt):"
 node -e '
   for (const l of require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")) {
