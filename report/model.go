@@ -141,6 +141,10 @@ type Finding struct {
 	// Fingerprint is stable across runs for the same problem on the same group
 	// and destination, wherever the input file lives.
 	Fingerprint string `json:"fingerprint"`
+	// Undecided marks a "could not check" finding: the rule could not decide
+	// because the data it needs is missing or unusable. An undecided rule is
+	// never a pass; the write side refuses while an error rule is undecided.
+	Undecided bool `json:"undecided,omitempty"`
 }
 
 // RuleError is a rule that could not be evaluated on a snapshot. It is a tool
@@ -185,6 +189,32 @@ func (m *Migration) FindingsFor(ruleID string) []Finding {
 			out = append(out, f)
 		}
 	}
+	return out
+}
+
+// UndecidedRules returns, sorted and once each, the IDs of the rules with an
+// undecided finding on this migration whose default severity (from rules) is
+// at least min. Rules missing from rules count as errors: unknown is never
+// safe.
+func (m *Migration) UndecidedRules(rules []Rule, min Severity) []string {
+	sev := make(map[string]Severity, len(rules))
+	for _, r := range rules {
+		sev[r.ID] = r.Severity
+	}
+	var out []string
+	for _, f := range m.Findings {
+		if !f.Undecided {
+			continue
+		}
+		s, ok := sev[f.RuleID]
+		if !ok {
+			s = SeverityError
+		}
+		if s >= min && !slices.Contains(out, f.RuleID) {
+			out = append(out, f.RuleID)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 
