@@ -26,9 +26,6 @@ import (
 //go:embed snapshot.schema.json
 var SchemaJSON []byte
 
-// MaxSnapshotBytes bounds how much of one input is read.
-const MaxSnapshotBytes = 64 << 20
-
 // Document is one snapshot file, loaded and validated.
 type Document struct {
 	// Name is the path as the user gave it ("-" for standard input).
@@ -95,7 +92,8 @@ func LoadFile(name string, stdin io.Reader) (*Document, error) {
 		return nil, &InputError{File: displayName(name), Msg: "cannot read snapshot: " + pathErrText(err)}
 	}
 	if len(raw) > MaxSnapshotBytes {
-		return nil, &InputError{File: displayName(name), Msg: fmt.Sprintf("snapshot is larger than %d MiB", MaxSnapshotBytes>>20)}
+		return nil, &InputError{File: displayName(name), Msg: fmt.Sprintf("snapshot is larger than %d MiB", MaxSnapshotBytes>>20),
+			Hint: "a snapshot describes one group and its two instances; check that this is the file apigw-preflight collect wrote"}
 	}
 	return Parse(name, raw)
 }
@@ -115,18 +113,42 @@ func pathErrText(err error) string {
 	return err.Error()
 }
 
-// Parse decodes and validates one snapshot held in memory.
+// Byte order marks: a UTF-8 one is skipped (editors on Windows write it),
+// the UTF-16 and UTF-32 ones are named, since JSON files are UTF-8.
+var (
+	bomUTF8   = []byte("\xef\xbb\xbf")
+	otherBOMs = []struct {
+		mark []byte
+		name string
+	}{
+		{[]byte("\x00\x00\xfe\xff"), "UTF-32"},
+		{[]byte("\xff\xfe\x00\x00"), "UTF-32"},
+		{[]byte("\xfe\xff"), "UTF-16"},
+		{[]byte("\xff\xfe"), "UTF-16"},
+	}
+)
+
+// Parse decodes and validates one snapshot held in memory. The document
+// must be one JSON object in UTF-8 (a leading UTF-8 byte order mark is
+// skipped; lines are counted as in the file), with every key once per
+// object and every number finite as a 64-bit float.
 func Parse(name string, raw []byte) (*Document, error) {
 	file := displayName(name)
-	if len(bytes.TrimSpace(raw)) == 0 {
+	for _, b := range otherBOMs {
+		if bytes.HasPrefix(raw, b.mark) {
+			return nil, &InputError{File: file, Line: 1, Msg: "file starts with a " + b.name + " byte order mark", Hint: "save the snapshot as UTF-8"}
+		}
+	}
+	body := bytes.TrimPrefix(raw, bomUTF8)
+	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &InputError{File: file, Msg: "file is empty", Hint: "expected one snapshot JSON object (write one with 'apigw-preflight collect')"}
 	}
-	lines := newLineIndex(raw)
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	lines := newLineIndex(body)
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, syntaxError(file, raw, lines, err)
+		return nil, syntaxError(file, body, lines, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		off := int(dec.InputOffset())
@@ -141,8 +163,8 @@ func Parse(name string, raw []byte) (*Document, error) {
 		}
 		return nil, &InputError{File: file, Line: 1, Msg: msg, Hint: hint}
 	}
-	if err := lines.build(raw); err != nil {
-		return nil, &InputError{File: file, Msg: err.Error()}
+	if err := lines.build(file, body); err != nil {
+		return nil, err
 	}
 	if err := checkVersion(file, obj, lines); err != nil {
 		return nil, err
@@ -380,20 +402,24 @@ func (li *LineIndex) lineAt(off int) int {
 }
 
 // build walks the tokens of raw, recording the line of every key and array
-// element under its path.
-func (li *LineIndex) build(raw []byte) error {
+// element under its path. It rejects what the decoder lets through but a
+// reader of the file would take differently: a key given twice in one
+// object (the decoder keeps the last, a reviewer reads the first) and a
+// number beyond the float64 range (1e400 would read as infinity).
+func (li *LineIndex) build(file string, raw []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	type frame struct {
 		array bool
 		index int
-		key   string
+		keys  map[string]bool // the keys seen so far in an object
 	}
 	var stack []frame
 	var path []string
 	expectKey := false
+	here := func() int { return li.lineAt(int(dec.InputOffset()) - 1) }
 	record := func() {
-		li.paths[strings.Join(path, "\x00")] = li.lineAt(int(dec.InputOffset()) - 1)
+		li.paths[strings.Join(path, "\x00")] = here()
 	}
 	for {
 		tok, err := dec.Token()
@@ -401,7 +427,7 @@ func (li *LineIndex) build(raw []byte) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("index lines: %w", err)
+			return &InputError{File: file, Msg: "index lines: " + err.Error()}
 		}
 		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
 			stack = stack[:len(stack)-1]
@@ -414,7 +440,14 @@ func (li *LineIndex) build(raw []byte) error {
 		if len(stack) > 0 {
 			top := &stack[len(stack)-1]
 			if !top.array && expectKey {
-				path = append(path, tok.(string))
+				key := tok.(string)
+				if top.keys[key] {
+					return &InputError{File: file, Line: here(), Path: PathString(path),
+						Msg:  fmt.Sprintf("duplicate key %q", key),
+						Hint: "give each key once per object; which of the values counts would be a guess"}
+				}
+				top.keys[key] = true
+				path = append(path, key)
 				record()
 				expectKey = false
 				continue
@@ -426,9 +459,20 @@ func (li *LineIndex) build(raw []byte) error {
 			}
 		}
 		if d, ok := tok.(json.Delim); ok {
-			stack = append(stack, frame{array: d == '['})
+			f := frame{array: d == '['}
+			if !f.array {
+				f.keys = map[string]bool{}
+			}
+			stack = append(stack, f)
 			expectKey = d == '{'
 			continue
+		}
+		if n, ok := tok.(json.Number); ok {
+			if _, err := strconv.ParseFloat(string(n), 64); err != nil {
+				return &InputError{File: file, Line: here(), Path: PathString(path),
+					Msg:  fmt.Sprintf("number %s is out of range (beyond ±1.8e308)", abbreviate(string(n))),
+					Hint: "give a finite number"}
+			}
 		}
 		// A scalar value ends its key or element.
 		if len(path) > 0 {
@@ -436,6 +480,14 @@ func (li *LineIndex) build(raw []byte) error {
 		}
 		expectKey = len(stack) > 0 && !stack[len(stack)-1].array
 	}
+}
+
+// abbreviate shortens a long token for a message.
+func abbreviate(s string) string {
+	if len(s) <= 40 {
+		return s
+	}
+	return s[:20] + "…" + s[len(s)-12:]
 }
 
 // Line returns the line of the value at path, or of its nearest ancestor

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,6 +126,17 @@ func TestInputErrors(t *testing.T) {
 "group":{"GroupId":"g","InstanceId":"i"},"source":{"InstanceId":"i"},"destination":{"InstanceId":"d"},
 "backends":[
  {"protocol":"GOPHER"}]}`, "backends[0].protocol", 4, "value must be one of"},
+		{"duplicate top-level key", "{\"schemaVersion\":\"apigw-preflight/v1\",\n\"regionId\":\"a\",\n\"regionId\":\"b\"}", "(top level)", 3, `duplicate key "regionId"`},
+		{"duplicate key deep in an array", `{"schemaVersion":"apigw-preflight/v1","backends":[
+ {"protocol":"HTTP"},
+ {"protocol":"HTTP",
+  "allowlist":["10.0.0.0/8"], "allowlist":null}]}`, "backends[1]", 4, `duplicate key "allowlist"`},
+		{"duplicate key written with an escape", `{"group":{"GroupId":"g","Group\u0049d":"h"}}`, "group", 1, `duplicate key "GroupId"`},
+		{"number overflows", "{\"schemaVersion\":\"apigw-preflight/v1\",\n\"destination\":{\"InstanceId\":\"d\",\n  \"InstanceRpsLimit\": 1e400}}", "destination.InstanceRpsLimit", 3, "number 1e400 is out of range"},
+		{"negative overflow in an array", "{\"a\":[1,\n-2e999]}", "a[1]", 2, "number -2e999 is out of range"},
+		{"UTF-16 byte order mark", "\xff\xfe{\x00}\x00", "", 1, "UTF-16 byte order mark"},
+		{"byte order mark then nothing", "\xef\xbb\xbf\n", "", 0, "file is empty"},
+		{"byte order mark keeps lines", "\xef\xbb\xbf{\n\"a\": tru\n}", "", 2, "not valid JSON"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -137,6 +149,54 @@ func TestInputErrors(t *testing.T) {
 				t.Errorf("got %+v (%q); want path %q line %d msg containing %q", ie, err, c.path, c.line, c.msg)
 			}
 		})
+	}
+}
+
+// A UTF-8 byte order mark is skipped; lines are still those of the file and
+// Raw keeps the file's bytes (its SHA-256 is what audits record).
+func TestByteOrderMarkAccepted(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/snapshots/healthy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Parse("plain.json", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withBOM := append([]byte("\xef\xbb\xbf"), raw...)
+	d, err := Parse("bom.json", withBOM)
+	if err != nil {
+		t.Fatalf("a UTF-8 byte order mark must be accepted: %v", err)
+	}
+	if string(d.Raw) != string(withBOM) {
+		t.Error("Raw must keep the file's bytes, mark included")
+	}
+	if d.GroupID != plain.GroupID || d.DestID != plain.DestID || !d.CollectedAt.Equal(plain.CollectedAt) {
+		t.Errorf("summary differs: %+v vs %+v", d, plain)
+	}
+	if len(plain.Lines.paths) < 10 {
+		t.Fatalf("line index has %d paths", len(plain.Lines.paths))
+	}
+	for k, want := range plain.Lines.paths {
+		if got := d.Lines.paths[k]; got != want {
+			t.Errorf("line of %q = %d with the mark, %d without", k, got, want)
+		}
+	}
+}
+
+// Numbers at the edges of float64 that are finite stay accepted, verbatim.
+func TestFiniteNumbersAtTheEdges(t *testing.T) {
+	for _, n := range []string{"1e308", "-1.7976931348623157e308", "5e-324", "1e-400", "123456789012345678901234567890"} {
+		src := `{"schemaVersion":"apigw-preflight/v1","collectedAt":"2026-11-20T08:00:00Z","regionId":"r",
+"group":{"GroupId":"g","InstanceId":"i"},"source":{"InstanceId":"i"},"destination":{"InstanceId":"d","InstanceRpsLimit":` + n + `}}`
+		d, err := Parse("edge.json", []byte(src))
+		if err != nil {
+			t.Errorf("%s: %v", n, err)
+			continue
+		}
+		if got := d.Value["destination"].(map[string]any)["InstanceRpsLimit"]; fmt.Sprint(got) != n {
+			t.Errorf("%s read as %v", n, got)
+		}
 	}
 }
 

@@ -8,6 +8,11 @@ import "encoding/json"
 // SchemaVersion is the contract this build reads and writes.
 const SchemaVersion = "apigw-preflight/v1"
 
+// MaxSnapshotBytes is the largest snapshot, in bytes, that the contract
+// admits: LoadFile (check) reads no more, and a collection must not write a
+// larger one, so every snapshot written can be checked.
+const MaxSnapshotBytes = 64 << 20
+
 // Snapshot is one pending migration: an API group, the instance it lives on
 // and the instance it should move to. The three cloud objects are kept
 // verbatim (the API's own field names and value forms); what the collector
