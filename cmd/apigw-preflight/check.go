@@ -106,7 +106,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		migs = append(migs, m)
 	}
 	r := ev.result(migs, p.failOn)
-	if err := writeReports(e, p, r); err != nil {
+	if err := writeReports(ctx, e, p, r); err != nil {
 		return err
 	}
 	return exitFor(r)

@@ -163,7 +163,7 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErr("collect: unexpected argument %q; run 'apigw-preflight collect --help'", fs.Arg(0))
 	}
-	if err := checkOutputDir("--output", *out); err != nil {
+	if _, err := resolveOutput("--output", "snapshot", *out); err != nil {
 		return err
 	}
 	cfg, err := cf.loadConfig(fs)
@@ -174,7 +174,7 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return writeSnapshot(e, *out, c.raw)
+	return writeSnapshot(ctx, e, "--output", *out, c.raw)
 }
 
 // checkOutputDir fails early, before any cloud call, when file cannot be
@@ -189,16 +189,13 @@ func checkOutputDir(flag, file string) error {
 	return nil
 }
 
-// writeSnapshot writes the snapshot to file atomically, or to stdout.
-func writeSnapshot(e *env, file string, raw []byte) error {
-	if file == "" || file == "-" {
-		if _, err := e.stdout.Write(raw); err != nil {
-			return withCode(exitToolError, fmt.Errorf("write snapshot to stdout: %w", err))
-		}
-		return nil
+// writeSnapshot writes the snapshot to file ("" or "-" for stdout) by the
+// rules of writeOutputs: atomically over a regular file, in place on a
+// device or FIFO; flag names the option in messages.
+func writeSnapshot(ctx context.Context, e *env, flag, file string, raw []byte) error {
+	t, err := resolveOutput(flag, "snapshot", file)
+	if err != nil {
+		return err
 	}
-	if err := writeFileAtomic(file, raw); err != nil {
-		return withCode(exitToolError, fmt.Errorf("write snapshot: %w", err))
-	}
-	return nil
+	return writeOne(ctx, e, t, raw)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -188,59 +187,6 @@ func (ev *evaluator) result(migs []report.Migration, failOn report.Threshold) *r
 		r.ExitCode = exitGateFailed
 	}
 	return r
-}
-
-// writeReports renders every report into memory first, then writes the
-// files (each atomically) and stdout. A render failure writes nothing.
-func writeReports(e *env, p *plan, r *report.Result) error {
-	rendered := make([][]byte, len(p.outputs))
-	for i, o := range p.outputs {
-		var buf bytes.Buffer
-		opts := report.Options{Color: p.color && o.file == ""}
-		if err := o.format.New(opts).Report(&buf, r); err != nil {
-			return withCode(exitToolError, fmt.Errorf("render %s report: %w", o.format.Name, err))
-		}
-		rendered[i] = buf.Bytes()
-	}
-	for i, o := range p.outputs {
-		if o.file == "" {
-			continue
-		}
-		if err := writeFileAtomic(o.file, rendered[i]); err != nil {
-			return withCode(exitToolError, fmt.Errorf("write %s report: %w", o.format.Name, err))
-		}
-	}
-	for i, o := range p.outputs {
-		if o.file == "" {
-			if _, err := e.stdout.Write(rendered[i]); err != nil {
-				return withCode(exitToolError, fmt.Errorf("write %s report to stdout: %w", o.format.Name, err))
-			}
-		}
-	}
-	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside name and renames it
-// into place, so a reader never sees half a file.
-func writeFileAtomic(name string, data []byte) error {
-	dir := filepath.Dir(name)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }
 
 // exitFor turns a result's exit code into the error main expects.

@@ -85,9 +85,6 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if *snapOut == "-" {
 		return usageErr("--snapshot-out: give a file; stdout carries the report")
 	}
-	if err := checkOutputDir("--snapshot-out", *snapOut); err != nil {
-		return err
-	}
 	if err := mf.validate(fs); err != nil {
 		return err
 	}
@@ -99,6 +96,13 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	// Every flag is checked before the first cloud call.
 	p, err := rf.resolve(e)
 	if err != nil {
+		return err
+	}
+	auditLog := ""
+	if mf.migrate {
+		auditLog = mf.auditLog
+	}
+	if err := claimRunOutputs(p, *snapOut, auditLog); err != nil {
 		return err
 	}
 	var audit *os.File
@@ -117,7 +121,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeReports(e, p, r); err != nil {
+	if err := writeReports(ctx, e, p, r); err != nil {
 		return err
 	}
 	if !mf.migrate {
@@ -149,7 +153,7 @@ func (pl *pipeline) run(ctx context.Context, snapOut string) (*collected, *repor
 	}
 	name := "collected snapshot"
 	if snapOut != "" {
-		if err := writeSnapshot(pl.e, snapOut, c.raw); err != nil {
+		if err := writeSnapshot(ctx, pl.e, "--snapshot-out", snapOut, c.raw); err != nil {
 			return nil, nil, err
 		}
 		name = snapOut
