@@ -81,12 +81,13 @@ expect 0 preflight run "${live[@]}" -f json="$out/orders.again.json" \
   --migrate --yes --audit-log "$out/audit.jsonl"
 
 echo "== audit log $out/audit.jsonl (one line per attempt):"
-node -e '
-  for (const l of require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")) {
-    const a = JSON.parse(l);
-    console.log(`   ${a.groupName} -> ${a.destination}: verdict ${a.verdict}, status ${a.status}, report sha256 ${String(a.reportSha256).slice(0, 12)}…`);
-  }' "$out/audit.jsonl"
-
+# Plain shell, so the demo needs nothing beyond Go, git and make: each line
+# is one compact JSON object, and these keys are plain top-level strings.
+field() { sed -n 's/.*"'"$1"'":"\([^"]*\)".*/\1/p' <<<"$2"; }
+while IFS= read -r line; do
+  sha=$(field reportSha256 "$line")
+  echo "   $(field groupName "$line") -> $(field destination "$line"): verdict $(field verdict "$line"), status $(field status "$line"), report sha256 ${sha:0:12}…"
+done <"$out/audit.jsonl"
 echo
 echo "== reports written to $out/:"
 ls -1 "$out" | sed 's/^/   /'
