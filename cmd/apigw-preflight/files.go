@@ -371,7 +371,16 @@ func writeReports(ctx context.Context, e *env, p *plan, r *report.Result) error 
 		}
 		rendered[i] = buf.Bytes()
 	}
+	// A report never replaces a snapshot it was made from.
 	var set outputSet
+	for _, m := range r.Migrations {
+		if m.Input == "" || m.Input == "-" {
+			continue
+		}
+		if t, err := locateOutput("input", "input snapshot", m.Input); err == nil && t.info != nil && t.mode != modeStream {
+			set.targets = append(set.targets, t)
+		}
+	}
 	targets, err := claimReports(&set, p)
 	if err != nil {
 		return err

@@ -237,6 +237,27 @@ func TestOutputsNamingOneFile(t *testing.T) {
 	}
 }
 
+// A report never replaces the snapshot it was made from.
+func TestReportOverItsInput(t *testing.T) {
+	dir := t.TempDir()
+	raw := readFile(t, repoFile(t, "testdata/snapshots/healthy.json"))
+	snap := write(t, dir, "snap.json", string(raw))
+	if err := os.Symlink("snap.json", filepath.Join(dir, "report.json")); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, dir, "", "check", "-f", "sarif=r.sarif", "-f", "json=report.json", "snap.json")
+	want := "input snap.json and --format json=report.json name the same file; the input snapshot and the json report cannot share one"
+	if r.code != exitUsage || !strings.Contains(r.stderr, want) {
+		t.Fatalf("exit %d, stderr %s; want 2 and %q", r.code, r.stderr, want)
+	}
+	if !bytes.Equal(readFile(t, snap), raw) {
+		t.Error("the input snapshot was overwritten")
+	}
+	if got := listDir(t, dir); !slices.Equal(got, []string{"report.json", "snap.json"}) {
+		t.Errorf("dir holds %v", got)
+	}
+}
+
 // A directory or a socket is refused with exit 2 naming it, and no other
 // report is written; what existed stays as it was.
 func TestOutputRefusesDirectoriesAndSockets(t *testing.T) {
