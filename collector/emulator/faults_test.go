@@ -226,7 +226,9 @@ func TestFaultQpsUnreadable(t *testing.T) {
 		{"no-wrapper", func(m map[string]any) bool { return m["GroupQps"] == nil && len(m["MonitorItem"].([]any)) == 3 }},
 		{"renamed", func(m map[string]any) bool { return m["GroupQps"] == nil && m["groupQps"] != nil }},
 		{"empty", func(m map[string]any) bool { return len(items(m)) == 0 }},
-		{"null", func(m map[string]any) bool { return len(items(m)) == 3 && items(m)[0].(map[string]any)["ItemValue"] == nil }},
+		{"null", func(m map[string]any) bool {
+			return len(items(m)) == 3 && items(m)[0].(map[string]any)["ItemValue"] == nil
+		}},
 		{"array", func(m map[string]any) bool {
 			v, ok := items(m)[0].(map[string]any)["ItemValue"].([]any)
 			return ok && len(v) == 1
@@ -293,4 +295,3 @@ faults:
 		t.Errorf("faults = %+v", f)
 	}
 }
-
