@@ -490,6 +490,11 @@ func (c *Client) mapError(action string, err error) error {
 		if isCredentialCode(out.Code) {
 			out.credential = true
 			out.Hint = c.creds.hint(out.Code)
+			// The string-to-sign the cloud quotes helps nobody reading
+			// the message (the hint says what to check).
+			if before, _, cut := strings.Cut(out.Message, "server string to sign is:"); cut {
+				out.Message = strings.TrimSpace(before)
+			}
 		}
 		return out
 	}

@@ -376,11 +376,15 @@ func RedactSecrets(s string) string {
 			continue
 		}
 		v := j + len(sep)
+		if strings.HasPrefix(s[v:], "[REDACTED]") {
+			i = v + len("[REDACTED]")
+			continue
+		}
 		end := v
 		for end < len(s) && !hasAnyPrefix(lower[end:], secretEnds) {
 			end++
 		}
-		if end > v && s[v:end] != "[REDACTED]" {
+		if end > v {
 			b.WriteString(s[last:v])
 			b.WriteString("[REDACTED]")
 			last = end

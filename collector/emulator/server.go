@@ -482,7 +482,9 @@ func (s *Server) authenticate(c *call) *apiError {
 		return errorf(400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted (want 2006-01-02T15:04:05Z).")
 	}
 	if !signatureMatches(c.method, p, cred.AccessKeySecret, p["Signature"]) {
-		return errorf(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
+		// As the cloud does, the answer quotes the string-to-sign it
+		// computed, security token included.
+		return errorf(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation. server string to sign is:%s", StringToSign(c.method, p))
 	}
 	nonce := p["SignatureNonce"]
 	if s.nonces[nonce] {
