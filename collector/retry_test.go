@@ -91,7 +91,11 @@ func TestRetryDo(t *testing.T) {
 	tries = 0
 	start := time.Now()
 	p.MaxElapsed = 50 * time.Millisecond
-	_ = p.do(context.Background(), "Test", nil, func(context.Context) error { tries++; time.Sleep(30 * time.Millisecond); return &APIError{Code: "Throttling"} })
+	_ = p.do(context.Background(), "Test", nil, func(context.Context) error {
+		tries++
+		time.Sleep(30 * time.Millisecond)
+		return &APIError{Code: "Throttling"}
+	})
 	if tries != 2 || time.Since(start) > time.Second {
 		t.Errorf("MaxElapsed: tries = %d after %s", tries, time.Since(start))
 	}
