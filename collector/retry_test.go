@@ -21,6 +21,11 @@ func TestRetryable(t *testing.T) {
 		{&APIError{Code: CodeTransport}, true},
 		{&APIError{Code: CodeMalformedResponse, HTTPStatus: 200}, true},
 		{&APIError{Code: "", HTTPStatus: 502}, true}, // a proxy's HTML page
+		{&APIError{Code: "HTTP502", HTTPStatus: 502}, true},
+		{&APIError{Code: "HTTP504", HTTPStatus: 504}, true},
+		{&APIError{Code: "HTTP429", HTTPStatus: 429}, true},
+		{&APIError{Code: "HTTP404", HTTPStatus: 404}, false},
+		{&APIError{Code: CodeResponseTooLarge}, false},
 		{&APIError{Code: "Forbidden.RAM", HTTPStatus: 403}, false},
 		{&APIError{Code: "InvalidAction", HTTPStatus: 500}, false}, // by Code, not status
 		{&APIError{Code: "SignatureDoesNotMatch", HTTPStatus: 400, credential: true}, false},

@@ -35,7 +35,7 @@ func (cf *collectFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&cf.endpoint, "endpoint", "", "send every call to `URL` (e.g. http://127.0.0.1:8080 for the emulator); default the regional HTTPS endpoints")
 	fs.StringVar(&cf.config, "config", "", "configuration `FILE` (allowlists, defaults); default "+collector.DefaultConfigFile+" if present")
 	fs.StringVar(&cf.stage, "stage", "RELEASE", "`STAGE` whose deployed backends and traffic are read: RELEASE, PRE or TEST")
-	fs.StringVar(&cf.lookback, "lookback", "", "QPS look-back `WINDOW`, a duration (168h) or days (7d); default the config's lookback, else 7d")
+	fs.StringVar(&cf.lookback, "lookback", "", "QPS look-back `WINDOW` from 1h to 90d, a duration (168h) or days (7d); default the config's lookback, else 7d")
 	fs.BoolVarP(&cf.quiet, "quiet", "q", false, "no progress or notes on stderr")
 	fs.BoolVar(&cf.insecure, "insecure-endpoint", false, "allow an http:// --endpoint that is not a loopback address (the signed requests and any STS token travel unencrypted)")
 	fs.IntVar(&cf.maxAPIs, "max-apis", collector.DefaultMaxAPIs, "read at most `N` APIs of the group; a group with more is recorded as a collection error")
