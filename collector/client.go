@@ -6,17 +6,26 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+
+	// Initialised before the SDK: its debug switch never turns on.
+	"github.com/apigw-preflight/apigw-preflight/collector/internal/quietsdk"
 )
 
 // Products the collector calls.
@@ -37,13 +46,81 @@ type API interface {
 }
 
 // Client-side error codes, for failures that never reached an API answer.
+// An error page without an API error code (a proxy's HTML 502) gets the
+// code HTTP followed by its status: HTTP502.
 const (
-	CodeTimeout           = "Timeout"           // connect or read timeout
-	CodeTransport         = "Transport"         // connection refused, reset, EOF
+	CodeTimeout           = "Timeout"           // connect or read timeout, or the call's time ran out
+	CodeTransport         = "Transport"         // connection refused, reset or cut, EOF, a body that broke off
 	CodeTLS               = "TLS"               // certificate problems; not retried
 	CodeMalformedResponse = "MalformedResponse" // 2xx body that is not a JSON object
 	CodeNoCredentials     = "NoCredentials"     // the credentials chain found nothing
+	CodeResponseTooLarge  = "ResponseTooLarge"  // the answer exceeds ClientOptions.MaxResponseBytes; not retried
 )
+
+// ErrorKind tells what a failed call says about the request: whether the
+// cloud refused it, never got it, or may have carried it out.
+type ErrorKind string
+
+// Error kinds, from ClassifyError.
+const (
+	// KindAPI: the cloud answered with an explicit API error code
+	// (Throttling, InvalidParameter, MigrationInProgress, InternalError,
+	// ...). The answer was read in full.
+	KindAPI ErrorKind = "api"
+	// KindNotSent: the request never reached the cloud: no credentials,
+	// the host did not resolve, the connection was refused, the server's
+	// certificate was not trusted.
+	KindNotSent ErrorKind = "not-sent"
+	// KindAmbiguous: the request may have been carried out. No complete
+	// answer was read (a connection reset or cut after the request went
+	// out, a timeout, a body that broke off or was too large), a 2xx
+	// answer could not be decoded, an error page carried no API error code
+	// (HTTP502), or the context ended while the call was in flight.
+	KindAmbiguous ErrorKind = "ambiguous"
+)
+
+// ClassifyError returns the kind of a failed call's error ("" for nil).
+// Errors that are not an *APIError are KindAmbiguous when they are a
+// context's end (the call may have been in flight) and KindNotSent
+// otherwise (they come from before the request was made).
+func ClassifyError(err error) ErrorKind {
+	if err == nil {
+		return ""
+	}
+	ae, ok := asAPIError(err)
+	if !ok {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return KindAmbiguous
+		}
+		return KindNotSent
+	}
+	if ae.Kind != "" {
+		return ae.Kind
+	}
+	switch {
+	case ae.credential || ae.Code == CodeNoCredentials || ae.Code == CodeTLS:
+		return KindNotSent
+	case ae.Code == CodeTimeout, ae.Code == CodeTransport, ae.Code == CodeMalformedResponse,
+		ae.Code == CodeResponseTooLarge, httpCode(ae.Code), ae.Code == "":
+		return KindAmbiguous
+	}
+	return KindAPI
+}
+
+// Ambiguous reports whether err leaves open whether the cloud carried out
+// the request (KindAmbiguous): for a write, the target must be read before
+// anything is concluded.
+func Ambiguous(err error) bool { return ClassifyError(err) == KindAmbiguous }
+
+// httpCode reports a code of the form HTTP502.
+func httpCode(code string) bool {
+	rest, ok := strings.CutPrefix(code, "HTTP")
+	if !ok || len(rest) != 3 {
+		return false
+	}
+	_, err := strconv.Atoi(rest)
+	return err == nil
+}
 
 // APIError is a failed cloud call: the API's Code, Message and RequestId
 // (or a client-side Code above), never a credential secret.
@@ -58,6 +135,10 @@ type APIError struct {
 	Attempts int
 	// Hint says what to do, e.g. which credential source was used.
 	Hint string
+	// Kind tells whether the cloud refused, never got or may have carried
+	// out the request; empty when set by hand (ClassifyError then derives
+	// it from Code).
+	Kind ErrorKind
 
 	credential bool
 }
@@ -113,10 +194,21 @@ type ClientOptions struct {
 	ConnectTimeout, ReadTimeout time.Duration
 	// UserAgent is appended to the SDK's user agent, e.g. "apigw-preflight/1.2.0".
 	UserAgent string
+	// MaxResponseBytes bounds one answer's body (default
+	// DefaultMaxResponseBytes); a longer one fails with
+	// CodeResponseTooLarge without being read further.
+	MaxResponseBytes int64
+	// InsecureEndpoint allows an http:// Endpoint on a host that is not a
+	// loopback address. The signed requests, with any STS token, then
+	// travel unencrypted.
+	InsecureEndpoint bool
 
 	// credentials replaces the tracked provider chain (tests).
 	credentials credentials.CredentialsProvider
 }
+
+// DefaultMaxResponseBytes is the default bound of one answer's body.
+const DefaultMaxResponseBytes = 16 << 20
 
 // Client is the API over the Alibaba Cloud Go SDK.
 type Client struct {
@@ -132,10 +224,11 @@ type Client struct {
 }
 
 // ctxTransport lets a call's context cancel the HTTP request in flight,
-// which the SDK (it takes no context) cannot do. Calls are serialized by
-// Client.mu, so one current context is enough.
+// which the SDK (it takes no context) cannot do, and bounds the answer's
+// body. Calls are serialized by Client.mu, so one current context is enough.
 type ctxTransport struct {
-	base *http.Transport
+	base    *http.Transport
+	maxBody int64
 
 	mu  sync.Mutex
 	ctx context.Context
@@ -154,8 +247,69 @@ func (t *ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if ctx != nil {
 		r = r.WithContext(ctx)
 	}
-	return t.base.RoundTrip(r)
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	if resp.ContentLength > t.maxBody {
+		resp.Body.Close()
+		return nil, &tooLargeError{limit: t.maxBody, announced: resp.ContentLength}
+	}
+	resp.Body = &limitedBody{rc: resp.Body, limit: t.maxBody}
+	return resp, nil
 }
+
+// tooLargeError is an answer longer than the client accepts.
+type tooLargeError struct {
+	limit, announced int64
+}
+
+func (e *tooLargeError) Error() string {
+	if e.announced > 0 {
+		return fmt.Sprintf("the answer is %d bytes, more than the %s accepted", e.announced, sizeText(e.limit))
+	}
+	return fmt.Sprintf("the answer is longer than the %s accepted", sizeText(e.limit))
+}
+
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// bodyError is a failure while an answer's body was read: the request went
+// out and an answer began, so it may have been carried out.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "reading the answer: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+// limitedBody reads at most limit bytes and marks read errors as bodyError.
+type limitedBody struct {
+	rc          io.ReadCloser
+	limit, read int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.read > b.limit {
+		return 0, &tooLargeError{limit: b.limit}
+	}
+	if room := b.limit - b.read + 1; int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := b.rc.Read(p)
+	b.read += int64(n)
+	if b.read > b.limit {
+		return n - int(b.read-b.limit), &tooLargeError{limit: b.limit}
+	}
+	if err != nil && err != io.EOF {
+		err = &bodyError{err: err}
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }
 
 // NewClient builds a client with the SDK's default credentials chain (or
 // the profile asked for). No call is made.
@@ -175,6 +329,10 @@ func NewClient(opts ClientOptions) (*Client, error) {
 			(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 			return nil, fmt.Errorf("endpoint %q: want a URL like https://host[:port] or http://127.0.0.1:8080", opts.Endpoint)
 		}
+		if u.Scheme == "http" && !opts.InsecureEndpoint && !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("endpoint %s: plain http to a host that is not a loopback address would send the signed requests, "+
+				"security token included, unencrypted; use https://, or pass --insecure-endpoint to accept that", opts.Endpoint)
+		}
 		c.scheme = strings.ToUpper(u.Scheme)
 		c.domain = u.Host
 	}
@@ -191,7 +349,11 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	}
 	// The SDK only tunes an *http.Transport it owns; this one is set up
 	// here: connect timeout, proxies from the environment, verified TLS.
-	c.transport = &ctxTransport{base: &http.Transport{
+	maxBody := opts.MaxResponseBytes
+	if maxBody <= 0 {
+		maxBody = DefaultMaxResponseBytes
+	}
+	c.transport = &ctxTransport{maxBody: maxBody, base: &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout: connect + 5*time.Second,
@@ -213,6 +375,19 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	return c, nil
 }
 
+// isLoopback reports a host name or address that stays on this machine.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+// SDKDebugIgnored lists the entries of the DEBUG environment variable that
+// were removed so that the SDK never prints signed requests (DEBUG=sdk).
+func SDKDebugIgnored() []string { return quietsdk.Removed() }
+
 // Region is the region the client calls.
 func (c *Client) Region() string { return c.region }
 
@@ -220,8 +395,14 @@ func (c *Client) Region() string { return c.region }
 // been made ("no credentials yet" before). Never the secret.
 func (c *Client) CredentialSource() string { return c.creds.Source() }
 
-// Redact removes the credential secrets the client knows of from s.
-func (c *Client) Redact(s string) string { return c.creds.redact(s) }
+// Redact removes from s the credential secrets the client knows of (raw
+// and percent-encoded), then the values of parameters that carry secrets
+// whoever they belong to (SecurityToken=, Signature=, AccessKeySecret, in
+// their encoded forms too; see RedactSecrets).
+func (c *Client) Redact(s string) string { return RedactSecrets(c.creds.redact(s)) }
+
+// clean is a message fit to show: redacted first, then cut to n bytes.
+func (c *Client) clean(s string, n int) string { return truncate(c.Redact(s), n) }
 
 // Call makes one RPC call (POST, parameters in the query string) and
 // returns the response body. ctx cancels the wait; the request itself is
@@ -255,6 +436,14 @@ func (c *Client) Call(ctx context.Context, product, action string, params map[st
 		defer c.mu.Unlock()
 		c.transport.set(ctx)
 		defer c.transport.set(nil)
+		defer func() {
+			// The SDK asserts the types of an error answer's fields (a
+			// numeric Code panics); an answer must never crash the tool.
+			if v := recover(); v != nil {
+				done <- result{err: &APIError{Call: action, Code: CodeMalformedResponse, Kind: KindAmbiguous,
+					Message: c.clean(fmt.Sprintf("the answer could not be read: %v", v), 300)}}
+			}
+		}()
 		resp, err := c.sdk.ProcessCommonRequest(req)
 		if err != nil {
 			done <- result{err: c.mapError(action, err)}
@@ -273,11 +462,14 @@ func (c *Client) Call(ctx context.Context, product, action string, params map[st
 // mapError turns SDK and transport errors into *APIError, redacted. The
 // SDK's own messages are not used as they are: a *url.Error quotes the
 // signed URL (with any STS token) and a ServerError its response headers.
+// Every message is redacted before it is shortened, so that no prefix of a
+// secret survives the cut.
 func (c *Client) mapError(action string, err error) error {
 	var ae *APIError
 	if errors.As(err, &ae) { // from the credentials tracker
 		cp := *ae
 		cp.Call = action
+		cp.Kind = KindNotSent
 		return &cp
 	}
 	var se *sdkerrors.ServerError
@@ -285,47 +477,112 @@ func (c *Client) mapError(action string, err error) error {
 		out := &APIError{
 			Call:       action,
 			Code:       se.ErrorCode(),
-			Message:    c.creds.redact(truncate(se.Message(), 500)),
+			Message:    c.clean(se.Message(), 500),
 			RequestID:  se.RequestId(),
 			HTTPStatus: se.HttpStatus(),
+			Kind:       KindAPI,
+		}
+		if strings.TrimSpace(out.Code) == "" {
+			out.Code = fmt.Sprintf("HTTP%d", se.HttpStatus())
+			out.Message = c.errorPage(se)
+			out.Kind = KindAmbiguous
 		}
 		if isCredentialCode(out.Code) {
 			out.credential = true
 			out.Hint = c.creds.hint(out.Code)
+			// The string-to-sign the cloud quotes helps nobody reading
+			// the message (the hint says what to check).
+			if before, _, cut := strings.Cut(out.Message, "server string to sign is:"); cut {
+				out.Message = strings.TrimSpace(before)
+			}
 		}
 		return out
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		inner := ue.Err
-		out := &APIError{Call: action, Code: CodeTransport, Message: c.creds.redact(inner.Error())}
-		var ne net.Error
-		var unknownAuthority x509.UnknownAuthorityError
-		var hostname x509.HostnameError
-		var verify *tls.CertificateVerificationError
-		switch {
-		case errors.As(inner, &unknownAuthority), errors.As(inner, &hostname), errors.As(inner, &verify):
-			out.Code = CodeTLS
-		case errors.As(inner, &ne) && ne.Timeout():
-			out.Code = CodeTimeout
+	if code, kind, ok := transportError(err); ok {
+		inner := err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			inner = ue.Err // the URL is signed and may carry a token
 		}
-		return out
+		return &APIError{Call: action, Code: code, Kind: kind, Message: c.clean(inner.Error(), 300)}
 	}
 	var ce sdkerrors.Error
 	if errors.As(err, &ce) {
 		code := ce.ErrorCode()
+		kind := KindNotSent
 		if code == sdkerrors.TimeoutErrorCode {
-			code = CodeTimeout
+			code, kind = CodeTimeout, KindAmbiguous
 		}
-		return &APIError{Call: action, Code: code, Message: c.creds.redact(truncate(ce.Message(), 500))}
+		return &APIError{Call: action, Code: code, Kind: kind, Message: c.clean(ce.Message(), 500)}
 	}
-	return fmt.Errorf("%s: %s", action, c.creds.redact(err.Error()))
+	return fmt.Errorf("%s: %s", action, c.clean(err.Error(), 500))
 }
 
+// errorPage describes an error answer without an API error code, such as a
+// proxy's HTML page: its status, its type and the start of its text.
+func (c *Client) errorPage(se *sdkerrors.ServerError) string {
+	ctype := ""
+	for k, v := range se.RespHeaders {
+		if strings.EqualFold(k, "Content-Type") && len(v) > 0 {
+			ctype, _, _ = strings.Cut(v[0], ";")
+		}
+	}
+	text := tagRE.ReplaceAllString(se.Message(), " ")
+	text = strings.Join(strings.Fields(text), " ")
+	msg := fmt.Sprintf("HTTP %d %s without an API error code", se.HttpStatus(), http.StatusText(se.HttpStatus()))
+	if ctype != "" {
+		msg += " (" + strings.TrimSpace(ctype) + ")"
+	}
+	if text != "" {
+		msg += ": " + c.clean(text, 200)
+	}
+	return msg
+}
+
+var tagRE = regexp.MustCompile(`<[^>]*>`)
+
+// transportError classifies an error of the HTTP exchange itself.
+func transportError(err error) (code string, kind ErrorKind, ok bool) {
+	var tooLarge *tooLargeError
+	var body *bodyError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	var dns *net.DNSError
+	var op *net.OpError
+	var ne net.Error
+	var ue *url.Error
+	switch {
+	case errors.As(err, &tooLarge):
+		return CodeResponseTooLarge, KindAmbiguous, true
+	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &verify):
+		return CodeTLS, KindNotSent, true
+	case errors.As(err, &dns):
+		return CodeTransport, KindNotSent, true
+	case errors.As(err, &op) && op.Op == "dial":
+		if op.Timeout() {
+			return CodeTimeout, KindNotSent, true
+		}
+		return CodeTransport, KindNotSent, true
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return CodeTimeout, KindAmbiguous, true
+	case errors.As(err, &body), errors.As(err, &ne), errors.As(err, &ue),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, http.ErrBodyReadAfterClose):
+		return CodeTransport, KindAmbiguous, true
+	}
+	return "", "", false
+}
+
+// truncate cuts s to at most n bytes on a rune boundary. Redact first.
 func truncate(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }

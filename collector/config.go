@@ -27,7 +27,7 @@ const DefaultConfigFile = ".apigw-preflight.yaml"
 //	  - match: 10.0.0.0/8                 #   a CIDR (matches the backend's host IP or
 //	    allow: [100.104.0.0/16, 10.0.9.9] #   any IP it resolved to) or "*" (any backend)
 //	rpsHeadroom: 0.2     # fraction of spare capacity the destination must keep
-//	lookback: 7d         # QPS look-back window: Go duration (168h) or N d
+//	lookback: 7d         # QPS look-back window: Go duration (168h) or N d, 1h to 90d
 //	failOn: warning      # error | warning | note | never
 //	defaultGroupRps: 500 # the default group RPS limit; any other TrafficLimit needs a ticket (MIG002)
 //	expiryWindowDays: 30 # warn when the destination expires within N days
@@ -127,7 +127,17 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 	if len(doc.Content) == 0 {
 		return cfg, nil
 	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &ConfigError{Path: name, Line: documentLine(&extra),
+			Msg: "a second YAML document (after a '---' line) begins here; the configuration is one document: remove the '---' and merge the settings"}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, &ConfigError{Path: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
 	root := doc.Content[0]
+	if err := checkDuplicateKeys(root, name); err != nil {
+		return nil, err
+	}
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return cfg, nil
 	}
@@ -137,13 +147,8 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 	bad := func(n *yaml.Node, format string, a ...any) error {
 		return &ConfigError{Path: name, Line: n.Line, Msg: fmt.Sprintf(format, a...)}
 	}
-	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
-		if seen[k.Value] {
-			return nil, bad(k, "key %q appears twice", k.Value)
-		}
-		seen[k.Value] = true
 		switch k.Value {
 		case "allowlists":
 			entries, err := parseAllowlists(v, bad)
@@ -160,7 +165,7 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		case "lookback":
 			d, err := ParseLookback(v.Value)
 			if v.Kind != yaml.ScalarNode || err != nil {
-				return nil, bad(v, "lookback %q: want a duration like 168h or 7d", v.Value)
+				return nil, bad(v, "lookback %q: want %s", v.Value, lookbackWant)
 			}
 			cfg.Lookback = d
 		case "failOn":
@@ -275,21 +280,67 @@ func parseIPOrCIDR(s string) (netip.Prefix, bool) {
 	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), true
 }
 
-// ParseLookback parses a Go duration ("168h") or a number of days ("7d").
+// Look-back bounds: the QPS window is at least an hour and at most the 90
+// days of monitoring data the API keeps.
+const (
+	MinLookback = time.Hour
+	MaxLookback = 90 * 24 * time.Hour
+)
+
+const lookbackWant = "a duration from 1h to 90d, like 168h or 7d"
+
+// ParseLookback parses a Go duration ("168h") or a number of days ("7d")
+// between MinLookback and MaxLookback.
 func ParseLookback(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
+	bad := fmt.Errorf("invalid look-back %q: want %s", s, lookbackWant)
+	var d time.Duration
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.Atoi(n)
-		if err != nil || days <= 0 {
-			return 0, fmt.Errorf("invalid look-back %q: want a duration like 168h or 7d", s)
+		if err != nil || days <= 0 || days > int(MaxLookback/(24*time.Hour)) {
+			return 0, bad
 		}
-		return time.Duration(days) * 24 * time.Hour, nil
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, bad
+		}
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("invalid look-back %q: want a duration like 168h or 7d", s)
+	if d < MinLookback || d > MaxLookback {
+		return 0, bad
 	}
 	return d, nil
+}
+
+// documentLine is the line where a YAML document's content starts.
+func documentLine(doc *yaml.Node) int {
+	if len(doc.Content) > 0 && doc.Content[0].Line > 0 {
+		return doc.Content[0].Line
+	}
+	return doc.Line
+}
+
+// checkDuplicateKeys rejects a mapping, at any depth, that names a key
+// twice: YAML readers disagree on which one wins, so a reviewer may read
+// the other.
+func checkDuplicateKeys(n *yaml.Node, name string) error {
+	if n.Kind == yaml.MappingNode {
+		first := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if line, dup := first[k.Value]; dup {
+				return &ConfigError{Path: name, Line: k.Line, Msg: fmt.Sprintf("key %q appears twice in the same mapping (first at line %d); keep one", k.Value, line)}
+			}
+			first[k.Value] = k.Line
+		}
+	}
+	for _, c := range n.Content {
+		if err := checkDuplicateKeys(c, name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AllowlistFor returns the allowlist of the first entry matching a backend

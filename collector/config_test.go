@@ -48,6 +48,13 @@ func TestConfigErrors(t *testing.T) {
 		{name: "duplicate", text: "failOn: note\nfailOn: error\n", line: 2, want: "appears twice"},
 		{name: "not a mapping", text: "- a\n- b\n", line: 1, want: "mapping"},
 		{name: "syntax", text: "allowlists: [\n", want: "config"},
+		{name: "lookback too short", text: "lookback: 1s\n", line: 1, want: `lookback "1s": want a duration from 1h to 90d`},
+		{name: "lookback too long", text: "lookback: 300000d\n", line: 1, want: `lookback "300000d": want a duration from 1h to 90d`},
+		{name: "second document", text: "failOn: note\n---\nfailOn: never\n", line: 3, want: "a second YAML document (after a '---' line) begins here"},
+		{name: "second empty document", text: "failOn: note\n---\n", want: "a second YAML document"},
+		{name: "duplicate key in an allowlist entry", text: "allowlists:\n  - match: '*'\n    allow: [10.0.0.0/8]\n    allow: []\n", line: 4,
+			want: `inline.yaml:4: key "allow" appears twice in the same mapping (first at line 3)`},
+		{name: "duplicate match", text: "allowlists:\n  - match: a.example.com\n    match: b.example.com\n    allow: []\n", line: 3, want: `key "match" appears twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var err error
@@ -142,7 +149,12 @@ func TestParseLookback(t *testing.T) {
 			t.Errorf("ParseLookback(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"", "0d", "-1h", "1w", "d", "0"} {
+	for in, want := range map[string]time.Duration{"1h": time.Hour, "90d": 90 * 24 * time.Hour, "2160h": 90 * 24 * time.Hour} {
+		if got, err := ParseLookback(in); err != nil || got != want {
+			t.Errorf("bound ParseLookback(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "0d", "-1h", "1w", "d", "0", "1s", "59m59s", "91d", "2161h", "300000d", "9223372036854775807d", "106751d"} {
 		if _, err := ParseLookback(in); err == nil {
 			t.Errorf("ParseLookback(%q) accepted", in)
 		}

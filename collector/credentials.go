@@ -326,3 +326,94 @@ func isCredentialCode(code string) bool {
 		strings.HasPrefix(code, "InvalidSecurityToken") ||
 		code == "InvalidAccessKeySecret"
 }
+
+// secretKeys name parameters, fields and headers whose value is a secret,
+// whoever it belongs to (lower case).
+var secretKeys = []string{
+	"securitytoken", "security_token", "x-acs-security-token", "sts_token", "ststoken",
+	"accesskeysecret", "access_key_secret", "bearertoken", "signature",
+}
+
+// secretSeparators join a key to its value: in a query, percent-encoded
+// once or twice (a string-to-sign), in JSON, in a header or YAML.
+var secretSeparators = []string{"%25253d", "%253d", "%3d", "=", `":"`, `": "`, `\":\"`, `\": \"`, ": ", ":"}
+
+// secretEnds end a value: a parameter separator (raw or encoded), a quote,
+// white space, markup.
+var secretEnds = []string{"%252526", "%2526", "%26", "&", `"`, `\`, "'", " ", "\t", "\n", "\r", "<", ">", ",", ";", ")", "}", "]"}
+
+// RedactSecrets replaces the value of every secret-carrying parameter,
+// field or header in s (SecurityToken=..., its percent-encoded forms in a
+// string-to-sign, "AccessKeySecret": "...", Signature=...) with [REDACTED].
+// It finds secrets nobody told it about; redact by value first where the
+// secrets are known.
+func RedactSecrets(s string) string {
+	lower := asciiLower(s)
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		key := ""
+		for _, k := range secretKeys {
+			if strings.HasPrefix(lower[i:], k) {
+				key = k
+				break
+			}
+		}
+		if key == "" {
+			i++
+			continue
+		}
+		j := i + len(key)
+		sep := ""
+		for _, sp := range secretSeparators {
+			if strings.HasPrefix(lower[j:], sp) {
+				sep = sp
+				break
+			}
+		}
+		if sep == "" {
+			i = j
+			continue
+		}
+		v := j + len(sep)
+		if strings.HasPrefix(s[v:], "[REDACTED]") {
+			i = v + len("[REDACTED]")
+			continue
+		}
+		end := v
+		for end < len(s) && !hasAnyPrefix(lower[end:], secretEnds) {
+			end++
+		}
+		if end > v {
+			b.WriteString(s[last:v])
+			b.WriteString("[REDACTED]")
+			last = end
+		}
+		i = end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiLower lower-cases A-Z only, so byte offsets stay those of s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"slices"
@@ -52,7 +53,31 @@ type Request struct {
 	Retry *RetryPolicy
 	// Version is recorded as collector.version (default "dev").
 	Version string
+	// MaxAPIs bounds the APIs read per group (default DefaultMaxAPIs).
+	// A group with more is recorded as a collection error and only the
+	// first MaxAPIs are read.
+	MaxAPIs int
 }
+
+// DefaultMaxAPIs is the default bound of APIs read per group.
+const DefaultMaxAPIs = 5000
+
+// Codes of collectionErrors entries for answers that arrived but cannot be
+// used; the call is the one whose answer it was.
+const (
+	// CodeNoDataPoints: a QPS reading without a single usable value.
+	CodeNoDataPoints = "NoDataPoints"
+	// CodeUnreadableResponse: an answer without the list or value the
+	// rules need, or with a value of the wrong type.
+	CodeUnreadableResponse = "UnreadableResponse"
+	// CodeRepeatedPage: a listing page that added nothing new.
+	CodeRepeatedPage = "RepeatedPage"
+	// CodeTotalCountMismatch: a listing whose TotalCount disagrees with
+	// the items it listed.
+	CodeTotalCountMismatch = "TotalCountMismatch"
+	// CodeTooManyAPIs: a group with more APIs than Request.MaxAPIs.
+	CodeTooManyAPIs = "TooManyApis"
+)
 
 // Collect reads one group, its instance and the target instance through
 // api and returns the snapshot. Reads the rules can live without (APIs and
@@ -84,6 +109,9 @@ func Collect(ctx context.Context, api API, req Request) (*Snapshot, error) {
 	}
 	if req.Version == "" {
 		req.Version = "dev"
+	}
+	if req.MaxAPIs <= 0 {
+		req.MaxAPIs = DefaultMaxAPIs
 	}
 	retry := DefaultRetry
 	if req.Retry != nil {
@@ -173,14 +201,14 @@ func (c *collection) call(ctx context.Context, product, action string, params ma
 		}
 		c.progress("%s: %s, retrying in %s (try %d of %d)", action, code, wait.Round(time.Millisecond), attempt+1, c.retry.MaxAttempts)
 	}
-	err := c.retry.do(ctx, notify, func() error {
+	err := c.retry.do(ctx, action, notify, func(ctx context.Context) error {
 		raw, err := c.api.Call(ctx, product, action, params)
 		if err != nil {
 			return err
 		}
 		m, err := decodeObject(raw)
 		if err != nil {
-			return &APIError{Call: action, Code: CodeMalformedResponse, Message: err.Error()}
+			return &APIError{Call: action, Code: CodeMalformedResponse, Kind: KindAmbiguous, Message: err.Error()}
 		}
 		body = m
 		return nil
@@ -216,7 +244,7 @@ func (c *collection) optional(call string, err error) error {
 		return err
 	}
 	if !ok {
-		c.snap.CollectionErrors = append(c.snap.CollectionErrors, CollectionError{Call: call, Code: "ClientError", Message: err.Error()})
+		c.record(call, "ClientError", "%s", c.redact(err.Error()))
 		return nil
 	}
 	if ae.credential {
@@ -229,8 +257,22 @@ func (c *collection) optional(call string, err error) error {
 	if ae.Attempts > 1 {
 		msg += fmt.Sprintf(" (gave up after %d tries)", ae.Attempts)
 	}
-	c.snap.CollectionErrors = append(c.snap.CollectionErrors, CollectionError{Call: call, Code: ae.Code, Message: strings.TrimSpace(msg)})
+	c.record(call, ae.Code, "%s", strings.TrimSpace(c.redact(msg)))
 	return nil
+}
+
+// record adds a collectionErrors entry.
+func (c *collection) record(call, code, format string, a ...any) {
+	c.snap.CollectionErrors = append(c.snap.CollectionErrors, CollectionError{Call: call, Code: code, Message: fmt.Sprintf(format, a...)})
+}
+
+// redact removes secrets from a message: those the API knows of (a
+// *Client does), then secret-carrying parameters by pattern.
+func (c *collection) redact(s string) string {
+	if r, ok := c.api.(interface{ Redact(string) string }); ok {
+		s = r.Redact(s)
+	}
+	return truncate(RedactSecrets(s), 1000)
 }
 
 // instance reads one InstanceAttribute.
@@ -248,28 +290,77 @@ func (c *collection) instance(ctx context.Context, id, role string) (map[string]
 		Message: fmt.Sprintf("%s instance %s is not in region %s", role, id, c.req.RegionID)}
 }
 
-// backends lists the group's APIs and reads what each runs on the stage.
-func (c *collection) backends(ctx context.Context, _ time.Time) error {
+// listAPIs pages DescribeApis. It stops at a short page, at a page that
+// adds no ApiId not seen before (recorded), and at Request.MaxAPIs
+// (recorded); duplicates are dropped, and a TotalCount that disagrees with
+// the distinct APIs listed is recorded. ok is false when the listing
+// failed (recorded): no backends can be known then. stop is the error that
+// must end the collection (a cancelled context, rejected credentials).
+func (c *collection) listAPIs(ctx context.Context) (summaries []map[string]any, ok bool, stop error) {
 	const pageSize = 100
-	var summaries []map[string]any
-	for page := 1; page <= 1000; page++ {
+	seen := map[string]bool{}
+	total := -1
+	maxPages := c.req.MaxAPIs/pageSize + 2
+	for page := 1; ; page++ {
+		if page > maxPages {
+			c.record("DescribeApis", CodeRepeatedPage, "the listing did not end after %d pages (%d APIs); listing stopped", maxPages, len(summaries))
+			return summaries, true, nil
+		}
 		c.progress("listing APIs (page %d)", page)
 		body, err := c.call(ctx, ProductCloudAPI, "DescribeApis", map[string]string{
 			"GroupId": c.req.GroupID, "PageSize": strconv.Itoa(pageSize), "PageNumber": strconv.Itoa(page),
 		})
 		if err != nil {
-			return c.optional("DescribeApis", err)
+			return nil, false, c.optional("DescribeApis", err)
 		}
-		items := list(body, "ApiSummarys", "ApiSummary")
-		for _, it := range items {
-			if m, ok := it.(map[string]any); ok {
-				summaries = append(summaries, m)
+		raw, isList := lookup(body, "ApiSummarys", "ApiSummary").([]any)
+		if !isList {
+			c.record("DescribeApis", CodeUnreadableResponse, "page %d of the APIs of group %s has no ApiSummarys.ApiSummary list (RequestId %s)",
+				page, c.req.GroupID, str(body["RequestId"]))
+			return nil, false, nil
+		}
+		if n, err := strconv.Atoi(str(body["TotalCount"])); err == nil && n >= 0 {
+			total = n
+		}
+		added := 0
+		for _, it := range raw {
+			m, _ := it.(map[string]any)
+			id := str(m["ApiId"])
+			if id == "" {
+				c.record("DescribeApis", CodeUnreadableResponse, "page %d lists an API without an ApiId; it is not read", page)
+				continue
 			}
+			if seen[id] {
+				continue
+			}
+			if len(summaries) >= c.req.MaxAPIs {
+				c.record("DescribeApis", CodeTooManyAPIs, "group %s has more than %d APIs, the most read per group; only the first %d are read (raise the limit with --max-apis)",
+					c.req.GroupID, c.req.MaxAPIs, c.req.MaxAPIs)
+				return summaries, true, nil
+			}
+			seen[id] = true
+			summaries = append(summaries, m)
+			added++
 		}
-		total, terr := strconv.Atoi(str(body["TotalCount"]))
-		if len(items) == 0 || len(items) < pageSize || (terr == nil && len(summaries) >= total) {
+		if len(raw) < pageSize {
 			break
 		}
+		if added == 0 {
+			c.record("DescribeApis", CodeRepeatedPage, "page %d added no API not listed on an earlier page; listing stopped after %d APIs", page, len(summaries))
+			return summaries, true, nil
+		}
+	}
+	if total >= 0 && total != len(summaries) {
+		c.record("DescribeApis", CodeTotalCountMismatch, "TotalCount says group %s has %d APIs, but %d were listed", c.req.GroupID, total, len(summaries))
+	}
+	return summaries, true, nil
+}
+
+// backends lists the group's APIs and reads what each runs on the stage.
+func (c *collection) backends(ctx context.Context, _ time.Time) error {
+	summaries, ok, stop := c.listAPIs(ctx)
+	if !ok || stop != nil {
+		return stop
 	}
 	backends := []Backend{}
 	var vpcAccesses []map[string]any // read once, when a VpcConfig names an authorization only
@@ -321,6 +412,7 @@ func vpcOnlyName(v map[string]any) bool {
 
 func (c *collection) readVpcAccesses(ctx context.Context) []map[string]any {
 	var out []map[string]any
+	seen := map[string]bool{}
 	for page := 1; page <= 100; page++ {
 		body, err := c.call(ctx, ProductCloudAPI, "DescribeVpcAccesses", map[string]string{
 			"PageSize": "100", "PageNumber": strconv.Itoa(page),
@@ -329,14 +421,27 @@ func (c *collection) readVpcAccesses(ctx context.Context) []map[string]any {
 			_ = c.optional("DescribeVpcAccesses", err)
 			return out
 		}
-		items := list(body, "VpcAccessAttributes", "VpcAccessAttribute")
+		items, isList := lookup(body, "VpcAccessAttributes", "VpcAccessAttribute").([]any)
+		if !isList {
+			c.record("DescribeVpcAccesses", CodeUnreadableResponse, "page %d of the VPC access authorizations has no VpcAccessAttributes.VpcAccessAttribute list", page)
+			return out
+		}
+		added := 0
 		for _, it := range items {
 			if m, ok := it.(map[string]any); ok {
-				out = append(out, m)
+				key := str(m["VpcAccessId"]) + "/" + str(m["Name"]) + "/" + str(m["VpcId"]) + "/" + str(m["InstanceId"]) + "/" + str(m["Port"])
+				if !seen[key] {
+					seen[key] = true
+					out = append(out, m)
+					added++
+				}
 			}
 		}
-		total, terr := strconv.Atoi(str(body["TotalCount"]))
-		if len(items) < 100 || (terr == nil && len(out) >= total) {
+		if len(items) < 100 {
+			return out
+		}
+		if added == 0 {
+			c.record("DescribeVpcAccesses", CodeRepeatedPage, "page %d added no VPC access authorization not listed before; listing stopped", page)
 			return out
 		}
 	}
@@ -495,8 +600,10 @@ func (c *collection) traffic(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return c.optional("DescribeGroupQps", err)
 	}
-	c.snap.Traffic = &Load{PeakRPS: peak(list(body, "GroupQps", "MonitorItem")),
-		From: from.Format(time.RFC3339), To: to.Format(time.RFC3339), Stage: c.req.Stage}
+	p, ok := c.peak("DescribeGroupQps", body, "GroupQps", from, to)
+	if ok {
+		c.snap.Traffic = &Load{PeakRPS: p, From: from.Format(time.RFC3339), To: to.Format(time.RFC3339), Stage: c.req.Stage}
+	}
 	return nil
 }
 
@@ -510,23 +617,85 @@ func (c *collection) destinationLoad(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return c.optional("DescribeInstanceQps", err)
 	}
-	c.snap.DestinationLoad = &Load{PeakRPS: peak(list(body, "InstanceQps", "MonitorItem")),
-		From: from.Format(time.RFC3339), To: to.Format(time.RFC3339)}
+	p, ok := c.peak("DescribeInstanceQps", body, "InstanceQps", from, to)
+	if ok {
+		c.snap.DestinationLoad = &Load{PeakRPS: p, From: from.Format(time.RFC3339), To: to.Format(time.RFC3339)}
+	}
 	return nil
 }
 
-// peak is the largest ItemValue; values may be numbers or strings, and
-// unreadable ones are skipped.
-func peak(items []any) float64 {
-	var max float64
-	for _, it := range items {
-		m, _ := it.(map[string]any)
-		f, err := strconv.ParseFloat(strings.TrimSpace(str(m["ItemValue"])), 64)
-		if err == nil && f > max {
-			max = f
-		}
+// peak reads the largest ItemValue of a QPS answer, or records why the
+// answer gives none: a reading without a usable data point is never a 0.
+func (c *collection) peak(call string, body map[string]any, wrapper string, from, to time.Time) (float64, bool) {
+	p, code, msg := qpsPeak(body, wrapper)
+	if code != "" {
+		msg = fmt.Sprintf("%s over %s to %s (RequestId %s)", msg, from.Format(time.RFC3339), to.Format(time.RFC3339), str(body["RequestId"]))
+		c.record(call, code, "%s", msg)
+		return 0, false
 	}
-	return max
+	return p, true
+}
+
+// qpsPeak is the largest ItemValue of body[wrapper].MonitorItem. Values may
+// be numbers or numeric strings; an item without a value (null, "") is an
+// interval without a sample. A missing wrapper or list, an item that is
+// not an object, a value of another type, unparsable, negative or not
+// finite makes the answer unreadable (code CodeUnreadableResponse); no
+// usable value at all is CodeNoDataPoints.
+func qpsPeak(body map[string]any, wrapper string) (peak float64, code, msg string) {
+	w, ok := body[wrapper].(map[string]any)
+	if !ok {
+		return 0, CodeUnreadableResponse, fmt.Sprintf("the answer has no %s object, so no QPS value could be read", wrapper)
+	}
+	items, ok := w["MonitorItem"].([]any)
+	if !ok {
+		return 0, CodeUnreadableResponse, fmt.Sprintf("the answer has no %s.MonitorItem list, so no QPS value could be read", wrapper)
+	}
+	usable := 0
+	for i, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d] is not an object", wrapper, i)
+		}
+		var text string
+		switch v := m["ItemValue"].(type) {
+		case nil:
+			continue
+		case string:
+			text = strings.TrimSpace(v)
+		case json.Number:
+			text = v.String()
+		case float64:
+			text = strconv.FormatFloat(v, 'g', -1, 64)
+		default:
+			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue is %s, not a number", wrapper, i, jsonType(v))
+		}
+		if text == "" {
+			continue
+		}
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || f < 0 {
+			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue %q is not a finite number of 0 or more", wrapper, i, truncate(text, 40))
+		}
+		usable++
+		peak = max(peak, f)
+	}
+	if usable == 0 {
+		return 0, CodeNoDataPoints, fmt.Sprintf("the answer has no %s.MonitorItem with a value (%d items)", wrapper, len(items))
+	}
+	return peak, "", ""
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	case bool:
+		return "a boolean"
+	}
+	return fmt.Sprintf("a %T", v)
 }
 
 // securityGroups reads the security groups of a VPC integration
@@ -587,6 +756,12 @@ func (c *collection) securityGroups(ctx context.Context, _ time.Time) error {
 
 // list walks objects by keys and returns the array at the end, if any.
 func list(m map[string]any, keys ...string) []any {
+	l, _ := lookup(m, keys...).([]any)
+	return l
+}
+
+// lookup walks objects by keys and returns the value at the end, if any.
+func lookup(m map[string]any, keys ...string) any {
 	var cur any = m
 	for _, k := range keys {
 		mm, ok := cur.(map[string]any)
@@ -595,8 +770,7 @@ func list(m map[string]any, keys ...string) []any {
 		}
 		cur = mm[k]
 	}
-	l, _ := cur.([]any)
-	return l
+	return cur
 }
 
 // str renders a loose scalar (string, json.Number, bool) as a string.

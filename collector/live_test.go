@@ -943,19 +943,36 @@ func TestSplitAddress(t *testing.T) {
 	}
 }
 
-func TestPeak(t *testing.T) {
-	items := []any{
-		map[string]any{"ItemValue": json.Number("12.5")},
-		map[string]any{"ItemValue": " 99 "},
-		map[string]any{"ItemValue": ""},
-		map[string]any{"ItemValue": "n/a"},
-		map[string]any{},
+func TestQpsPeak(t *testing.T) {
+	wrap := func(items ...any) map[string]any {
+		return map[string]any{"GroupQps": map[string]any{"MonitorItem": items}}
 	}
-	if got := peak(items); got != 99 {
-		t.Errorf("peak = %v, want 99", got)
-	}
-	if got := peak(nil); got != 0 {
-		t.Errorf("peak(nil) = %v", got)
+	item := func(v any) any { return map[string]any{"ItemValue": v} }
+	for _, tc := range []struct {
+		name string
+		body map[string]any
+		peak float64
+		code string
+	}{
+		{"numbers and strings", wrap(item(json.Number("12.5")), item(" 99 "), item(""), item(nil), map[string]any{}), 99, ""},
+		{"zero is a value", wrap(item("0"), item(json.Number("0"))), 0, ""},
+		{"no wrapper", map[string]any{"MonitorItem": []any{item("3000")}}, 0, CodeUnreadableResponse},
+		{"renamed wrapper", map[string]any{"GroupQPS": map[string]any{"MonitorItem": []any{item("3000")}}}, 0, CodeUnreadableResponse},
+		{"renamed list", map[string]any{"GroupQps": map[string]any{"MonitorItems": []any{item("3000")}}}, 0, CodeUnreadableResponse},
+		{"null wrapper", map[string]any{"GroupQps": nil}, 0, CodeUnreadableResponse},
+		{"no items", wrap(), 0, CodeNoDataPoints},
+		{"all null", wrap(item(nil), item(nil)), 0, CodeNoDataPoints},
+		{"array value", wrap(item("10"), item([]any{json.Number("3000")})), 0, CodeUnreadableResponse},
+		{"object value", wrap(item(map[string]any{"v": 1})), 0, CodeUnreadableResponse},
+		{"text value", wrap(item("n/a")), 0, CodeUnreadableResponse},
+		{"infinite value", wrap(item(json.Number("1e400"))), 0, CodeUnreadableResponse},
+		{"negative value", wrap(item("-5")), 0, CodeUnreadableResponse},
+		{"item not an object", wrap("3000"), 0, CodeUnreadableResponse},
+	} {
+		p, code, msg := qpsPeak(tc.body, "GroupQps")
+		if p != tc.peak || code != tc.code || (code != "" && msg == "") {
+			t.Errorf("%s: qpsPeak = %v %q %q, want %v %q", tc.name, p, code, msg, tc.peak, tc.code)
+		}
 	}
 }
 

@@ -2,6 +2,8 @@ package collector
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -14,8 +16,10 @@ type RetryPolicy struct {
 	MaxAttempts int
 	// Base is the first backoff; it doubles per retry up to Cap.
 	Base, Cap time.Duration
-	// MaxElapsed bounds the time spent on one call including its retries;
-	// no retry starts whose backoff would end past it.
+	// MaxElapsed bounds the time spent on one call including its retries
+	// and the last try: a request still in flight when it runs out is
+	// abandoned (CodeTimeout), and no retry starts whose backoff would end
+	// past it.
 	MaxElapsed time.Duration
 	// Jitter returns a number in [0, 1); nil uses math/rand.
 	Jitter func() float64
@@ -44,12 +48,14 @@ var retryableCodes = map[string]bool{
 	CodeTransport:           true,
 	CodeMalformedResponse:   true,
 	"SDK.ServerUnreachable": true,
+	"HTTP429":               true,
 }
 
 // Retryable reports whether err is worth another try: throttling, service
 // unavailable, internal errors, timeouts, broken connections and broken
-// response bodies. An error without a Code but with a 5xx status (a proxy's
-// HTML error page) counts as retryable too.
+// response bodies (cut or stalled while read). An error page without an
+// API code and a 5xx or 429 status (a proxy's HTML 502: Code HTTP502)
+// counts as retryable too.
 func Retryable(err error) bool {
 	ae, ok := asAPIError(err)
 	if !ok {
@@ -59,6 +65,9 @@ func Retryable(err error) bool {
 		return false
 	}
 	if retryableCodes[ae.Code] || strings.HasPrefix(ae.Code, "Throttling.") {
+		return true
+	}
+	if httpCode(ae.Code) && ae.Code >= "HTTP500" && ae.Code <= "HTTP599" {
 		return true
 	}
 	return ae.Code == "" && ae.HTTPStatus >= 500
@@ -101,18 +110,38 @@ func Sleep(ctx context.Context, d time.Duration) error {
 }
 
 // do runs fn until it succeeds, fails for good, or the policy is spent.
-// notify (may be nil) hears about each retry. The last error is returned;
-// an *APIError records how many tries were made.
-func (p RetryPolicy) do(ctx context.Context, notify func(err error, attempt int, wait time.Duration), fn func() error) error {
+// fn gets a context that ends when MaxElapsed has passed since the first
+// try; a try cut short by it ends the call with a CodeTimeout *APIError
+// (while ctx's own end is returned as ctx.Err()). notify (may be nil)
+// hears about each retry. The last error is returned; an *APIError records
+// how many tries were made.
+func (p RetryPolicy) do(ctx context.Context, action string, notify func(err error, attempt int, wait time.Duration), fn func(ctx context.Context) error) error {
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = 1
 	}
 	start := time.Now()
+	callCtx := ctx
+	if p.MaxElapsed > 0 {
+		var cancel context.CancelFunc
+		callCtx, cancel = context.WithDeadline(ctx, start.Add(p.MaxElapsed))
+		defer cancel()
+	}
 	for attempt := 1; ; attempt++ {
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}
-		err := fn()
+		err := fn(callCtx)
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && callCtx.Err() != nil {
+			ae, ok := asAPIError(err)
+			msg := fmt.Sprintf("no answer within %s, the time one call may take with its retries", p.MaxElapsed)
+			if ok && ae.Code != "" && !errors.Is(err, context.DeadlineExceeded) {
+				msg += fmt.Sprintf(" (last try: %s)", ae.Code)
+			}
+			return &APIError{Call: action, Code: CodeTimeout, Kind: KindAmbiguous, Message: msg, Attempts: attempt}
+		}
 		if err == nil || !Retryable(err) {
 			return err
 		}

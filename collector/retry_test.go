@@ -21,6 +21,11 @@ func TestRetryable(t *testing.T) {
 		{&APIError{Code: CodeTransport}, true},
 		{&APIError{Code: CodeMalformedResponse, HTTPStatus: 200}, true},
 		{&APIError{Code: "", HTTPStatus: 502}, true}, // a proxy's HTML page
+		{&APIError{Code: "HTTP502", HTTPStatus: 502}, true},
+		{&APIError{Code: "HTTP504", HTTPStatus: 504}, true},
+		{&APIError{Code: "HTTP429", HTTPStatus: 429}, true},
+		{&APIError{Code: "HTTP404", HTTPStatus: 404}, false},
+		{&APIError{Code: CodeResponseTooLarge}, false},
 		{&APIError{Code: "Forbidden.RAM", HTTPStatus: 403}, false},
 		{&APIError{Code: "InvalidAction", HTTPStatus: 500}, false}, // by Code, not status
 		{&APIError{Code: "SignatureDoesNotMatch", HTTPStatus: 400, credential: true}, false},
@@ -59,7 +64,7 @@ func TestRetryDo(t *testing.T) {
 	p := RetryPolicy{MaxAttempts: 5, Base: time.Second, Cap: 4 * time.Second, Jitter: func() float64 { return 0 },
 		Sleep: func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return ctx.Err() }}
 	tries := 0
-	err := p.do(context.Background(), nil, func() error {
+	err := p.do(context.Background(), "Test", nil, func(context.Context) error {
 		tries++
 		return &APIError{Code: "Throttling"}
 	})
@@ -79,7 +84,7 @@ func TestRetryDo(t *testing.T) {
 
 	// A permanent error is returned at once.
 	tries = 0
-	err = p.do(context.Background(), nil, func() error { tries++; return &APIError{Code: "Forbidden.RAM"} })
+	err = p.do(context.Background(), "Test", nil, func(context.Context) error { tries++; return &APIError{Code: "Forbidden.RAM"} })
 	if tries != 1 || err == nil {
 		t.Errorf("permanent error: tries = %d, err = %v", tries, err)
 	}
@@ -91,7 +96,11 @@ func TestRetryDo(t *testing.T) {
 	tries = 0
 	start := time.Now()
 	p.MaxElapsed = 50 * time.Millisecond
-	_ = p.do(context.Background(), nil, func() error { tries++; time.Sleep(30 * time.Millisecond); return &APIError{Code: "Throttling"} })
+	_ = p.do(context.Background(), "Test", nil, func(context.Context) error {
+		tries++
+		time.Sleep(30 * time.Millisecond)
+		return &APIError{Code: "Throttling"}
+	})
 	if tries != 2 || time.Since(start) > time.Second {
 		t.Errorf("MaxElapsed: tries = %d after %s", tries, time.Since(start))
 	}
@@ -101,7 +110,7 @@ func TestRetryDo(t *testing.T) {
 	p = RetryPolicy{MaxAttempts: 3, Base: time.Hour, Cap: time.Hour}
 	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	start = time.Now()
-	err = p.do(ctx, nil, func() error { return &APIError{Code: "Throttling"} })
+	err = p.do(ctx, "Test", nil, func(context.Context) error { return &APIError{Code: "Throttling"} })
 	if !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
 		t.Errorf("cancel: err = %v after %s", err, time.Since(start))
 	}

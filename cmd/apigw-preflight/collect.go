@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -19,6 +21,10 @@ type collectFlags struct {
 	endpoint, config string
 	stage, lookback  string
 	quiet            bool
+	insecure         bool
+	maxAPIs          int
+	timeout          time.Duration
+	maxResponse      string
 }
 
 func (cf *collectFlags) register(fs *pflag.FlagSet) {
@@ -29,8 +35,35 @@ func (cf *collectFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&cf.endpoint, "endpoint", "", "send every call to `URL` (e.g. http://127.0.0.1:8080 for the emulator); default the regional HTTPS endpoints")
 	fs.StringVar(&cf.config, "config", "", "configuration `FILE` (allowlists, defaults); default "+collector.DefaultConfigFile+" if present")
 	fs.StringVar(&cf.stage, "stage", "RELEASE", "`STAGE` whose deployed backends and traffic are read: RELEASE, PRE or TEST")
-	fs.StringVar(&cf.lookback, "lookback", "", "QPS look-back `WINDOW`, a duration (168h) or days (7d); default the config's lookback, else 7d")
+	fs.StringVar(&cf.lookback, "lookback", "", "QPS look-back `WINDOW` from 1h to 90d, a duration (168h) or days (7d); default the config's lookback, else 7d")
 	fs.BoolVarP(&cf.quiet, "quiet", "q", false, "no progress or notes on stderr")
+	fs.BoolVar(&cf.insecure, "insecure-endpoint", false, "allow an http:// --endpoint that is not a loopback address (the signed requests and any STS token travel unencrypted)")
+	fs.IntVar(&cf.maxAPIs, "max-apis", collector.DefaultMaxAPIs, "read at most `N` APIs of the group; a group with more is recorded as a collection error")
+	fs.DurationVar(&cf.timeout, "timeout", 10*time.Minute, "give up a collection that takes longer than `DURATION` (exit 1)")
+	fs.StringVar(&cf.maxResponse, "max-response-size", "16MiB", "refuse a cloud answer longer than `SIZE` (bytes, or with KiB, MiB, GiB)")
+}
+
+// parseSize reads a byte count: 1048576, 512KiB, 16MiB, 1GiB (K, M, G,
+// KB, MB, GB are read as the binary units too).
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	lower := strings.ToLower(t)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30},
+		{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1}} {
+		if strings.HasSuffix(lower, u.suffix) {
+			t, mult = strings.TrimSpace(t[:len(t)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("%q: want a size like 16MiB or 1048576", s)
+	}
+	return n * mult, nil
 }
 
 // collected is a finished collection.
@@ -69,14 +102,25 @@ func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *colle
 		}
 		lookback = d
 	}
+	if cf.maxAPIs <= 0 {
+		return nil, usageErr("--max-apis %d: want a number above 0", cf.maxAPIs)
+	}
+	if cf.timeout <= 0 {
+		return nil, usageErr("--timeout %s: want a duration above 0, like 10m", cf.timeout)
+	}
 	client, region, err := cf.client()
 	if err != nil {
 		return nil, err
+	}
+	if ignored := collector.SDKDebugIgnored(); len(ignored) > 0 && !cf.quiet {
+		fmt.Fprintf(e.stderr, "apigw-preflight: DEBUG=%s ignored: the SDK's debug output prints signed requests and tokens\n", strings.Join(ignored, ","))
 	}
 	var progress collector.Progress
 	if !cf.quiet && e.stderrTTY {
 		progress = collector.ProgressTo(e.stderr, "  ")
 	}
+	ctx, cancel := context.WithTimeout(ctx, cf.timeout)
+	defer cancel()
 	snap, err := collector.Collect(ctx, client, collector.Request{
 		GroupID:          cf.group,
 		TargetInstanceID: cf.to,
@@ -86,16 +130,24 @@ func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *colle
 		Config:           cfg,
 		Progress:         progress,
 		Version:          toolVersion(),
+		MaxAPIs:          cf.maxAPIs,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil, withCode(exitToolError, fmt.Errorf("%s: interrupted", name))
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, withCode(exitToolError, fmt.Errorf("%s: the collection did not finish within %s (--timeout); nothing was written; "+
+				"raise --timeout, or check the endpoint with a single call", name, cf.timeout))
 		}
 		return nil, withCode(exitToolError, fmt.Errorf("%s: %w", name, err))
 	}
 	raw, err := snap.Marshal()
 	if err != nil {
 		return nil, withCode(exitToolError, fmt.Errorf("%s: render snapshot: %w", name, err))
+	}
+	if err := checkSnapshotSize(len(raw), collector.MaxSnapshotBytes); err != nil {
+		return nil, withCode(exitToolError, fmt.Errorf("%s: %w", name, err))
 	}
 	if !cf.quiet && len(snap.CollectionErrors) > 0 {
 		var calls []string
@@ -108,6 +160,16 @@ func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *colle
 	return &collected{snap: snap, raw: raw, config: cfg}, nil
 }
 
+// checkSnapshotSize refuses a snapshot that 'check' would not read: one
+// size contract for collect, run and check.
+func checkSnapshotSize(n, limit int) error {
+	if n > limit {
+		return fmt.Errorf("the snapshot would be %d bytes, more than the %d MiB a snapshot may hold; nothing was written "+
+			"(lower --max-apis, or collect the group's largest parts separately)", n, limit>>20)
+	}
+	return nil
+}
+
 // client builds the SDK-backed client from the region, profile and
 // endpoint flags. Bad values are usage errors.
 func (cf *collectFlags) client() (*collector.Client, string, error) {
@@ -115,11 +177,17 @@ func (cf *collectFlags) client() (*collector.Client, string, error) {
 	if err != nil {
 		return nil, "", usageErr("%v", err)
 	}
+	maxResponse, err := parseSize(cf.maxResponse)
+	if err != nil {
+		return nil, "", usageErr("--max-response-size %v", err)
+	}
 	client, err := collector.NewClient(collector.ClientOptions{
-		RegionID:  region,
-		Profile:   cf.profile,
-		Endpoint:  cf.endpoint,
-		UserAgent: "apigw-preflight/" + toolVersion(),
+		RegionID:         region,
+		Profile:          cf.profile,
+		Endpoint:         cf.endpoint,
+		UserAgent:        "apigw-preflight/" + toolVersion(),
+		MaxResponseBytes: maxResponse,
+		InsecureEndpoint: cf.insecure,
 	})
 	if err != nil {
 		return nil, "", usageErr("--endpoint: %v", err)
@@ -134,8 +202,17 @@ Read an API group, the instance it runs on and the destination instance from
 Alibaba Cloud (read-only calls: CloudAPI Describe*, ECS DescribeSecurityGroup*)
 and write the snapshot that 'check' evaluates. Reads the rules can live without
 (APIs and backends, QPS, security groups) are recorded in collectionErrors when
-they fail; a failed read of the group or an instance stops with exit 1.
-Throttling and transient errors are retried with backoff.
+they fail, and so are answers that arrive but cannot be used (a QPS reading
+without a single value, a listing that repeats pages or whose TotalCount
+disagrees): a rule never reads such a failure as zero traffic or no APIs.
+A failed read of the group or an instance stops with exit 1. Throttling,
+5xx answers, timeouts and answers that break off are retried with backoff;
+one call takes at most 90s with its retries, a whole collection at most
+--timeout. A group's APIs are read up to --max-apis, an answer up to
+--max-response-size, and a snapshot over 64 MiB (what 'check' reads) is
+refused. Plain http:// is accepted only to a loopback --endpoint (the
+emulator) unless --insecure-endpoint is given. DEBUG=sdk is ignored: the
+SDK would print signed requests and tokens.
 
 Credentials come from the Alibaba Cloud SDK's default chain: environment
 variables ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET

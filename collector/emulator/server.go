@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -287,25 +288,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if f := s.pickFault(c.action); f != nil {
-		if f.Latency > 0 && !sleep(r.Context(), f.Latency) {
+	f := s.pickFault(c.action)
+	if f != nil {
+		if f.Latency > 0 && f.Kind != KindSlowBody && !sleep(r.Context(), f.Latency) {
 			logStatus(0, "ClientGone")
 			return
 		}
-		switch {
-		case f.Kind == KindReset:
-			logStatus(0, "ConnectionReset")
-			resetConnection(w)
-			return
-		case f.Kind == KindMalformed:
-			w.Header().Set("Content-Type", "application/json;charset=utf-8")
-			w.WriteHeader(http.StatusOK)
-			fmt.Fprintf(w, `{"RequestId":"%s","Truncat`, c.requestID)
-			logStatus(200, "MalformedBody")
-			return
-		case !f.latencyOnly():
-			code, status := f.errorCodeStatus()
-			fail(&apiError{status: status, code: code, message: messageOf(code)})
+		if f.Kind == KindRepeatPage {
+			c.params["PageNumber"] = "1"
+		}
+		if !f.modifiesAnswer() && !f.latencyOnly() {
+			s.answerFault(w, r, c, h, f, logStatus)
 			return
 		}
 	}
@@ -320,9 +313,118 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if body == nil {
 		body = map[string]any{}
 	}
+	if f != nil {
+		switch f.Kind {
+		case KindTotalCount:
+			body["TotalCount"] = *f.TotalCount
+		case KindQpsUnreadable:
+			breakQps(body, f.Variant)
+		}
+	}
 	body["RequestId"] = c.requestID
 	s.writeJSON(w, c, http.StatusOK, body)
 	logStatus(200, "-")
+}
+
+// answerFault gives the answer of a fault that replaces the action's. With
+// Apply (and always for KindSlowBody) the action is performed first; an
+// action that rejects the request is then answered as usual.
+func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, c *call, h handler, f *faultState, logStatus func(int, string)) {
+	var real []byte
+	if f.Apply || f.Kind == KindSlowBody {
+		s.mu.Lock()
+		body, e := h(s, c)
+		s.mu.Unlock()
+		if e != nil {
+			s.writeError(w, c, e)
+			logStatus(e.status, e.code)
+			return
+		}
+		if body == nil {
+			body = map[string]any{}
+		}
+		body["RequestId"] = c.requestID
+		real, _ = json.Marshal(body)
+	}
+	if real == nil {
+		real = []byte(fmt.Sprintf(`{"RequestId":%q}`, c.requestID))
+	}
+	switch f.Kind {
+	case KindReset:
+		logStatus(0, "ConnectionReset")
+		resetConnection(w)
+	case KindMalformed:
+		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprintf(w, `{"RequestId":"%s","Truncat`, c.requestID)
+		logStatus(200, "MalformedBody")
+	case KindCut:
+		s.writeHead(w, c, len(real))
+		_, _ = w.Write(real[:len(real)/2])
+		flush(w)
+		logStatus(200, "BodyCut")
+		panic(http.ErrAbortHandler) // closes the connection mid-body
+	case KindSlowBody:
+		s.writeHead(w, c, len(real))
+		_, _ = w.Write(real[:len(real)/2])
+		flush(w)
+		if !sleep(r.Context(), f.Latency) {
+			logStatus(200, "ClientGone")
+			return
+		}
+		_, _ = w.Write(real[len(real)/2:])
+		logStatus(200, "SlowBody")
+	case KindHTML:
+		status := f.Status
+		if status == 0 {
+			status = http.StatusBadGateway
+		}
+		text := fmt.Sprintf("%d %s", status, http.StatusText(status))
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n<center><h1>%s</h1></center>\r\n<hr><center>Tengine</center>\r\n</body>\r\n</html>\r\n", text, text)
+		logStatus(status, "HTML")
+	case KindEcho:
+		code, status := f.errorCodeStatus()
+		msg := messageOf(code) + " server string to sign is:" + StringToSign(c.method, c.params) + " request: " + r.URL.RawQuery
+		s.writeError(w, c, &apiError{status: status, code: code, message: msg})
+		logStatus(status, code)
+	case KindLarge:
+		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		head := fmt.Sprintf(`{"RequestId":%q,"Padding":"`, c.requestID)
+		left := f.Size - int64(len(head)) - 2
+		_, _ = io.WriteString(w, head)
+		chunk := []byte(strings.Repeat("x", 64<<10))
+		for left > 0 {
+			n := min(left, int64(len(chunk)))
+			if _, err := w.Write(chunk[:n]); err != nil {
+				logStatus(200, "ClientGone")
+				return
+			}
+			left -= n
+		}
+		_, _ = io.WriteString(w, `"}`)
+		logStatus(200, "LargeBody")
+	default:
+		code, status := f.errorCodeStatus()
+		s.writeError(w, c, &apiError{status: status, code: code, message: messageOf(code)})
+		logStatus(status, code)
+	}
+}
+
+// writeHead sends the headers of a JSON answer of n bytes.
+func (s *Server) writeHead(w http.ResponseWriter, c *call, n int) {
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(n))
+	w.Header().Set("x-acs-request-id", c.requestID)
+	w.WriteHeader(http.StatusOK)
+}
+
+func flush(w http.ResponseWriter) {
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
 }
 
 // readParams merges the query string and a form body; a body value wins,
@@ -380,7 +482,9 @@ func (s *Server) authenticate(c *call) *apiError {
 		return errorf(400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted (want 2006-01-02T15:04:05Z).")
 	}
 	if !signatureMatches(c.method, p, cred.AccessKeySecret, p["Signature"]) {
-		return errorf(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
+		// As the cloud does, the answer quotes the string-to-sign it
+		// computed, security token included.
+		return errorf(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation. server string to sign is:%s", StringToSign(c.method, p))
 	}
 	nonce := p["SignatureNonce"]
 	if s.nonces[nonce] {

@@ -1,0 +1,508 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+
+	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+)
+
+// manyAPIsWorld is baseWorld with n plain HTTP APIs instead of its own.
+func manyAPIsWorld(n int) string {
+	var b strings.Builder
+	b.WriteString(baseWorld[:strings.Index(baseWorld, "apis:")])
+	b.WriteString("apis:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - {GroupId: %s, ApiId: api-%03d, ApiName: Api%03d, deployed: {RELEASE: {ServiceConfig: {ServiceProtocol: HTTP, ServiceAddress: \"http://10.1.%d.%d:80\"}}}}\n",
+			groupID, i, i, i/200, i%200+1)
+	}
+	b.WriteString(baseWorld[strings.Index(baseWorld, "groupQps:"):])
+	return b.String()
+}
+
+// errorsOf returns the collectionErrors of call.
+func errorsOf(s *Snapshot, call string) []CollectionError {
+	var out []CollectionError
+	for _, ce := range s.CollectionErrors {
+		if ce.Call == call {
+			out = append(out, ce)
+		}
+	}
+	return out
+}
+
+// mustParse checks that the snapshot is one the loader accepts.
+func mustParse(t *testing.T, s *Snapshot) {
+	t.Helper()
+	raw, err := s.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse("collected.json", raw); err != nil {
+		t.Fatalf("the collected snapshot does not load: %v", err)
+	}
+}
+
+func TestCollectUnreadableQpsIsACollectionError(t *testing.T) {
+	for _, variant := range []string{"no-wrapper", "renamed", "null", "array", "text", "empty"} {
+		for _, call := range []string{"DescribeGroupQps", "DescribeInstanceQps"} {
+			t.Run(variant+" "+call, func(t *testing.T) {
+				e := startWorld(t, baseWorld)
+				e.srv.AddFault(emulator.Fault{Action: call, Kind: emulator.KindQpsUnreadable, Variant: variant})
+				snap, err := collect(t, e, e.staticClient(t, "testid", "testsecret", nil), testRequest(normalID))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := CodeUnreadableResponse
+				if variant == "null" || variant == "empty" {
+					want = CodeNoDataPoints
+				}
+				got := errorsOf(snap, call)
+				if len(got) != 1 || got[0].Code != want || !strings.Contains(got[0].Message, "RequestId ") {
+					t.Fatalf("collectionErrors = %+v, want one %s entry for %s", snap.CollectionErrors, want, call)
+				}
+				if len(snap.CollectionErrors) != 1 {
+					t.Errorf("other entries: %+v", snap.CollectionErrors)
+				}
+				load, other := snap.Traffic, snap.DestinationLoad
+				if call == "DescribeInstanceQps" {
+					load, other = other, load
+				}
+				if load != nil {
+					t.Errorf("%s: load = %+v, want absent: an unreadable reading is not a peak of 0", call, load)
+				}
+				if other == nil || other.PeakRPS == 0 {
+					t.Errorf("the other reading = %+v", other)
+				}
+				mustParse(t, snap)
+			})
+		}
+	}
+}
+
+func TestCollectBodyBrokenOffIsRetried(t *testing.T) {
+	e := startWorld(t, baseWorld)
+	e.srv.AddFault(emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindCut, Count: 2})
+	e.srv.AddFault(emulator.Fault{Action: "DescribeInstances", Kind: emulator.KindSlowBody, Latency: 10 * time.Second, Count: 1})
+	e.srv.AddFault(emulator.Fault{Action: "DescribeGroupQps", Kind: emulator.KindCut})
+	client := e.staticClient(t, "testid", "testsecret", func(o *ClientOptions) { o.ReadTimeout = 300 * time.Millisecond })
+	snap, err := collect(t, e, client, testRequest(normalID))
+	if err != nil {
+		t.Fatalf("Collect: %v", err)
+	}
+	if snap.Group["GroupId"] != groupID || snap.Source["InstanceId"] != sharedID {
+		t.Errorf("group %v, source %v", snap.Group["GroupId"], snap.Source["InstanceId"])
+	}
+	if got := e.srv.Calls("DescribeApiGroup"); got != 3 {
+		t.Errorf("DescribeApiGroup calls = %d, want 3 (two cut answers retried)", got)
+	}
+	if got := e.srv.Calls("DescribeInstances"); got != 3 {
+		t.Errorf("DescribeInstances calls = %d, want 3 (a stalled body retried, then the destination)", got)
+	}
+	ce := errorsOf(snap, "DescribeGroupQps")
+	if len(ce) != 1 || ce[0].Code != CodeTransport || !strings.Contains(ce[0].Message, "unexpected EOF") ||
+		!strings.Contains(ce[0].Message, "gave up after 4 tries") || e.srv.Calls("DescribeGroupQps") != 4 {
+		t.Errorf("collectionErrors = %+v, DescribeGroupQps calls %d", snap.CollectionErrors, e.srv.Calls("DescribeGroupQps"))
+	}
+}
+
+func TestCallErrorClassification(t *testing.T) {
+	e := startWorld(t, baseWorld)
+	client := e.staticClient(t, "testid", "testsecret", func(o *ClientOptions) { o.ReadTimeout = 300 * time.Millisecond })
+	group := map[string]string{"GroupId": groupID}
+	modify := map[string]string{"GroupId": groupID, "TargetInstanceId": normalID, "Remark": "test"}
+	for _, tc := range []struct {
+		name      string
+		fault     emulator.Fault
+		params    map[string]string
+		code      string
+		kind      ErrorKind
+		retryable bool
+	}{
+		{"API error", emulator.Fault{Action: "DescribeApiGroup", Code: "Forbidden.RAM"}, group, "Forbidden.RAM", KindAPI, false},
+		{"throttled", emulator.Fault{Action: "DescribeApiGroup", Code: "Throttling.User"}, group, "Throttling.User", KindAPI, true},
+		{"body cut", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindCut}, group, CodeTransport, KindAmbiguous, true},
+		{"body stalls", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindSlowBody, Latency: 10 * time.Second}, group, CodeTimeout, KindAmbiguous, true},
+		{"reset", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindReset}, group, CodeTransport, KindAmbiguous, true},
+		{"HTML 502", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindHTML}, group, "HTTP502", KindAmbiguous, true},
+		{"HTML 404", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindHTML, Status: 404}, group, "HTTP404", KindAmbiguous, false},
+		{"write applied then cut", emulator.Fault{Action: "ModifyApiGroupInstance", Kind: emulator.KindCut, Apply: true}, modify, CodeTransport, KindAmbiguous, true},
+		{"write applied then 500", emulator.Fault{Action: "ModifyApiGroupInstance", Code: "InternalError", Apply: true}, modify, "InternalError", KindAPI, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startWorld(t, baseWorld)
+			client := e.staticClient(t, "testid", "testsecret", func(o *ClientOptions) { o.ReadTimeout = 300 * time.Millisecond })
+			e.srv.AddFault(tc.fault)
+			action := tc.fault.Action
+			_, err := client.Call(context.Background(), ProductCloudAPI, action, tc.params)
+			var ae *APIError
+			if !errors.As(err, &ae) {
+				t.Fatalf("err = %v (%T), want *APIError", err, err)
+			}
+			if ae.Code != tc.code || ae.Call != action || ClassifyError(err) != tc.kind || Retryable(err) != tc.retryable ||
+				Ambiguous(err) != (tc.kind == KindAmbiguous) {
+				t.Errorf("err = %v: code %q kind %q retryable %v; want %q %q %v", err, ae.Code, ClassifyError(err), Retryable(err), tc.code, tc.kind, tc.retryable)
+			}
+			if strings.HasPrefix(tc.code, "HTTP") && !strings.Contains(ae.Message, "Bad Gateway without an API error code (text/html)") && tc.code == "HTTP502" {
+				t.Errorf("message = %q", ae.Message)
+			}
+		})
+	}
+	// Nothing listens: the request never left.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	closed, err := NewClient(ClientOptions{RegionID: testRegion, Endpoint: "http://" + addr, credentials: client.creds.inner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = closed.Call(context.Background(), ProductCloudAPI, "DescribeApiGroup", group)
+	if ClassifyError(err) != KindNotSent || !Retryable(err) {
+		t.Errorf("connection refused: %v, kind %q", err, ClassifyError(err))
+	}
+	if ClassifyError(context.Canceled) != KindAmbiguous || ClassifyError(nil) != "" {
+		t.Error("context errors are ambiguous, nil has no kind")
+	}
+	if ClassifyError(&APIError{Code: CodeMalformedResponse}) != KindAmbiguous || ClassifyError(&APIError{Code: "InvalidParameter"}) != KindAPI {
+		t.Error("kinds derived from codes")
+	}
+}
+
+func TestCallTimeBoundIncludesTheLastTry(t *testing.T) {
+	e := startWorld(t, baseWorld)
+	// Each try stalls mid-body for longer than the call may take.
+	e.srv.AddFault(emulator.Fault{Action: "DescribeGroupQps", Kind: emulator.KindSlowBody, Latency: 20 * time.Second})
+	client := e.staticClient(t, "testid", "testsecret", nil) // read timeout 20s
+	req := testRequest(normalID)
+	retry := fastRetry
+	retry.MaxElapsed = 400 * time.Millisecond
+	req.Retry = &retry
+	snap, err := collect(t, e, client, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce := errorsOf(snap, "DescribeGroupQps")
+	if len(ce) != 1 || ce[0].Code != CodeTimeout || !strings.Contains(ce[0].Message, "no answer within 400ms") {
+		t.Fatalf("collectionErrors = %+v, want the call abandoned at its time bound", snap.CollectionErrors)
+	}
+	if snap.Traffic != nil || snap.DestinationLoad == nil {
+		t.Errorf("traffic %+v, destination load %+v", snap.Traffic, snap.DestinationLoad)
+	}
+}
+
+func TestCollectRepeatingPagesStop(t *testing.T) {
+	e := startWorld(t, manyAPIsWorld(150))
+	e.srv.AddFault(emulator.Fault{Action: "DescribeApis", Kind: emulator.KindRepeatPage})
+	snap, err := collect(t, e, e.staticClient(t, "testid", "testsecret", nil), testRequest(normalID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.srv.Calls("DescribeApis"); got != 2 {
+		t.Errorf("DescribeApis calls = %d, want 2: page 2 repeats page 1", got)
+	}
+	if got := e.srv.Calls("DescribeDeployedApi"); got != 100 || len(snap.Backends) != 100 {
+		t.Errorf("DescribeDeployedApi calls %d, backends %d: want each listed API read once", got, len(snap.Backends))
+	}
+	ce := errorsOf(snap, "DescribeApis")
+	if len(ce) != 1 || ce[0].Code != CodeRepeatedPage || !strings.Contains(ce[0].Message, "page 2 added no API") {
+		t.Errorf("collectionErrors = %+v", snap.CollectionErrors)
+	}
+	mustParse(t, snap)
+}
+
+func TestCollectTotalCountMismatch(t *testing.T) {
+	for _, total := range []int{50, 500, 0} {
+		t.Run(fmt.Sprint(total), func(t *testing.T) {
+			e := startWorld(t, manyAPIsWorld(150))
+			e.srv.AddFault(emulator.Fault{Action: "DescribeApis", Kind: emulator.KindTotalCount, TotalCount: &total})
+			snap, err := collect(t, e, e.staticClient(t, "testid", "testsecret", nil), testRequest(normalID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(snap.Backends) != 150 {
+				t.Errorf("backends = %d, want all 150 listed", len(snap.Backends))
+			}
+			ce := errorsOf(snap, "DescribeApis")
+			want := fmt.Sprintf("TotalCount says group %s has %d APIs, but 150 were listed", groupID, total)
+			if len(ce) != 1 || ce[0].Code != CodeTotalCountMismatch || ce[0].Message != want {
+				t.Errorf("collectionErrors = %+v, want %q", snap.CollectionErrors, want)
+			}
+		})
+	}
+}
+
+func TestCollectDuplicateAndCappedAPIs(t *testing.T) {
+	e := startWorld(t, manyAPIsWorld(150))
+	req := testRequest(normalID)
+	req.MaxAPIs = 120
+	snap, err := collect(t, e, e.staticClient(t, "testid", "testsecret", nil), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Backends) != 120 || e.srv.Calls("DescribeDeployedApi") != 120 {
+		t.Errorf("backends %d, DescribeDeployedApi calls %d, want 120", len(snap.Backends), e.srv.Calls("DescribeDeployedApi"))
+	}
+	ce := errorsOf(snap, "DescribeApis")
+	if len(ce) != 1 || ce[0].Code != CodeTooManyAPIs || !strings.Contains(ce[0].Message, "more than 120 APIs") {
+		t.Errorf("collectionErrors = %+v", snap.CollectionErrors)
+	}
+}
+
+func TestResponseSizeIsBounded(t *testing.T) {
+	e := startWorld(t, baseWorld)
+	e.srv.AddFault(emulator.Fault{Action: "DescribeGroupQps", Kind: emulator.KindLarge, Size: 8 << 20})
+	e.srv.AddFault(emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindLarge, Size: 3 << 20, Count: 1})
+	client := e.staticClient(t, "testid", "testsecret", func(o *ClientOptions) { o.MaxResponseBytes = 1 << 20 })
+	_, err := collect(t, e, client, testRequest(normalID))
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Code != CodeResponseTooLarge || ae.Message != "the answer is longer than the 1 MiB accepted" || Retryable(err) {
+		t.Fatalf("essential read of a huge answer: err = %v", err)
+	}
+	snap, err := collect(t, e, client, testRequest(normalID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce := errorsOf(snap, "DescribeGroupQps")
+	if len(ce) != 1 || ce[0].Code != CodeResponseTooLarge || e.srv.Calls("DescribeGroupQps") != 1 {
+		t.Errorf("collectionErrors = %+v, calls %d", snap.CollectionErrors, e.srv.Calls("DescribeGroupQps"))
+	}
+	// An announced length over the bound is refused before the body is read.
+	e.srv.AddFault(emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindSlowBody, Latency: time.Millisecond, Count: 1})
+	small := e.staticClient(t, "testid", "testsecret", func(o *ClientOptions) { o.MaxResponseBytes = 64 })
+	_, err = small.Call(context.Background(), ProductCloudAPI, "DescribeApiGroup", map[string]string{"GroupId": groupID})
+	if !errors.As(err, &ae) || ae.Code != CodeResponseTooLarge || !strings.Contains(ae.Message, "more than the 64 bytes accepted") {
+		t.Errorf("announced length: err = %v", err)
+	}
+}
+
+func TestErrorAnswerWithOddTypesDoesNotCrash(t *testing.T) {
+	// Not the emulator (it answers as the cloud does): a hostile server
+	// whose error fields have the wrong types, which the SDK asserts.
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		fmt.Fprint(w, `{"Code": 502, "RequestId": 7, "Message": ["x"]}`)
+	}))
+	defer hs.Close()
+	e := &env{url: hs.URL}
+	client := e.staticClient(t, "testid", "testsecret", nil)
+	_, err := client.Call(context.Background(), ProductCloudAPI, "DescribeApiGroup", map[string]string{"GroupId": groupID})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Code != CodeMalformedResponse || !Ambiguous(err) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	clearCloudEnv(t)
+	for _, tc := range []struct {
+		endpoint string
+		insecure bool
+		ok       bool
+	}{
+		{"http://127.0.0.1:8080", false, true},
+		{"http://127.9.9.9:8080", false, true},
+		{"http://[::1]:8080", false, true},
+		{"http://localhost:8080", false, true},
+		{"https://gw.example.internal", false, true},
+		{"http://gw.example.internal:8080", false, false},
+		{"http://10.1.2.3", false, false},
+		{"http://[::ffff:10.1.2.3]:80", false, false},
+		{"http://gw.example.internal:8080", true, true},
+	} {
+		_, err := NewClient(ClientOptions{RegionID: testRegion, Endpoint: tc.endpoint, InsecureEndpoint: tc.insecure})
+		if (err == nil) != tc.ok {
+			t.Errorf("endpoint %s (insecure %v): err = %v", tc.endpoint, tc.insecure, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "--insecure-endpoint") {
+			t.Errorf("message does not say how to proceed: %v", err)
+		}
+	}
+}
+
+// longToken is an STS token of the realistic length of 1,088 characters.
+func longToken() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	var b strings.Builder
+	b.WriteString("CAIS")
+	x := uint32(2463534242)
+	for b.Len() < 1086 {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b.WriteByte(alphabet[x%64])
+	}
+	b.WriteString("==")
+	return b.String()
+}
+
+// fragmentLeak returns a piece of 16 characters or more of a secret (raw
+// or percent-encoded once or twice) that appears in out, or "".
+func fragmentLeak(out string, secrets ...string) string {
+	const n = 16
+	grams := map[string]bool{}
+	for i := 0; i+n <= len(out); i++ {
+		grams[out[i:i+n]] = true
+	}
+	for _, sec := range secrets {
+		for _, form := range []string{sec, percentEncode(sec), percentEncode(percentEncode(sec)), url.QueryEscape(sec)} {
+			for i := 0; i+n <= len(form); i++ {
+				if grams[form[i:i+n]] {
+					return form[i : i+n]
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func TestLongTokenNeverLeaks(t *testing.T) {
+	token := longToken()
+	if len(token) != 1088 {
+		t.Fatalf("token length %d", len(token))
+	}
+	const secret = "LongStsSecret-9fK2mQ7xR4"
+	const wrongSecret = "WrongSecret-Zq8vX1y2abc"
+	world := strings.Replace(baseWorld, "credentials:\n", fmt.Sprintf("credentials:\n  - {accessKeyId: STS.long, accessKeySecret: %s, securityToken: %q}\n", secret, token), 1)
+	e := startWorld(t, world)
+	var produced strings.Builder
+	run := func(client *Client, req Request) (*Snapshot, error) {
+		req.Progress = func(s string) { produced.WriteString(s + "\n") }
+		snap, err := collect(t, e, client, req)
+		if err != nil {
+			fmt.Fprintf(&produced, "%v\n%+v\n%#v\n", err, err, err)
+		}
+		if snap != nil {
+			b, _ := snap.Marshal()
+			produced.Write(b)
+		}
+		return snap, err
+	}
+	clearCloudEnv(t)
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.long")
+	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", token)
+
+	// A wrong secret: the answer quotes the string-to-sign, token included.
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", wrongSecret)
+	client, err := NewClient(ClientOptions{Endpoint: e.url, RegionID: testRegion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(client, testRequest(connectID)); err == nil || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
+		t.Fatalf("err = %v, want SignatureDoesNotMatch", err)
+	}
+
+	// The right secret, and answers that echo the request, time out while
+	// the body is read or break off.
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret)
+	e.srv.AddFault(emulator.Fault{Action: "DescribeGroupQps", Kind: emulator.KindEcho, Code: "InvalidParameter"})
+	e.srv.AddFault(emulator.Fault{Action: "DescribeInstanceQps", Kind: emulator.KindEcho, Code: "Forbidden.RAM"})
+	e.srv.AddFault(emulator.Fault{Action: "DescribeSecurityGroups", Kind: emulator.KindSlowBody, Latency: 5 * time.Second})
+	e.srv.AddFault(emulator.Fault{Action: "DescribeSecurityGroupAttribute", Kind: emulator.KindCut})
+	e.srv.AddFault(emulator.Fault{Action: "DescribeApis", Kind: emulator.KindHTML})
+	client, err = NewClient(ClientOptions{Endpoint: e.url, RegionID: testRegion, ReadTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := testRequest(connectID)
+	retry := fastRetry
+	retry.MaxAttempts = 2
+	req.Retry = &retry
+	snap, err := run(client, req)
+	if err != nil {
+		t.Fatalf("Collect: %v", err)
+	}
+	codes := map[string]string{}
+	for _, ce := range snap.CollectionErrors {
+		codes[ce.Call] = ce.Code
+	}
+	want := map[string]string{"DescribeGroupQps": "InvalidParameter", "DescribeInstanceQps": "Forbidden.RAM", "DescribeSecurityGroups": CodeTimeout,
+		"DescribeSecurityGroupAttribute": CodeTransport, "DescribeApis": "HTTP502"}
+	for call, code := range want {
+		if codes[call] != code {
+			t.Errorf("collectionErrors: %s = %q, want %q (all: %+v)", call, codes[call], code, snap.CollectionErrors)
+		}
+	}
+	if ce := errorsOf(snap, "DescribeGroupQps"); len(ce) != 1 || !strings.Contains(ce[0].Message, "SecurityToken%3D[REDACTED]%26SignatureMethod") {
+		t.Errorf("the echo was not kept, redacted: %+v", ce)
+	}
+	produced.WriteString(e.log.String())
+	if frag := fragmentLeak(produced.String(), token, secret, wrongSecret); frag != "" {
+		t.Errorf("secret fragment %q appears in the output:\n%s", frag, produced.String())
+	}
+}
+
+func TestRedactSecrets(t *testing.T) {
+	for in, want := range map[string]string{
+		"a=1&SecurityToken=CAIS+abc/def==&b=2":                          "a=1&SecurityToken=[REDACTED]&b=2",
+		"GET&%2F&AccessKeyId%3Dx%26SecurityToken%3DCAIS%252Bab%26T%3D1": "GET&%2F&AccessKeyId%3Dx%26SecurityToken%3D[REDACTED]%26T%3D1",
+		"x%26SecurityToken%253DCAIS%25252Bab%2526Timestamp":             "x%26SecurityToken%253D[REDACTED]%2526Timestamp",
+		"Signature=abc%2Fdef%3D&SignatureMethod=HMAC-SHA1":              "Signature=[REDACTED]&SignatureMethod=HMAC-SHA1",
+		`{"AccessKeySecret": "s3cr3t", "AccessKeyId": "id"}`:            `{"AccessKeySecret": "[REDACTED]", "AccessKeyId": "id"}`,
+		"x-acs-security-token: CAIS123 next":                            "x-acs-security-token: [REDACTED] next",
+		"securitytoken=lower":                                           "securitytoken=[REDACTED]",
+		"Specified signature is not matched":                            "Specified signature is not matched",
+		"no secrets here":                                               "no secrets here",
+	} {
+		if got := RedactSecrets(in); got != want {
+			t.Errorf("RedactSecrets(%q)\n got %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+func TestTruncateIsRuneSafe(t *testing.T) {
+	s := strings.Repeat("é", 10) // 2 bytes each
+	got := truncate(s, 5)
+	if got != "éé..." {
+		t.Errorf("truncate = %q", got)
+	}
+}
+
+// TestSDKDebugNeverPrints runs a collection in a child process with
+// DEBUG=sdk: the SDK decides at initialisation whether to print every
+// signed request, token included, to stdout.
+func TestSDKDebugNeverPrints(t *testing.T) {
+	if os.Getenv("APIGW_TEST_SDK_DEBUG_CHILD") == "1" {
+		e := startWorld(t, baseWorld)
+		client := e.staticClient(t, "stsid", "stssecret-abc123", func(o *ClientOptions) {
+			o.credentials = credentials.NewStaticSTSCredentialsProvider("stsid", "stssecret-abc123", "CAIS-token/with+chars==")
+		})
+		if _, err := collect(t, e, client, testRequest(normalID)); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(os.Stderr, "child collected; DEBUG=%q ignored %v\n", os.Getenv("DEBUG"), SDKDebugIgnored())
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSDKDebugNeverPrints$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "APIGW_TEST_SDK_DEBUG_CHILD=1", "DEBUG=sdk,other")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("child: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "child collected") {
+		t.Fatalf("the child did not collect: %s", stderr.String())
+	}
+	out := stdout.String()
+	if strings.Contains(out, "> POST") || strings.Contains(out, "SecurityToken") || strings.Contains(out, "CAIS-token") || strings.Contains(out, "< HTTP") {
+		t.Errorf("SDK debug output reached stdout:\n%.2000s", out)
+	}
+	if !strings.Contains(stderr.String(), `DEBUG="other" ignored [sdk]`) {
+		t.Errorf("DEBUG not cleaned as expected: %s", stderr.String())
+	}
+}
