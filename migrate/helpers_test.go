@@ -73,6 +73,7 @@ type harness struct {
 
 	mu        sync.Mutex
 	prechecks int
+	lockDir   string
 }
 
 var (
@@ -186,7 +187,13 @@ func (h *harness) recheckCount() int {
 // output and audit lines to buffers.
 func (h *harness) migrator(group string) (*Migrator, *bytes.Buffer, *bytes.Buffer) {
 	var out, audit bytes.Buffer
+	h.mu.Lock()
+	if h.lockDir == "" {
+		h.lockDir = h.t.TempDir()
+	}
+	h.mu.Unlock()
 	return &Migrator{
+		LockDir:       h.lockDir,
 		API:           h.client,
 		Recheck:       h.preflight(group),
 		Out:           &out,
@@ -198,23 +205,52 @@ func (h *harness) migrator(group string) (*Migrator, *bytes.Buffer, *bytes.Buffe
 	}, &out, &audit
 }
 
-// record decodes the one audit line written.
+// record decodes the audit lines of one Run and returns its outcome line.
+// A Run that sent the write has an intent line before it, with the same
+// Attempt; any other has the outcome line only.
 func record(t *testing.T, audit *bytes.Buffer) Record {
 	t.Helper()
-	lines := strings.Split(strings.TrimSuffix(audit.String(), "\n"), "\n")
-	if len(lines) != 1 || lines[0] == "" {
-		t.Fatalf("audit: %d lines, want 1:\n%s", len(lines), audit.String())
+	recs := records(t, audit)
+	out := recs[len(recs)-1]
+	if out.Status == StatusIntent || out.Finished == "" || len(out.Attempt) != 16 {
+		t.Fatalf("the last audit line is not an outcome: %+v", out)
 	}
+	switch {
+	case out.WriteSent && len(recs) != 2:
+		t.Fatalf("audit: %d lines for a run that sent the write, want intent + outcome:\n%s", len(recs), audit)
+	case !out.WriteSent && len(recs) != 1:
+		t.Fatalf("audit: %d lines for a run that sent no write, want the outcome only:\n%s", len(recs), audit)
+	case len(recs) == 2:
+		in := recs[0]
+		if in.Status != StatusIntent || in.Attempt != out.Attempt || in.Finished != "" || in.WriteSent ||
+			in.Group != out.Group || in.Destination != out.Destination || in.Remark != out.Remark || in.RecheckReportSHA256 != out.RecheckReportSHA256 {
+			t.Errorf("intent line %+v does not announce outcome %+v", in, out)
+		}
+	}
+	return out
+}
+
+// records decodes every audit line.
+func records(t *testing.T, audit *bytes.Buffer) []Record {
+	t.Helper()
 	if strings.Contains(audit.String(), "testsecret") {
-		t.Error("the audit line holds the secret")
+		t.Error("the audit log holds the secret")
 	}
-	var rec Record
-	dec := json.NewDecoder(strings.NewReader(lines[0]))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rec); err != nil {
-		t.Fatalf("audit line: %v\n%s", err, lines[0])
+	lines := strings.Split(strings.TrimSuffix(audit.String(), "\n"), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		t.Fatalf("no audit line")
 	}
-	return rec
+	var out []Record
+	for _, line := range lines {
+		var rec Record
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rec); err != nil {
+			t.Fatalf("audit line: %v\n%s", err, line)
+		}
+		out = append(out, rec)
+	}
+	return out
 }
 
 func kindOfErr(err error) Kind {

@@ -101,16 +101,21 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	ev, err := newEvaluator(ctx, p.config)
+	if err != nil {
+		return err
+	}
+	if mf.migrate {
+		if err := mf.checkAcceptUndecided(ev.engine.Rules()); err != nil {
+			return err
+		}
+	}
 	var audit *os.File
 	if mf.migrate && mf.auditLog != "" {
 		if audit, err = migrate.OpenAuditLog(mf.auditLog); err != nil {
 			return usageErr("--audit-log: %v", err)
 		}
 		defer audit.Close()
-	}
-	ev, err := newEvaluator(ctx, p.config)
-	if err != nil {
-		return err
 	}
 	pl := &pipeline{e: e, cf: &cf, cfg: cfg, plan: p, ev: ev}
 	c, r, err := pl.run(ctx, *snapOut)
