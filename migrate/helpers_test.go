@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -71,9 +72,31 @@ type harness struct {
 	client *collector.Client
 	engine *policies.Engine
 
+	url    string
+
 	mu        sync.Mutex
 	prechecks int
 	lockDir   string
+	// front, when set, sees each request first; true means it answered.
+	front func(w http.ResponseWriter, r *http.Request) bool
+}
+
+// newClient is another SDK client of the harness's emulator (the SDK's
+// client is not for sharing between goroutines).
+func (h *harness) newClient(opts collector.ClientOptions) *collector.Client {
+	h.t.Helper()
+	opts.RegionID, opts.Endpoint = "cn-hangzhou", h.url
+	c, err := collector.NewClient(opts)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func (h *harness) setFront(f func(w http.ResponseWriter, r *http.Request) bool) {
+	h.mu.Lock()
+	h.front = f
+	h.mu.Unlock()
 }
 
 var (
@@ -97,12 +120,18 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, srv: emulator.New(w)}
-	ts := httptest.NewServer(h.srv)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.mu.Lock()
+		front := h.front
+		h.mu.Unlock()
+		if front != nil && front(w, r) {
+			return
+		}
+		h.srv.ServeHTTP(w, r)
+	}))
 	t.Cleanup(ts.Close)
-	h.client, err = collector.NewClient(collector.ClientOptions{RegionID: "cn-hangzhou", Endpoint: ts.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.url = ts.URL
+	h.client = h.newClient(collector.ClientOptions{})
 	engineOnce.Do(func() { engine, engineErr = policies.New(context.Background(), policies.Options{}) })
 	if engineErr != nil {
 		t.Fatal(engineErr)
@@ -114,12 +143,15 @@ func newHarness(t *testing.T) *harness {
 var fastRetry = &collector.RetryPolicy{MaxAttempts: 4, Base: time.Millisecond, Cap: 2 * time.Millisecond}
 
 // preflight is the pipeline the command builds: collect, evaluate, gate.
-func (h *harness) preflight(group string) Preflight {
+func (h *harness) preflight(group string) Preflight { return h.preflightOn(h.client, group) }
+
+// preflightOn is preflight through client.
+func (h *harness) preflightOn(client *collector.Client, group string) Preflight {
 	return func(ctx context.Context) (*Evidence, error) {
 		h.mu.Lock()
 		h.prechecks++
 		h.mu.Unlock()
-		snap, err := collector.Collect(ctx, h.client, collector.Request{
+		snap, err := collector.Collect(ctx, client, collector.Request{
 			GroupID: group, TargetInstanceID: dest, RegionID: "cn-hangzhou", Retry: fastRetry,
 		})
 		if err != nil {
