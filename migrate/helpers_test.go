@@ -72,7 +72,7 @@ type harness struct {
 	client *collector.Client
 	engine *policies.Engine
 
-	url    string
+	url string
 
 	mu        sync.Mutex
 	prechecks int
