@@ -24,7 +24,9 @@ const (
 
 // migrateWorld: groups on the serverless instance that move cleanly
 // (orders, slow, fails), one the gate stops (locked), one already on the
-// destination (moved), and one on a dedicated source whose traffic drains.
+// destination (moved), one on a dedicated source whose traffic drains, and
+// one (busy) peaking at 3,000 RPS, more than the destination's 2,500, with
+// no TrafficLimit to fall back on when its traffic cannot be read.
 const migrateWorld = `
 regionId: cn-hangzhou
 credentials:
@@ -67,6 +69,10 @@ groups:
      InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
      HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
      MigrationStatus: "", CustomDomains: {DomainItem: []}}
+  - {GroupId: g-busy, GroupName: busy, RegionId: cn-hangzhou, InstanceId: api-shared-vpc-001,
+     InstanceType: VPC_SHARED, Status: NORMAL, IllegalStatus: NORMAL,
+     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
+     MigrationStatus: "", CustomDomains: {DomainItem: []}}
 apis:
   - GroupId: g-orders
     ApiId: api-1
@@ -75,6 +81,7 @@ apis:
       RELEASE: {ServiceConfig: {ServiceProtocol: HTTP, ServiceAddress: "http://47.97.3.3:80"}}
 groupQps:
   g-orders: [{ItemTime: now-1h, ItemValue: "300"}]
+  g-busy: [{ItemTime: now-1h, ItemValue: "3000"}]
 instanceQps:
   apigateway-hz-ab12cd34ef56: [{ItemTime: now-1h, ItemValue: 100}]
 instanceQpsSeries:
