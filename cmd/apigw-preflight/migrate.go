@@ -67,7 +67,7 @@ func (mf *migrateFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&mf.waitTimeout, "wait-timeout", migrate.DefaultPoll.Timeout, "with --migrate: how long to wait for the migration to end, a `DURATION`")
 	fs.DurationVar(&mf.watchDrain, "watch-drain", 0, "with --migrate: after success, report the traffic still reaching a dedicated source for up to `DURATION`")
 	fs.StringVar(&mf.auditLog, "audit-log", "", "with --migrate: append an intent line before the write and an outcome line per attempt to `FILE`")
-	fs.StringSliceVar(&mf.acceptUndecided, "accept-undecided", nil, "with --migrate: migrate although these `RULE,...` (default severity error) could not decide; each must be named")
+	fs.StringSliceVar(&mf.acceptUndecided, "accept-undecided", nil, "with --migrate: migrate although the rules `RULE,...` (of default severity error) could not decide; each must be named")
 	fs.DurationVar(&mf.lockTimeout, "lock-timeout", migrate.DefaultLockTimeout, "with --migrate: how long to wait for another run holding the group's lock, a `DURATION`")
 	fs.DurationVar(&mf.pollInterval, "poll-interval", 0, "with --migrate: fixed pause between polls (testing)")
 	_ = fs.MarkHidden("poll-interval")
