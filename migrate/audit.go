@@ -2,8 +2,11 @@ package migrate
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -11,15 +14,23 @@ import (
 	"github.com/apigw-preflight/apigw-preflight/collector"
 )
 
-// Record is one line of the audit log: one attempt to migrate, whatever
-// its end (refusals, dry runs and aborted prompts included). It ties the
-// write to the evidence that allowed it: the SHA-256 of the snapshot and of
-// the canonical (json format) report of the preflight, and of the re-check
-// made right before the write. It never holds a credential.
+// Record is one line of the audit log. Every attempt to migrate, whatever
+// its end (refusals, dry runs and aborted prompts included), ends with one
+// outcome line; an attempt that sends ModifyApiGroupInstance first appends
+// an intent line (Status "intent", synced to disk before the request
+// leaves), so that a write is on record even if the process is killed
+// while it is in flight. Both lines of an attempt share its Attempt ID.
+// A record ties the write to the evidence that allowed it: the SHA-256 of
+// the snapshot and of the canonical (json format) report of the preflight,
+// and of the re-check made right before the write. It never holds a
+// credential.
 type Record struct {
-	// Time is when the attempt started, Finished when it ended (UTC).
+	// Attempt identifies the attempt: its intent and outcome lines share it.
+	Attempt string `json:"attempt"`
+	// Time is when the attempt started, Finished when it ended (UTC); an
+	// intent line has no Finished.
 	Time        string `json:"time"`
-	Finished    string `json:"finished"`
+	Finished    string `json:"finished,omitempty"`
 	Tool        string `json:"tool,omitempty"`
 	Group       string `json:"group"`
 	GroupName   string `json:"groupName,omitempty"`
@@ -36,8 +47,14 @@ type Record struct {
 	// SnapshotSHA256 and ReportSHA256 identify the preflight's evidence.
 	SnapshotSHA256 string `json:"snapshotSha256"`
 	ReportSHA256   string `json:"reportSha256"`
-	// Consent is "yes-flag", "prompt", "declined", "none", or empty when
-	// none was needed.
+	// Undecided are the rules of default severity error that could not
+	// decide (in the report or the re-check); AcceptedUndecided those of
+	// them the operator accepted with --accept-undecided. A write happens
+	// only when both lists are equal.
+	Undecided         []string `json:"undecided,omitempty"`
+	AcceptedUndecided []string `json:"acceptedUndecided,omitempty"`
+	// Consent is "yes-flag", "prompt", "declined", "none", "interrupted",
+	// or empty when none was needed.
 	Consent string `json:"consent,omitempty"`
 	// The re-check right before the write, when one was made.
 	RecheckVerdict        string `json:"recheckVerdict,omitempty"`
@@ -81,6 +98,7 @@ const auditTime = "2006-01-02T15:04:05.000Z"
 
 func newRecord(m *Migrator, first *Evidence, opts Options) Record {
 	rec := Record{
+		Attempt:     attemptID(),
 		Time:        m.now().UTC().Format(auditTime),
 		Tool:        m.Tool,
 		Destination: opts.Target,
@@ -143,8 +161,20 @@ func (rec *Record) finish(now time.Time, out Outcome, err error) {
 	}
 }
 
+// attemptID is a random ID pairing an attempt's lines.
+func attemptID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("t%x", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
+}
+
 // writeRecord appends rec to w as one JSON line, in one Write so that
-// concurrent appenders (O_APPEND) never interleave.
+// concurrent appenders (O_APPEND) never interleave. A regular file is
+// locked (flock) while the line is appended, and synced to disk before
+// writeRecord returns; a file that cannot be synced (a pipe, a character
+// device) is only written.
 func writeRecord(w io.Writer, rec Record) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -152,8 +182,24 @@ func writeRecord(w io.Writer, rec Record) error {
 	if err := enc.Encode(rec); err != nil {
 		return err
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	f, ok := w.(*os.File)
+	if !ok {
+		_, err := w.Write(buf.Bytes())
+		return err
+	}
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if err := lockFile(f); err != nil {
+			return fmt.Errorf("lock the audit log: %w", err)
+		}
+		defer unlockFile(f)
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil && !syncUnsupported(err) {
+		return fmt.Errorf("sync the audit log: %w", err)
+	}
+	return nil
 }
 
 // OpenAuditLog opens file for appending audit lines, creating it (mode

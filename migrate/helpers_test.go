@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -71,8 +72,31 @@ type harness struct {
 	client *collector.Client
 	engine *policies.Engine
 
+	url string
+
 	mu        sync.Mutex
 	prechecks int
+	lockDir   string
+	// front, when set, sees each request first; true means it answered.
+	front func(w http.ResponseWriter, r *http.Request) bool
+}
+
+// newClient is another SDK client of the harness's emulator (the SDK's
+// client is not for sharing between goroutines).
+func (h *harness) newClient(opts collector.ClientOptions) *collector.Client {
+	h.t.Helper()
+	opts.RegionID, opts.Endpoint = "cn-hangzhou", h.url
+	c, err := collector.NewClient(opts)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func (h *harness) setFront(f func(w http.ResponseWriter, r *http.Request) bool) {
+	h.mu.Lock()
+	h.front = f
+	h.mu.Unlock()
 }
 
 var (
@@ -96,12 +120,18 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, srv: emulator.New(w)}
-	ts := httptest.NewServer(h.srv)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.mu.Lock()
+		front := h.front
+		h.mu.Unlock()
+		if front != nil && front(w, r) {
+			return
+		}
+		h.srv.ServeHTTP(w, r)
+	}))
 	t.Cleanup(ts.Close)
-	h.client, err = collector.NewClient(collector.ClientOptions{RegionID: "cn-hangzhou", Endpoint: ts.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.url = ts.URL
+	h.client = h.newClient(collector.ClientOptions{})
 	engineOnce.Do(func() { engine, engineErr = policies.New(context.Background(), policies.Options{}) })
 	if engineErr != nil {
 		t.Fatal(engineErr)
@@ -113,12 +143,15 @@ func newHarness(t *testing.T) *harness {
 var fastRetry = &collector.RetryPolicy{MaxAttempts: 4, Base: time.Millisecond, Cap: 2 * time.Millisecond}
 
 // preflight is the pipeline the command builds: collect, evaluate, gate.
-func (h *harness) preflight(group string) Preflight {
+func (h *harness) preflight(group string) Preflight { return h.preflightOn(h.client, group) }
+
+// preflightOn is preflight through client.
+func (h *harness) preflightOn(client *collector.Client, group string) Preflight {
 	return func(ctx context.Context) (*Evidence, error) {
 		h.mu.Lock()
 		h.prechecks++
 		h.mu.Unlock()
-		snap, err := collector.Collect(ctx, h.client, collector.Request{
+		snap, err := collector.Collect(ctx, client, collector.Request{
 			GroupID: group, TargetInstanceID: dest, RegionID: "cn-hangzhou", Retry: fastRetry,
 		})
 		if err != nil {
@@ -186,7 +219,13 @@ func (h *harness) recheckCount() int {
 // output and audit lines to buffers.
 func (h *harness) migrator(group string) (*Migrator, *bytes.Buffer, *bytes.Buffer) {
 	var out, audit bytes.Buffer
+	h.mu.Lock()
+	if h.lockDir == "" {
+		h.lockDir = h.t.TempDir()
+	}
+	h.mu.Unlock()
 	return &Migrator{
+		LockDir:       h.lockDir,
 		API:           h.client,
 		Recheck:       h.preflight(group),
 		Out:           &out,
@@ -198,23 +237,52 @@ func (h *harness) migrator(group string) (*Migrator, *bytes.Buffer, *bytes.Buffe
 	}, &out, &audit
 }
 
-// record decodes the one audit line written.
+// record decodes the audit lines of one Run and returns its outcome line.
+// A Run that sent the write has an intent line before it, with the same
+// Attempt; any other has the outcome line only.
 func record(t *testing.T, audit *bytes.Buffer) Record {
 	t.Helper()
-	lines := strings.Split(strings.TrimSuffix(audit.String(), "\n"), "\n")
-	if len(lines) != 1 || lines[0] == "" {
-		t.Fatalf("audit: %d lines, want 1:\n%s", len(lines), audit.String())
+	recs := records(t, audit)
+	out := recs[len(recs)-1]
+	if out.Status == StatusIntent || out.Finished == "" || len(out.Attempt) != 16 {
+		t.Fatalf("the last audit line is not an outcome: %+v", out)
 	}
+	switch {
+	case out.WriteSent && len(recs) != 2:
+		t.Fatalf("audit: %d lines for a run that sent the write, want intent + outcome:\n%s", len(recs), audit)
+	case !out.WriteSent && len(recs) != 1:
+		t.Fatalf("audit: %d lines for a run that sent no write, want the outcome only:\n%s", len(recs), audit)
+	case len(recs) == 2:
+		in := recs[0]
+		if in.Status != StatusIntent || in.Attempt != out.Attempt || in.Finished != "" || in.WriteSent ||
+			in.Group != out.Group || in.Destination != out.Destination || in.Remark != out.Remark || in.RecheckReportSHA256 != out.RecheckReportSHA256 {
+			t.Errorf("intent line %+v does not announce outcome %+v", in, out)
+		}
+	}
+	return out
+}
+
+// records decodes every audit line.
+func records(t *testing.T, audit *bytes.Buffer) []Record {
+	t.Helper()
 	if strings.Contains(audit.String(), "testsecret") {
-		t.Error("the audit line holds the secret")
+		t.Error("the audit log holds the secret")
 	}
-	var rec Record
-	dec := json.NewDecoder(strings.NewReader(lines[0]))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rec); err != nil {
-		t.Fatalf("audit line: %v\n%s", err, lines[0])
+	lines := strings.Split(strings.TrimSuffix(audit.String(), "\n"), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		t.Fatalf("no audit line")
 	}
-	return rec
+	var out []Record
+	for _, line := range lines {
+		var rec Record
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rec); err != nil {
+			t.Fatalf("audit line: %v\n%s", err, line)
+		}
+		out = append(out, rec)
+	}
+	return out
 }
 
 func kindOfErr(err error) Kind {

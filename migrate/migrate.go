@@ -1,8 +1,9 @@
 // Package migrate is the write side of apigw-preflight: it moves an API
 // group to another gateway instance with ModifyApiGroupInstance, but only
-// when the preflight passed, a fresh re-check right before the write still
-// passes, and the operator agreed. Then it waits for the asynchronous
-// migration to end and verifies it.
+// when the preflight passed with no error rule left undecided, the operator
+// agreed, and, under an exclusive lock on the group, a fresh re-check right
+// before the write still passes. Then it waits for the asynchronous
+// migration to end and verifies it. One run sends one write at most.
 //
 // The package talks to the cloud through collector.API only; it never
 // imports the SDK and never exits. Errors carry a Kind the command maps to
@@ -16,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,8 +107,9 @@ const (
 	// KindConsent: no consent (no terminal and no --yes, or the prompt was
 	// not answered as asked); nothing was written (exit 2).
 	KindConsent
-	// KindRefused: the gate failed, or the re-check found the state changed
-	// since the report; nothing was written (exit 3).
+	// KindRefused: the gate failed, an error rule is undecided, or the
+	// re-check found the state changed since the report; nothing was
+	// written (exit 3).
 	KindRefused
 )
 
@@ -137,6 +140,13 @@ type Options struct {
 	// WatchDrain, when positive, watches the traffic still arriving at a
 	// dedicated source after a successful migration for that long.
 	WatchDrain time.Duration
+	// AcceptUndecided names the rules of default severity error that may
+	// be undecided ("could not check") without refusing the write. Each
+	// undecided error rule must be named; the audit log records them.
+	AcceptUndecided []string
+	// LockTimeout bounds the wait for another run holding the group's lock
+	// (default DefaultLockTimeout).
+	LockTimeout time.Duration
 }
 
 // PollPolicy paces the DescribeApiGroup polls after the write: the first
@@ -155,9 +165,10 @@ type Migrator struct {
 	// Recheck runs the preflight again right before the write, and once
 	// more after a successful migration to show the new state.
 	Recheck Preflight
-	// Ask shows prompt and returns the line typed; nil when there is no
-	// terminal to ask on (consent then needs Options.Yes).
-	Ask func(prompt string) (string, error)
+	// Ask shows prompt and returns the line typed, or ctx.Err() as soon as
+	// ctx ends; nil when there is no terminal to ask on (consent then needs
+	// Options.Yes).
+	Ask func(ctx context.Context, prompt string) (string, error)
 	// Out hears the summary, the decision and the outcome.
 	Out io.Writer
 	// Progress hears each poll; nil is silent.
@@ -168,8 +179,13 @@ type Migrator struct {
 	DrainInterval time.Duration
 	// WriteAttempts bounds the tries of a throttled write (default 4).
 	WriteAttempts int
-	// Audit, when set, receives one JSON line per Run.
+	// Audit, when set, receives an intent line before the write and one
+	// outcome line per Run (see Record). An *os.File is locked while a line
+	// is appended and synced after it; if the intent line cannot be
+	// appended, the write is not sent.
 	Audit io.Writer
+	// LockDir holds the group locks (default DefaultLockDir()).
+	LockDir string
 	// Tool names the program in the audit line ("apigw-preflight 1.2.0").
 	Tool string
 	// Now and Sleep stand in for the clock (tests); nil uses the real one.
@@ -183,14 +199,18 @@ type Status string
 // The statuses of an attempt.
 const (
 	StatusSucceeded   Status = "succeeded"         // the group is on the target; it got there by this run's write or one it waited for
-	StatusAlreadyOn   Status = "already-on-target" // nothing to do
+	StatusAlreadyOn   Status = "already-on-target" // nothing to do (possibly moved by another run since the report)
 	StatusDryRun      Status = "dry-run"
-	StatusRefused     Status = "refused"    // gate failed or state changed; nothing written
-	StatusNoConsent   Status = "no-consent" // nothing written
-	StatusFailed      Status = "failed"     // MigrationStatus Failed, or the write was rejected
-	StatusTimeout     Status = "timeout"    // still running when the wait ended
-	StatusError       Status = "error"      // a call or the re-check failed
-	StatusInterrupted Status = "interrupted"
+	StatusRefused     Status = "refused"     // gate failed, an error rule undecided, or state changed; nothing written
+	StatusNoConsent   Status = "no-consent"  // nothing written
+	StatusBusy        Status = "busy"        // another run held the group's lock past the lock timeout; nothing written
+	StatusAborted     Status = "aborted"     // interrupted (a signal) before any write was sent
+	StatusFailed      Status = "failed"      // MigrationStatus Failed, or the write was rejected
+	StatusTimeout     Status = "timeout"     // still running when the wait ended
+	StatusError       Status = "error"       // a call or the re-check failed
+	StatusInterrupted Status = "interrupted" // interrupted after the write was sent
+	// StatusIntent marks the intent line appended right before the write.
+	StatusIntent Status = "intent"
 )
 
 // Outcome is what a Run did.
@@ -210,27 +230,56 @@ type run struct {
 	opts  Options
 	rec   Record
 	out   Outcome
+	lock  *groupLock
+	// before is the group as read right before the write.
+	before map[string]any
 }
 
 // Run migrates the group of first to opts.Target if, and only if, the
 // gate allows it. The order: a group already on the target or with a
-// migration in flight needs no write; a failing gate refuses; a dry run
-// prints the call; consent; a fresh re-check must agree with first; one
-// write; the wait; the verification. Every attempt leaves an audit line.
+// migration in flight needs no write; a failing gate or an undecided error
+// rule refuses; a dry run prints the call; consent; the group's lock; a
+// fresh re-check must agree with first; the group read once more; the
+// audit intent line; one write; the wait; the verification. Every attempt
+// ends with an audit outcome line; when that line cannot be appended, Run
+// returns an error even if the migration succeeded. When ctx ends, Run
+// stops at once and its error wraps ctx.Err().
 func (m *Migrator) Run(ctx context.Context, first *Evidence, opts Options) (Outcome, error) {
 	r := &run{m: m, first: first, opts: opts}
 	r.rec = newRecord(m, first, opts)
 	err := r.run(ctx)
+	r.lock.unlock()
 	if err != nil && r.out.Status == "" {
 		r.out.Status = StatusError
 	}
 	r.rec.finish(m.now(), r.out, err)
 	if m.Audit != nil {
 		if aerr := writeRecord(m.Audit, r.rec); aerr != nil {
-			fmt.Fprintf(m.Out, "warning: could not append to the audit log: %v\n", aerr)
+			err = r.outcomeNotLogged(err, aerr)
 		}
 	}
 	return r.out, err
+}
+
+// outcomeNotLogged is the error of a run whose outcome line could not be
+// appended: the run's own error, or, after a success, a failure of its own.
+func (r *run) outcomeNotLogged(err, aerr error) error {
+	msg := fmt.Sprintf("the outcome line (status %s) could not be appended to the audit log: %v; record the outcome by hand", r.out.Status, aerr)
+	if err == nil {
+		return &Error{Kind: KindFailed, Err: fmt.Errorf("group %s: %s", groupLabel(r.first), msg)}
+	}
+	kind := KindFailed
+	var me *Error
+	if errors.As(err, &me) {
+		kind = me.Kind
+	}
+	return &Error{Kind: kind, Err: fmt.Errorf("%w; also, %s", err, msg)}
+}
+
+// aborted ends a run that ctx stopped before any write was sent.
+func (r *run) aborted(ctx context.Context, where string) error {
+	r.out.Status = StatusAborted
+	return &Error{Kind: KindFailed, Err: fmt.Errorf("aborted %s; nothing was written: %w", where, ctx.Err())}
 }
 
 func (r *run) run(ctx context.Context) error {
@@ -261,13 +310,21 @@ func (r *run) run(ctx context.Context) error {
 		r.out.Group = first.Group
 		fmt.Fprintf(m.Out, "Group %s is already on %s (MigrationStatus %s): nothing to migrate, nothing was written.\n",
 			label, target, orDash(first.MigrationStatus()))
+		// The exit code agrees with the report written before.
+		if !first.Passed() {
+			return fail(kindOf(first), "group %s is already on %s and nothing was written, but the report's gate did not pass: %s",
+				label, target, gateReason(first))
+		}
 		return nil
 	}
 
-	// (b) The gate.
+	// (b) The gate: no failing finding, no undecided error rule.
 	if !first.Passed() {
 		r.out.Status = StatusRefused
 		return fail(kindOf(first), "not migrating group %s, nothing was written: %s", label, gateReason(first))
+	}
+	if err := r.undecidedGate(first, "the report"); err != nil {
+		return err
 	}
 
 	// (c) Dry run.
@@ -277,47 +334,213 @@ func (r *run) run(ctx context.Context) error {
 		r.out.Status = StatusDryRun
 		fmt.Fprintf(m.Out, "Dry run: the preflight passed; this call would move group %s from %s to %s:\n  %s\n  (aliyun cloudapi %s)\n"+
 			"then DescribeApiGroup would be polled until InstanceId is %s and MigrationStatus is no longer Running.\n"+
-			"The call would follow consent and a fresh re-check. Nothing was written.\n",
+			"The call would follow consent and, under the group's lock, a fresh re-check. Nothing was written.\n",
 			label, first.InstanceID(), target, callText(gid, target, remark), cliText(gid, target, remark), target)
 		return nil
 	}
 
 	// (d) Consent, before anything is written.
-	if err := r.consent(gid, target); err != nil {
-		r.out.Status = StatusNoConsent
+	if err := r.consent(ctx, gid, target); err != nil {
+		if r.out.Status == "" {
+			r.out.Status = StatusNoConsent
+		}
 		return err
 	}
-
-	// (e) Re-check: decide on state read seconds ago.
 	if m.Recheck == nil {
 		return fail(KindFailed, "migrate: no re-check configured; refusing to write on old evidence")
 	}
+
+	// (e) The group's lock, held until the wait ends: one write per group.
+	lock, err := r.lockGroup(ctx, r.rec.Region, gid, opts.LockTimeout)
+	if err != nil {
+		var busy *lockBusyError
+		switch {
+		case ctx.Err() != nil:
+			return r.aborted(ctx, "while waiting for the group's lock")
+		case errors.As(err, &busy):
+			r.out.Status = StatusBusy
+			return fail(KindFailed, "not migrating group %s: %v; it may be migrating the group. Nothing was written: "+
+				"run the command again once that run ends, or wait longer with --lock-timeout", label, err)
+		}
+		return fail(KindFailed, "not migrating group %s: could not take the group's lock: %v; nothing was written", label, err)
+	}
+	r.lock = lock
+
+	// (f) Re-check: decide on state read seconds ago.
 	fmt.Fprintf(m.Out, "Re-checking group %s before the write...\n", label)
 	second, err := m.Recheck(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			r.out.Status = StatusInterrupted
+			return r.aborted(ctx, "during the re-check")
 		}
 		return fail(KindFailed, "re-check before the write failed: %w; nothing was written", err)
 	}
 	r.rec.recheck(second)
+	if second.InstanceID() == target && !isRunning(second.MigrationStatus()) {
+		r.out.Status, r.out.Group = StatusAlreadyOn, second.Group
+		fmt.Fprintf(m.Out, "Group %s is now on %s (MigrationStatus %s): another run or operator moved it since the report; nothing was written.\n",
+			label, target, orDash(second.MigrationStatus()))
+		return nil
+	}
 	d := compare(first, second, target)
 	if d.refuse {
 		r.out.Status = StatusRefused
 		return fail(kindOf(second), "not migrating group %s: the state changed since the report was made:\n%s\nnothing was written; run the command again to decide on the new state",
 			label, d.text())
 	}
+	if err := r.undecidedGate(second, "the re-check"); err != nil {
+		return err
+	}
 	if len(d.lines) > 0 {
 		fmt.Fprintf(m.Out, "The re-check still passes; changed since the report:\n%s\n", d.text())
 	}
 
-	// (f) The write, once.
-	if err := r.write(ctx, gid, target, remark); err != nil {
+	// (g) The group once more, right before the write.
+	write, inFlight, err := r.lastLook(ctx, gid, target)
+	if err != nil || (!write && !inFlight) {
 		return err
 	}
 
-	// (g) The wait.
-	return r.wait(ctx, gid, target, false)
+	// (h) The intent line, then the write, once.
+	if write {
+		if err := r.intent(); err != nil {
+			return err
+		}
+		if inFlight, err = r.write(ctx, gid, target, remark); err != nil {
+			return err
+		}
+	}
+
+	// (i) The wait.
+	return r.wait(ctx, gid, target, inFlight)
+}
+
+// undecidedGate refuses while a rule of default severity error could not
+// decide on e, unless each such rule is named in --accept-undecided.
+func (r *run) undecidedGate(e *Evidence, which string) error {
+	rules := undecidedRules(e)
+	var accepted, open []string
+	for _, id := range rules {
+		if !slices.Contains(r.rec.Undecided, id) {
+			r.rec.Undecided = append(r.rec.Undecided, id)
+		}
+		if slices.Contains(r.opts.AcceptUndecided, id) {
+			if !slices.Contains(r.rec.AcceptedUndecided, id) {
+				r.rec.AcceptedUndecided = append(r.rec.AcceptedUndecided, id)
+			}
+			accepted = append(accepted, id)
+		} else {
+			open = append(open, id)
+		}
+	}
+	slices.Sort(r.rec.Undecided)
+	slices.Sort(r.rec.AcceptedUndecided)
+	if len(open) > 0 {
+		r.out.Status = StatusRefused
+		return fail(KindRefused, "not migrating group %s, nothing was written: in %s, %s could not decide:\n%s\n"+
+			"a rule that could not check never counts as passed. Fix the cause and run again, or, to migrate anyway, accept each rule by name: --accept-undecided %s",
+			groupLabel(r.first), which, ruleList(open), undecidedText(e, open), strings.Join(open, ","))
+	}
+	if len(accepted) > 0 {
+		fmt.Fprintf(r.m.Out, "warning: in %s, %s could not decide; going on because --accept-undecided names %s (recorded in the audit log).\n",
+			which, ruleList(accepted), map[bool]string{true: "it", false: "them"}[len(accepted) == 1])
+	}
+	return nil
+}
+
+func ruleList(ids []string) string {
+	if len(ids) == 1 {
+		return "rule " + ids[0]
+	}
+	return "rules " + strings.Join(ids, ", ")
+}
+
+// undecidedText lists the undecided findings of the rules ids.
+func undecidedText(e *Evidence, ids []string) string {
+	var lines []string
+	for _, f := range e.findings() {
+		if undecided(f) && slices.Contains(ids, f.RuleID) {
+			lines = append(lines, fmt.Sprintf("  - %s: %s", f.RuleID, truncate(f.Message, 200)))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// undecidedRules are the rules of default severity error with an
+// undecided finding in e, sorted.
+func undecidedRules(e *Evidence) []string {
+	var out []string
+	for _, mg := range e.Result.Migrations {
+		mg.Findings = slices.Clone(mg.Findings)
+		for i := range mg.Findings {
+			mg.Findings[i].Undecided = undecided(mg.Findings[i])
+		}
+		for _, id := range mg.UndecidedRules(e.Result.Rules, report.SeverityError) {
+			if !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// undecided reports whether f is a "could not check" finding: it carries
+// the Undecided marker, or its message starts as every could-not-check
+// message does, so that a finding made without the marker (an organisation
+// policy written before it existed) still keeps the gate closed.
+func undecided(f report.Finding) bool {
+	return f.Undecided || strings.HasPrefix(f.Message, "could not check")
+}
+
+// lastLook reads the group right before the write. write is true when the
+// group is still where the report and the re-check saw it; inFlight when a
+// migration started since, which is then waited for instead. Neither: the
+// group is on the target already (nil error) or changed (a refusal).
+func (r *run) lastLook(ctx context.Context, gid, target string) (write, inFlight bool, err error) {
+	label := groupLabel(r.first)
+	g, err := r.describe(ctx, gid)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, false, r.aborted(ctx, "reading the group right before the write")
+		}
+		return false, false, fail(KindFailed, "could not read group %s right before the write: %v; nothing was written", label, err)
+	}
+	r.before = g
+	status, inst := field(g, "MigrationStatus"), field(g, "InstanceId")
+	switch {
+	case isRunning(status):
+		fmt.Fprintf(r.m.Out, "Group %s shows a migration in flight right before the write (MigrationStatus Running, InstanceId %s), not started by this run: waiting for it instead of starting another.\n",
+			label, orDash(inst))
+		return false, true, nil
+	case inst == target:
+		r.out.Status, r.out.Group = StatusAlreadyOn, g
+		fmt.Fprintf(r.m.Out, "Group %s is now on %s (MigrationStatus %s): another run or operator moved it since the report; nothing was written.\n",
+			label, target, orDash(status))
+		return false, false, nil
+	case inst != r.first.InstanceID() || status != r.first.MigrationStatus():
+		r.out.Status = StatusRefused
+		return false, false, fail(KindRefused, "not migrating group %s: right before the write it shows InstanceId %s, MigrationStatus %s, where the report saw %s, %s; "+
+			"nothing was written; run the command again to decide on the new state",
+			label, orDash(inst), orDash(status), orDash(r.first.InstanceID()), orDash(r.first.MigrationStatus()))
+	}
+	return true, false, nil
+}
+
+// intent appends the intent line; without it no write is sent.
+func (r *run) intent() error {
+	if r.m.Audit == nil {
+		return nil
+	}
+	rec := r.rec
+	rec.Status = StatusIntent
+	rec.RequestIDs = slices.Clone(rec.RequestIDs)
+	if err := writeRecord(r.m.Audit, rec); err != nil {
+		r.out.Status = StatusError
+		return fail(KindFailed, "not migrating group %s: the intent line could not be appended to the audit log (%v), and no write is sent without it; nothing was written",
+			groupLabel(r.first), err)
+	}
+	return nil
 }
 
 // remark is what ModifyApiGroupInstance records with the change.
@@ -329,7 +552,7 @@ func (r *run) remark() string {
 }
 
 // consent asks on a terminal, or takes --yes; without either it refuses.
-func (r *run) consent(gid, target string) error {
+func (r *run) consent(ctx context.Context, gid, target string) error {
 	m, first := r.m, r.first
 	if r.opts.Yes {
 		r.rec.Consent = "yes-flag"
@@ -346,7 +569,11 @@ func (r *run) consent(gid, target string) error {
 	if want == "" {
 		want = gid
 	}
-	answer, err := m.Ask(fmt.Sprintf("Type the group name (%s) to migrate it now; anything else aborts: ", want))
+	answer, err := m.Ask(ctx, fmt.Sprintf("Type the group name (%s) to migrate it now; anything else aborts: ", want))
+	if err != nil && ctx.Err() != nil {
+		r.rec.Consent = "interrupted"
+		return r.aborted(ctx, "at the confirmation prompt")
+	}
 	if err != nil {
 		r.rec.Consent = "none"
 		return fail(KindConsent, "aborted: no answer to the confirmation (%v); nothing was written", err)
@@ -360,11 +587,14 @@ func (r *run) consent(gid, target string) error {
 	return nil
 }
 
-// write sends ModifyApiGroupInstance. Throttling means the request was
-// rejected, so it is retried; any other failure that may have reached the
-// cloud (timeout, broken connection, 5xx) is never re-sent blindly: the
-// group is read to see whether the migration started.
-func (r *run) write(ctx context.Context, gid, target, remark string) error {
+// write sends ModifyApiGroupInstance. Only an explicit API error code (a
+// 4xx answer with a Code) tells that the request was not applied:
+// throttling is then retried, MigrationInProgress means a migration is in
+// flight (inFlight: it is waited for), any other code is a rejection.
+// Every other failure (a timeout, a broken connection, a body cut short, a
+// 5xx) may hide an applied request; it is never re-sent blindly: settle
+// reads the group to see whether the migration started.
+func (r *run) write(ctx context.Context, gid, target, remark string) (inFlight bool, err error) {
 	m := r.m
 	params := map[string]string{"GroupId": gid, "TargetInstanceId": target, "Remark": remark}
 	attempts := m.WriteAttempts
@@ -380,46 +610,113 @@ func (r *run) write(ctx context.Context, gid, target, remark string) error {
 			r.out.Wrote = true
 			fmt.Fprintf(m.Out, "%s accepted (RequestId %s): group %s is moving from %s to %s.\n",
 				ActionModify, orDash(requestID(body)), groupLabel(r.first), r.first.InstanceID(), target)
-			return nil
+			return false, nil
 		}
 		r.rec.addError(ActionModify, err)
 		if ctx.Err() != nil {
 			r.out.Status = StatusInterrupted
-			return fail(KindFailed, "interrupted while %s was in flight; it may have been applied: check with %s",
-				ActionModify, describeHint(gid, target))
+			return false, &Error{Kind: KindFailed, Err: fmt.Errorf("interrupted while %s was in flight; it may have been applied: check with %s: %w",
+				ActionModify, describeHint(gid, target), ctx.Err())}
 		}
-		if isThrottling(err) && attempt < attempts {
+		code, explicit := rejection(err)
+		switch {
+		case explicit && isThrottlingCode(code) && attempt < attempts:
 			fmt.Fprintf(m.Out, "%s throttled (%v); the request was not applied, retrying in %s.\n", ActionModify, err, wait)
 			if serr := m.sleep(ctx, wait); serr != nil {
-				r.out.Status = StatusInterrupted
-				return fail(KindFailed, "interrupted before %s was sent again; nothing was applied", ActionModify)
+				return false, r.aborted(ctx, "before "+ActionModify+" was sent again (the throttled tries were not applied)")
 			}
 			wait = min(wait*2, m.poll().Cap)
 			continue
-		}
-		if isThrottling(err) || !collector.Retryable(err) {
+		case explicit && code == "MigrationInProgress":
+			fmt.Fprintf(m.Out, "%s answered MigrationInProgress: a migration of group %s is in flight, not started by this run; waiting for it instead of sending another.\n",
+				ActionModify, groupLabel(r.first))
+			return true, nil
+		case explicit:
 			r.out.Status = StatusFailed
-			return fail(KindFailed, "%s was rejected: %v; the group was not changed", ActionModify, err)
+			return false, fail(KindFailed, "%s was rejected: %v; the group was not changed", ActionModify, err)
 		}
-		// Ambiguous: the request may have been applied.
-		fmt.Fprintf(m.Out, "%s failed with %v, which does not tell whether it was applied; reading the group instead of sending it again.\n",
-			ActionModify, err)
-		g, derr := r.describe(ctx, gid)
-		if derr != nil {
-			r.out.Status = StatusError
-			return fail(KindFailed, "%s failed (%v) and the group could not be read (%v); the migration may have started: check with %s before running again",
-				ActionModify, err, derr, describeHint(gid, target))
+		return false, r.settle(ctx, gid, target, err)
+	}
+}
+
+// settleReads is how many reads of the group decide an ambiguous write.
+const settleReads = 3
+
+// settle decides a write whose answer was lost (werr) by reading the group
+// a few times at the poll pace: the migration started if the group shows
+// it running, on the target, or with a migration state other than the one
+// read right before the write. Only reads that all show the group as it
+// was make the write "not applied".
+func (r *run) settle(ctx context.Context, gid, target string, werr error) error {
+	m := r.m
+	fmt.Fprintf(m.Out, "%s failed with %v, which does not tell whether it was applied; reading the group instead of sending it again.\n",
+		ActionModify, werr)
+	before := r.before
+	if before == nil {
+		before = r.first.Group
+	}
+	wait := m.poll().Base
+	var last map[string]any
+	var lastErr error
+	for i := 1; i <= settleReads; i++ {
+		if i > 1 {
+			if err := m.sleep(ctx, wait); err != nil {
+				return r.interrupted(ctx, gid, target)
+			}
+			wait = min(wait*2, m.poll().Cap)
 		}
-		if isRunning(field(g, "MigrationStatus")) || field(g, "InstanceId") == target {
+		g, err := r.describe(ctx, gid)
+		if err != nil {
+			if ctx.Err() != nil {
+				return r.interrupted(ctx, gid, target)
+			}
+			lastErr = err
+			continue
+		}
+		last = g
+		status, inst := field(g, "MigrationStatus"), field(g, "InstanceId")
+		if isRunning(status) || inst == target || status != field(before, "MigrationStatus") ||
+			field(g, "MigrationError") != field(before, "MigrationError") {
 			r.out.Wrote = true
-			fmt.Fprintf(m.Out, "The group shows MigrationStatus %s, InstanceId %s: the migration started.\n",
-				orDash(field(g, "MigrationStatus")), field(g, "InstanceId"))
+			fmt.Fprintf(m.Out, "The group shows MigrationStatus %s, InstanceId %s: the migration started.\n", orDash(status), orDash(inst))
 			return nil
 		}
-		r.out.Status = StatusFailed
-		return fail(KindFailed, "%s failed (%v) and the group shows no migration (MigrationStatus %s, InstanceId %s); it was not sent again. "+
-			"Run the command again to retry: it re-checks first", ActionModify, err, orDash(field(g, "MigrationStatus")), field(g, "InstanceId"))
 	}
+	if last == nil {
+		r.out.Status = StatusError
+		return fail(KindFailed, "%s failed (%v) and the group could not be read (%v); the migration may have started: check with %s before running again",
+			ActionModify, werr, lastErr, describeHint(gid, target))
+	}
+	r.out.Status, r.out.Group = StatusFailed, last
+	return fail(KindFailed, "%s failed (%v), and the group, read %d times since, shows no migration (MigrationStatus %s, InstanceId %s, as before the write): "+
+		"it was not applied, and it was not sent again. Run the command again to retry: it re-checks first",
+		ActionModify, werr, settleReads, orDash(field(last, "MigrationStatus")), orDash(field(last, "InstanceId")))
+}
+
+// rejection returns the code of err when err is the cloud's own refusal of
+// the request: an API error code in a 4xx answer, or missing credentials
+// (the request never left). A 5xx, a timeout, a broken connection, a body
+// cut short or an answer that is not an API error tells nothing: the
+// request may have been applied.
+func rejection(err error) (code string, explicit bool) {
+	var ae *collector.APIError
+	if !errors.As(err, &ae) {
+		return "", false
+	}
+	if ae.IsCredential() && ae.HTTPStatus == 0 {
+		return ae.Code, true
+	}
+	if ae.Code == "" || ae.HTTPStatus < 400 || ae.HTTPStatus >= 500 || strings.HasPrefix(ae.Code, "HTTP") {
+		return "", false
+	}
+	return ae.Code, true
+}
+
+// permanent reports whether a read failed for good: an explicit API error
+// that is not worth another try. Anything else only costs a poll.
+func permanent(err error) bool {
+	_, explicit := rejection(err)
+	return explicit && !collector.Retryable(err)
 }
 
 // compare is what changed between the report's evidence and the re-check.
@@ -579,12 +876,8 @@ func isFailed(status string) bool {
 	return strings.EqualFold(s, "Failed") || strings.EqualFold(s, "Fail")
 }
 
-func isThrottling(err error) bool {
-	var ae *collector.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	return ae.Code == "Throttling" || strings.HasPrefix(ae.Code, "Throttling.")
+func isThrottlingCode(code string) bool {
+	return code == "Throttling" || strings.HasPrefix(code, "Throttling.")
 }
 
 func field(m map[string]any, key string) string {

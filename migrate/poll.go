@@ -13,8 +13,9 @@ import (
 // After this run's write it ends when InstanceId is target and
 // MigrationStatus is no longer Running; a migration found in flight
 // (inFlight) ends when MigrationStatus is no longer Running, wherever it
-// took the group. Failed or Fail ends it as a failure. Throttling and
-// transient errors only cost a poll.
+// took the group. Failed or Fail ends it as a failure. Only an explicit
+// API error that is not worth another try ends it early; throttling,
+// timeouts, broken connections and bodies cut short only cost a poll.
 func (r *run) wait(ctx context.Context, gid, target string, inFlight bool) error {
 	m := r.m
 	p := m.poll()
@@ -26,13 +27,13 @@ func (r *run) wait(ctx context.Context, gid, target string, inFlight bool) error
 	for {
 		d := min(wait, deadline.Sub(m.now()))
 		if err := m.sleep(ctx, max(d, 0)); err != nil {
-			return r.interrupted(gid, target)
+			return r.interrupted(ctx, gid, target)
 		}
 		g, rid, err := r.describeOnce(ctx, gid)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return r.interrupted(gid, target)
-		case err != nil && collector.Retryable(err):
+			return r.interrupted(ctx, gid, target)
+		case err != nil && !permanent(err):
 			lastErr = err
 			r.progress("polling: %v; polling on\n", err)
 		case err != nil:
@@ -82,13 +83,16 @@ func (r *run) wait(ctx context.Context, gid, target string, inFlight bool) error
 	}
 }
 
-func (r *run) interrupted(gid, target string) error {
+// interrupted ends a run that ctx stopped after the write was sent or
+// while it waited for a migration in flight; the error wraps ctx.Err().
+func (r *run) interrupted(ctx context.Context, gid, target string) error {
 	r.out.Status = StatusInterrupted
 	what := "the migration"
 	if !r.out.Wrote {
 		what = "the migration in flight"
 	}
-	return fail(KindFailed, "interrupted while waiting; %s may still complete: check with %s", what, describeHint(gid, target))
+	return &Error{Kind: KindFailed, Err: fmt.Errorf("interrupted while waiting; %s may still complete: check with %s: %w",
+		what, describeHint(gid, target), ctx.Err())}
 }
 
 // succeeded verifies and reports a finished migration: a fresh
@@ -122,14 +126,16 @@ func (r *run) succeeded(ctx context.Context, g map[string]any, target string) er
 		fmt.Fprintf(m.Out, "%s is a dedicated instance: do not release it yet, not until no traffic reaches it "+
 			"(watch with --watch-drain, or `aliyun cloudapi DescribeInstanceQps --InstanceId %s --StartTime ... --EndTime ...`).\n", source, source)
 	}
+	// The wait is over: another run may take the group now.
+	r.lock.unlock()
 	if r.opts.WatchDrain > 0 {
 		r.watchDrain(ctx, source, r.opts.WatchDrain)
 	}
 	return nil
 }
 
-// describe reads the group, retrying throttling and transient errors a
-// few times.
+// describe reads the group, retrying a few times whatever is not an
+// explicit, final API error.
 func (r *run) describe(ctx context.Context, gid string) (map[string]any, error) {
 	p := r.m.poll()
 	wait := p.Base
@@ -140,7 +146,7 @@ func (r *run) describe(ctx context.Context, gid string) (map[string]any, error) 
 			r.rec.seen(g)
 			return g, nil
 		}
-		if !collector.Retryable(err) || attempt >= 5 || ctx.Err() != nil {
+		if permanent(err) || attempt >= 5 || ctx.Err() != nil {
 			return nil, err
 		}
 		if serr := r.m.sleep(ctx, wait); serr != nil {

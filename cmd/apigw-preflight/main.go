@@ -22,6 +22,10 @@ const (
 	exitToolError  = 1 // tool or runtime error
 	exitUsage      = 2 // usage error or bad input
 	exitGateFailed = 3 // gate failed
+	// A command stopped by a signal exits 128 + the signal's number, as
+	// shells report a process the signal killed.
+	exitSIGINT  = 128 + int(syscall.SIGINT)  // 130
+	exitSIGTERM = 128 + int(syscall.SIGTERM) // 143
 )
 
 // exitCodes documents the exit codes; --help and the README derive from it.
@@ -33,6 +37,8 @@ var exitCodes = []struct {
 	{exitToolError, "tool or runtime error (a cloud call failed, a rule could not be evaluated)"},
 	{exitUsage, "usage error or bad input (bad flag, unreadable or invalid snapshot)"},
 	{exitGateFailed, "gate failed (findings at or above --fail-on)"},
+	{exitSIGINT, "interrupted by SIGINT (Ctrl-C)"},
+	{exitSIGTERM, "interrupted by SIGTERM"},
 }
 
 // exitError carries an exit code up to main.
@@ -98,7 +104,7 @@ func commands() []command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifySignals(context.Background())
 	e := &env{
 		stdin:     os.Stdin,
 		stdout:    os.Stdout,
@@ -113,9 +119,69 @@ func main() {
 	os.Exit(code)
 }
 
-// run executes one command line and returns the exit code.
+// signalCause is the cause of a context a signal cancelled.
+type signalCause struct{ sig syscall.Signal }
+
+func (s *signalCause) Error() string { return "interrupted by " + signalName(s.sig) }
+
+func signalName(sig syscall.Signal) string {
+	switch sig {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
+// notifySignals returns a context that the first SIGINT or SIGTERM
+// cancels, with a *signalCause naming it (context.Cause). Commands stop
+// at once; a second signal ends the process the default way.
+func notifySignals(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Reset(os.Interrupt, syscall.SIGTERM)
+			sig, _ := s.(syscall.Signal)
+			cancel(&signalCause{sig: sig})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		cancel(nil)
+	}
+}
+
+// interruptedBy returns the exit code of the signal that cancelled ctx.
+func interruptedBy(ctx context.Context) (int, *signalCause, bool) {
+	var sc *signalCause
+	if ctx.Err() == nil || !errors.As(context.Cause(ctx), &sc) {
+		return 0, nil, false
+	}
+	return 128 + int(sc.sig), sc, true
+}
+
+// run executes one command line and returns the exit code. A command a
+// signal interrupted exits 130 (SIGINT) or 143 (SIGTERM), whatever error
+// it returned.
 func run(ctx context.Context, e *env, args []string) int {
 	err := dispatch(ctx, e, args)
+	if code, sc, ok := interruptedBy(ctx); ok {
+		msg := sc.Error()
+		var ee *exitError
+		switch {
+		case errors.As(err, &ee) && ee.err != nil:
+			msg = fmt.Sprintf("%v (%s)", ee.err, msg)
+		case err != nil && !errors.As(err, &ee):
+			msg = fmt.Sprintf("%v (%s)", err, msg)
+		}
+		fmt.Fprintf(e.stderr, "apigw-preflight: %s\n", msg)
+		return code
+	}
 	if err == nil {
 		return exitPass
 	}

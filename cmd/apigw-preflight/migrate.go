@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -24,10 +25,12 @@ var migrateExitCodes = []struct {
 	Code    int
 	Meaning string
 }{
-	{exitPass, "migrated and verified, the group was already on the destination, or a dry run"},
-	{exitToolError, "the migration failed, did not finish within --wait-timeout, or a call failed"},
+	{exitPass, "migrated and verified, the group was already on the destination (and the report passed), or a dry run"},
+	{exitToolError, "the migration failed or did not finish within --wait-timeout, a call failed, another run held the group's lock past --lock-timeout, or the audit log could not be appended"},
 	{exitUsage, "usage error, or no consent (no terminal and no --yes, or the prompt declined)"},
-	{exitGateFailed, "the gate failed, or the state changed since the report; nothing was written"},
+	{exitGateFailed, "the gate failed, a rule of default severity error could not decide (see --accept-undecided), or the state changed since the report; nothing was written"},
+	{exitSIGINT, "interrupted by SIGINT (Ctrl-C); the audit log says whether the write was sent"},
+	{exitSIGTERM, "interrupted by SIGTERM; the audit log says whether the write was sent"},
 }
 
 func migrateExitHelp() string {
@@ -46,13 +49,15 @@ type migrateFlags struct {
 	waitTimeout          time.Duration
 	watchDrain           time.Duration
 	auditLog             string
+	acceptUndecided      []string
+	lockTimeout          time.Duration
 	// pollInterval (hidden) replaces the backoff of the polls, the drain
 	// samples and the throttled write: tests make it short.
 	pollInterval time.Duration
 }
 
 // migrateOnly are the flags that mean nothing without --migrate.
-var migrateOnly = []string{"yes", "dry-run", "remark", "wait-timeout", "watch-drain", "audit-log", "poll-interval"}
+var migrateOnly = []string{"yes", "dry-run", "remark", "wait-timeout", "watch-drain", "audit-log", "accept-undecided", "lock-timeout", "poll-interval"}
 
 func (mf *migrateFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&mf.migrate, "migrate", false, "after the report, move the group with ModifyApiGroupInstance if the gate passed (see above)")
@@ -61,7 +66,9 @@ func (mf *migrateFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&mf.remark, "remark", "", "with --migrate: the `TEXT` sent as Remark; default names the report's SHA-256")
 	fs.DurationVar(&mf.waitTimeout, "wait-timeout", migrate.DefaultPoll.Timeout, "with --migrate: how long to wait for the migration to end, a `DURATION`")
 	fs.DurationVar(&mf.watchDrain, "watch-drain", 0, "with --migrate: after success, report the traffic still reaching a dedicated source for up to `DURATION`")
-	fs.StringVar(&mf.auditLog, "audit-log", "", "with --migrate: append one JSON line per attempt to `FILE`")
+	fs.StringVar(&mf.auditLog, "audit-log", "", "with --migrate: append an intent line before the write and an outcome line per attempt to `FILE`")
+	fs.StringSliceVar(&mf.acceptUndecided, "accept-undecided", nil, "with --migrate: migrate although the rules `RULE,...` (of default severity error) could not decide; each must be named")
+	fs.DurationVar(&mf.lockTimeout, "lock-timeout", migrate.DefaultLockTimeout, "with --migrate: how long to wait for another run holding the group's lock, a `DURATION`")
 	fs.DurationVar(&mf.pollInterval, "poll-interval", 0, "with --migrate: fixed pause between polls (testing)")
 	_ = fs.MarkHidden("poll-interval")
 }
@@ -82,6 +89,9 @@ func (mf *migrateFlags) validate(fs *pflag.FlagSet) error {
 	if mf.watchDrain < 0 {
 		return usageErr("--watch-drain %s: want a positive duration like 10m", mf.watchDrain)
 	}
+	if mf.lockTimeout <= 0 {
+		return usageErr("--lock-timeout %s: want a positive duration like 30s", mf.lockTimeout)
+	}
 	if fs.Changed("poll-interval") && mf.pollInterval <= 0 {
 		return usageErr("--poll-interval %s: want a positive duration", mf.pollInterval)
 	}
@@ -96,6 +106,30 @@ func (mf *migrateFlags) validate(fs *pflag.FlagSet) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// checkAcceptUndecided normalises --accept-undecided to upper case and
+// checks each ID against the rules loaded; an unknown one is a usage error.
+func (mf *migrateFlags) checkAcceptUndecided(rules []report.Rule) error {
+	known := make(map[string]bool, len(rules))
+	for _, r := range rules {
+		known[r.ID] = true
+	}
+	var ids []string
+	for _, id := range mf.acceptUndecided {
+		id = strings.ToUpper(strings.TrimSpace(id))
+		switch {
+		case id == "":
+			return usageErr("--accept-undecided: empty rule ID; give rule IDs like MIG001,MIG004")
+		case !known[id]:
+			return usageErr("--accept-undecided %s: no such rule; 'apigw-preflight policies list' lists the rules", id)
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	mf.acceptUndecided = ids
 	return nil
 }
 
@@ -149,11 +183,13 @@ func runMigrate(ctx context.Context, e *env, cf *collectFlags, mf *migrateFlags,
 		m.Ask = promptOn(e)
 	}
 	_, err = m.Run(ctx, first, migrate.Options{
-		Target:     cf.to,
-		Remark:     mf.remark,
-		Yes:        mf.yes,
-		DryRun:     mf.dryRun,
-		WatchDrain: mf.watchDrain,
+		Target:          cf.to,
+		Remark:          mf.remark,
+		Yes:             mf.yes,
+		DryRun:          mf.dryRun,
+		WatchDrain:      mf.watchDrain,
+		AcceptUndecided: mf.acceptUndecided,
+		LockTimeout:     mf.lockTimeout,
 	})
 	var me *migrate.Error
 	switch {
@@ -167,16 +203,32 @@ func runMigrate(ctx context.Context, e *env, cf *collectFlags, mf *migrateFlags,
 	return withCode(exitToolError, err)
 }
 
-// promptOn asks on the terminal: the prompt on stderr, one line from stdin.
-func promptOn(e *env) func(string) (string, error) {
+// promptOn asks on the terminal: the prompt on stderr, one line from
+// stdin. The line is read in a goroutine so that a signal (ctx) ends the
+// wait at once instead of at the next Enter.
+func promptOn(e *env) func(context.Context, string) (string, error) {
 	in := bufio.NewReader(e.stdin)
-	return func(prompt string) (string, error) {
+	type answer struct {
+		line string
+		err  error
+	}
+	return func(ctx context.Context, prompt string) (string, error) {
 		fmt.Fprint(e.stderr, prompt)
-		line, err := in.ReadString('\n')
-		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		got := make(chan answer, 1)
+		go func() {
+			line, err := in.ReadString('\n')
+			got <- answer{line, err}
+		}()
+		select {
+		case <-ctx.Done():
 			fmt.Fprintln(e.stderr)
-			return "", err
+			return "", ctx.Err()
+		case a := <-got:
+			if a.err != nil && !(errors.Is(a.err, io.EOF) && a.line != "") {
+				fmt.Fprintln(e.stderr)
+				return "", a.err
+			}
+			return strings.TrimRight(a.line, "\r\n"), nil
 		}
-		return strings.TrimRight(line, "\r\n"), nil
 	}
 }

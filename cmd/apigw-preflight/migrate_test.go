@@ -24,7 +24,9 @@ const (
 
 // migrateWorld: groups on the serverless instance that move cleanly
 // (orders, slow, fails), one the gate stops (locked), one already on the
-// destination (moved), and one on a dedicated source whose traffic drains.
+// destination (moved), one on a dedicated source whose traffic drains, and
+// one (busy) peaking at 3,000 RPS, more than the destination's 2,500, with
+// no TrafficLimit to fall back on when its traffic cannot be read.
 const migrateWorld = `
 regionId: cn-hangzhou
 credentials:
@@ -67,6 +69,10 @@ groups:
      InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
      HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
      MigrationStatus: "", CustomDomains: {DomainItem: []}}
+  - {GroupId: g-busy, GroupName: busy, RegionId: cn-hangzhou, InstanceId: api-shared-vpc-001,
+     InstanceType: VPC_SHARED, Status: NORMAL, IllegalStatus: NORMAL,
+     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
+     MigrationStatus: "", CustomDomains: {DomainItem: []}}
 apis:
   - GroupId: g-orders
     ApiId: api-1
@@ -75,6 +81,7 @@ apis:
       RELEASE: {ServiceConfig: {ServiceProtocol: HTTP, ServiceAddress: "http://47.97.3.3:80"}}
 groupQps:
   g-orders: [{ItemTime: now-1h, ItemValue: "300"}]
+  g-busy: [{ItemTime: now-1h, ItemValue: "3000"}]
 instanceQps:
   apigateway-hz-ab12cd34ef56: [{ItemTime: now-1h, ItemValue: 100}]
 instanceQpsSeries:
@@ -167,6 +174,52 @@ func auditLines(t *testing.T, path string) []map[string]any {
 	return out
 }
 
+// auditOutcome reads the audit log of one run and returns its outcome
+// line: the only line when no write was sent, else the line after the
+// intent line that announced the write (same attempt).
+func auditOutcome(t *testing.T, path string) map[string]any {
+	t.Helper()
+	lines := auditLines(t, path)
+	out := lines[len(lines)-1]
+	checkAttempt(t, lines, out)
+	return out
+}
+
+// checkAttempt checks the lines of the attempt whose outcome is out: an
+// intent line right before it when the write was sent, none otherwise.
+func checkAttempt(t *testing.T, lines []map[string]any, out map[string]any) {
+	t.Helper()
+	var mine []map[string]any
+	for _, l := range lines {
+		if l["attempt"] == out["attempt"] {
+			mine = append(mine, l)
+		}
+	}
+	if s, _ := out["attempt"].(string); len(s) != 16 || out["status"] == "intent" || out["finished"] == nil {
+		t.Fatalf("not an outcome line: %v", out)
+	}
+	switch {
+	case out["writeSent"] == true && (len(mine) != 2 || mine[0]["status"] != "intent" || mine[0]["finished"] != nil):
+		t.Errorf("a run that sent the write has lines %v: want an intent line, then the outcome", mine)
+	case out["writeSent"] != true && len(mine) != 1:
+		t.Errorf("a run that sent no write has lines %v: want the outcome only", mine)
+	}
+}
+
+// reportExit reads the exitCode of a json report.
+func reportExit(t *testing.T, path string) int {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct{ ExitCode *int }
+	if err := json.Unmarshal(raw, &rep); err != nil || rep.ExitCode == nil {
+		t.Fatalf("%s: no exitCode (%v)", path, err)
+	}
+	return *rep.ExitCode
+}
+
 func noSecret(t *testing.T, r cliResult) {
 	t.Helper()
 	if strings.Contains(r.stdout+r.stderr, "testsecret") {
@@ -210,8 +263,9 @@ func TestMigrateSucceedsOnceAndIsIdempotent(t *testing.T) {
 	if strings.Contains(r.stderr, "do not release") {
 		t.Errorf("a serverless source got the dedicated-source advice:\n%s", r.stderr)
 	}
-	// The write comes after the re-check: the calls are collect, collect
-	// again, write, polls, collect once more.
+	// The write comes after the re-check and one more read of the group:
+	// the calls are collect, collect again, read the group, write, polls,
+	// collect once more.
 	me.mu.Lock()
 	calls := append([]string(nil), me.calls...)
 	me.mu.Unlock()
@@ -222,8 +276,8 @@ func TestMigrateSucceedsOnceAndIsIdempotent(t *testing.T) {
 			groupReads++
 		case "ModifyApiGroupInstance":
 			writeAt = i
-			if groupReads != 2 {
-				t.Errorf("the write came after %d group reads, want 2 (report, re-check)", groupReads)
+			if groupReads != 3 {
+				t.Errorf("the write came after %d group reads, want 3 (report, re-check, right before the write)", groupReads)
 			}
 		}
 	}
@@ -232,10 +286,15 @@ func TestMigrateSucceedsOnceAndIsIdempotent(t *testing.T) {
 	}
 
 	lines := auditLines(t, filepath.Join(dir, "audit.jsonl"))
-	if len(lines) != 1 {
-		t.Fatalf("audit lines = %d, want 1", len(lines))
+	if len(lines) != 2 {
+		t.Fatalf("audit lines = %d, want 2 (intent, outcome)", len(lines))
 	}
-	a := lines[0]
+	a := lines[1]
+	checkAttempt(t, lines, a)
+	if in := lines[0]; in["status"] != "intent" || in["remark"] != a["remark"] || in["recheckReportSha256"] != a["recheckReportSha256"] ||
+		in["reportSha256"] != a["reportSha256"] || in["destination"] != dest || in["writeSent"] != false {
+		t.Errorf("intent line = %v", in)
+	}
 	for k, want := range map[string]any{
 		"group": "g-orders", "groupName": "orders", "source": "api-shared-vpc-001", "destination": dest,
 		"region": "cn-hangzhou", "verdict": "pass", "recheckVerdict": "pass", "failOn": "error",
@@ -268,18 +327,20 @@ func TestMigrateSucceedsOnceAndIsIdempotent(t *testing.T) {
 		t.Errorf("audit requestIds %v: want the write's RequestId, as printed", ids)
 	}
 
-	// Again: the group is on the target now. No write, exit 0.
-	r = runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl")...)
-	if r.code != 0 || !strings.Contains(r.stderr, "Group orders (g-orders) is already on "+dest) {
-		t.Errorf("second run: exit %d\n%s", r.code, r.stderr)
+	// Again: the group is on the target now. No write, and the exit
+	// code agrees with the report (0 once the report passes).
+	r = runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl", "-f", "json=again.json")...)
+	if want := reportExit(t, filepath.Join(dir, "again.json")); r.code != want || !strings.Contains(r.stderr, "Group orders (g-orders) is already on "+dest) {
+		t.Errorf("second run: exit %d, report says %d\n%s", r.code, want, r.stderr)
 	}
 	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 1 {
 		t.Errorf("ModifyApiGroupInstance calls after the second run = %d, want still 1", n)
 	}
 	lines = auditLines(t, filepath.Join(dir, "audit.jsonl"))
-	if len(lines) != 2 || lines[1]["status"] != "already-on-target" || lines[1]["writeSent"] != false {
+	if len(lines) != 3 || lines[2]["status"] != "already-on-target" || lines[2]["writeSent"] != false {
 		t.Errorf("second audit line = %v", lines[len(lines)-1])
 	}
+	checkAttempt(t, lines, lines[2])
 }
 
 func TestMigrateRefusals(t *testing.T) {
@@ -297,7 +358,8 @@ func TestMigrateRefusals(t *testing.T) {
 			[]string{"not migrating group locked (g-locked), nothing was written: the preflight gate failed", "MIG014", "nothing was written"}, "refused"},
 		{"no terminal, no --yes", migrateArgs(me, "g-orders"), 2,
 			[]string{"there is no terminal to confirm on; pass --yes", "nothing was written"}, "no-consent"},
-		{"already on the target", migrateArgs(me, "g-moved"), 0,
+		// code -1: the exit code the report says, so that they agree.
+		{"already on the target", migrateArgs(me, "g-moved", "-f", "json=moved.json"), -1,
 			[]string{"Group moved (g-moved) is already on " + dest + " (MigrationStatus Success): nothing to migrate"}, "already-on-target"},
 		{"dry run", migrateArgs(me, "g-orders", "--dry-run", "--remark", "ticket 42"), 0,
 			[]string{`ModifyApiGroupInstance GroupId=g-orders TargetInstanceId=` + dest + ` Remark="ticket 42"`,
@@ -308,6 +370,9 @@ func TestMigrateRefusals(t *testing.T) {
 			audit := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".jsonl")
 			r := runCLIEnv(t, dir, goodKeys, append(tc.args, "--audit-log", audit)...)
 			noSecret(t, r)
+			if tc.code == -1 {
+				tc.code = reportExit(t, filepath.Join(dir, "moved.json"))
+			}
 			if r.code != tc.code {
 				t.Errorf("exit %d, want %d\nstderr: %s", r.code, tc.code, r.stderr)
 			}
@@ -316,7 +381,7 @@ func TestMigrateRefusals(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 				}
 			}
-			if !strings.Contains(r.stdout, "1 migration, ") {
+			if tc.name != "already on the target" && !strings.Contains(r.stdout, "1 migration, ") {
 				t.Errorf("no report on stdout:\n%s", r.stdout)
 			}
 			lines := auditLines(t, audit)
@@ -376,7 +441,7 @@ func TestMigrateFailureIsExit1(t *testing.T) {
 	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 1 {
 		t.Errorf("ModifyApiGroupInstance calls = %d, want 1", n)
 	}
-	a := auditLines(t, filepath.Join(dir, "audit.jsonl"))[0]
+	a := auditOutcome(t, filepath.Join(dir, "audit.jsonl"))
 	if a["status"] != "failed" || a["migrationStatus"] != "Failed" || a["migrationError"] != "destination lacks the internal domain" || a["writeSent"] != true {
 		t.Errorf("audit = %v", a)
 	}
@@ -386,10 +451,10 @@ func TestMigrateSurvivesThrottledPolls(t *testing.T) {
 	me := startMigrateEmulator(t)
 	dir := t.TempDir()
 	write(t, dir, ".apigw-preflight.yaml", cliConfigFile)
-	// The first poll (the third read of the group) and the two after it
-	// are throttled.
+	// The first poll (the fourth read of the group: report, re-check,
+	// right before the write, poll) and the two after it are throttled.
 	me.setHook(func(action, group string, n int) {
-		if action == "DescribeApiGroup" && n == 3 {
+		if action == "DescribeApiGroup" && n == 4 {
 			me.srv.AddFault(emulator.Fault{Action: "DescribeApiGroup", Code: "Throttling.User", Count: 3})
 		}
 	})
@@ -425,7 +490,7 @@ func TestMigrateRefusesWhenStateChanged(t *testing.T) {
 	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 0 {
 		t.Errorf("ModifyApiGroupInstance calls = %d, want 0", n)
 	}
-	a := auditLines(t, filepath.Join(dir, "audit.jsonl"))[0]
+	a := auditOutcome(t, filepath.Join(dir, "audit.jsonl"))
 	if a["status"] != "refused" || a["verdict"] != "pass" || a["recheckVerdict"] != "fail" || a["writeSent"] != false {
 		t.Errorf("audit = %v", a)
 	}
@@ -438,7 +503,7 @@ func TestMigrateTimeout(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "did not finish within 150ms") || !strings.Contains(r.stderr, "It may still complete: check with `aliyun cloudapi DescribeApiGroup --GroupId g-slow`") {
 		t.Errorf("exit %d\nstderr: %s", r.code, r.stderr)
 	}
-	if a := auditLines(t, filepath.Join(dir, "audit.jsonl"))[0]; a["status"] != "timeout" || a["migrationStatus"] != "Running" {
+	if a := auditOutcome(t, filepath.Join(dir, "audit.jsonl")); a["status"] != "timeout" || a["migrationStatus"] != "Running" {
 		t.Errorf("audit = %v", a)
 	}
 	// Run again: the migration is in flight, so it is waited for, never
@@ -469,7 +534,7 @@ func TestMigrateWatchDrain(t *testing.T) {
 	if r.code != 0 {
 		t.Errorf("exit %d", r.code)
 	}
-	if a := auditLines(t, filepath.Join(dir, "audit.jsonl"))[0]; a["drain"] != "drained" || a["status"] != "succeeded" {
+	if a := auditOutcome(t, filepath.Join(dir, "audit.jsonl")); a["drain"] != "drained" || a["status"] != "succeeded" {
 		t.Errorf("audit = %v", a)
 	}
 }

@@ -28,18 +28,31 @@ expiryWindowDays apply unless the matching flag is given.
 Migrating (--migrate): after the report is written, move the group with
 ModifyApiGroupInstance (GroupId, TargetInstanceId, Remark), but only when:
   - the gate passed; otherwise nothing is written and the exit code is 3;
+  - no rule of default severity error is undecided ("could not check"):
+    a rule that could not decide never counts as passed, so the command
+    refuses (exit 3, nothing written) unless each such rule is named in
+    --accept-undecided RULE,... (recorded in the audit log);
   - the operator agreed: on a terminal the command shows the group, source,
     destination, the findings and the precautions, and asks you to type the
     group's name; without a terminal --yes is required, and without it
     nothing is written and the exit code is 2;
-  - a second collection and evaluation, made right before the write, still
-    passes and shows the group where the report saw it; if the verdict, the
-    group's InstanceId or its MigrationStatus changed, the command refuses
-    (exit 3) and lists what changed.
-A group already on the destination is reported and the exit code is 0; a
-migration already Running is waited for, never issued again. The write is
-retried only when throttled (the request was rejected); after a timeout or
-a 5xx the group is read instead, to see whether the migration started.
+  - under an exclusive lock on the group, a second collection and
+    evaluation, made right before the write, still passes and shows the
+    group where the report saw it; if the verdict, the group's InstanceId
+    or its MigrationStatus changed, the command refuses (exit 3) and lists
+    what changed. The group is read once more right before the write.
+One write per group at most: the lock (a file in $XDG_CACHE_HOME or
+~/.cache, apigw-preflight/locks/REGION-GROUP.lock) is held from the
+re-check to the end of the wait; a second run on the same group waits up
+to --lock-timeout (default 30s), then refuses with exit 1, nothing written.
+A group already on the destination is reported, nothing is written, and
+the exit code is the report's (0 when it passed); a migration already
+Running is waited for, never issued again, and so is one the write's answer
+(MigrationInProgress) reveals. The write is retried only when throttled;
+any other API error code is a rejection. Any other failure (a timeout, a
+broken connection, a body cut short, a 5xx) does not tell whether the write
+was applied: the group is read a few times instead, and the command says
+"not applied" only when the group shows no migration.
 The command then polls DescribeApiGroup until InstanceId is the destination
 and MigrationStatus is no longer Running (throttling only costs a poll):
 Failed or Fail exits 1 quoting MigrationError; past --wait-timeout it exits
@@ -48,11 +61,17 @@ it collects the group again and prints its new state. The change takes
 effect in 1 to 10 minutes as DNS caches expire: do not release a dedicated
 source until its traffic has stopped (--watch-drain reports it).
 --dry-run prints the exact call (and the aliyun CLI equivalent) and stops.
---audit-log FILE appends one JSON line per attempt, refusals and dry runs
-included: time, group, source, destination, verdict, consent, request IDs,
-final status, and the SHA-256 of the snapshot (as --snapshot-out writes it)
-and of the report (as -f json=FILE writes it) that allowed the write, and of
-the re-check. Migration messages go to stderr; stdout carries the report.
+--audit-log FILE appends an outcome line per attempt, refusals and dry runs
+included: time, group, source, destination, verdict, undecided and accepted
+rules, consent, request IDs, final status, and the SHA-256 of the snapshot
+(as --snapshot-out writes it) and of the report (as -f json=FILE writes it)
+that allowed the write, and of the re-check. Before the write it appends an
+intent line (status "intent", same attempt ID), synced to disk: if that
+fails, the write is not sent (exit 1); if the outcome line fails, the
+command says the migration's status, then exits 1. Ctrl-C (SIGINT) or
+SIGTERM, at the prompt or later, stops at once with exit 130 or 143 and an
+outcome line ("aborted" before the write, "interrupted" after it).
+Migration messages go to stderr; stdout carries the report.
 
 Examples:
   apigw-preflight run --group 523e8dc7bbe0 --to apigateway-hz-ab12cd34ef56
@@ -105,16 +124,21 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err := claimRunOutputs(p, *snapOut, auditLog); err != nil {
 		return err
 	}
+	ev, err := newEvaluator(ctx, p.config)
+	if err != nil {
+		return err
+	}
+	if mf.migrate {
+		if err := mf.checkAcceptUndecided(ev.engine.Rules()); err != nil {
+			return err
+		}
+	}
 	var audit *os.File
 	if mf.migrate && mf.auditLog != "" {
 		if audit, err = migrate.OpenAuditLog(mf.auditLog); err != nil {
 			return usageErr("--audit-log: %v", err)
 		}
 		defer audit.Close()
-	}
-	ev, err := newEvaluator(ctx, p.config)
-	if err != nil {
-		return err
 	}
 	pl := &pipeline{e: e, cf: &cf, cfg: cfg, plan: p, ev: ev}
 	c, r, err := pl.run(ctx, *snapOut)
