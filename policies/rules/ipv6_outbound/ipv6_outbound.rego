@@ -66,7 +66,7 @@ ipv6_backends[i] := ips if {
 	is_array(input.backends)
 	some i, b in input.backends
 	is_object(b)
-	ips := [ip | some ip in lib.list(object.get(b, "ips", null)); lib.ipv6(ip)]
+	ips := [ip | some ip in lib.ips(object.get(b, "ips", null)); lib.ipv6(ip)]
 	count(ips) > 0
 }
 
@@ -108,4 +108,11 @@ findings contains {
 	some i, ips in ipv6_backends
 	b := input.backends[i]
 	not dest_has_ipv6
+}
+
+# A read of the APIs or backends failed: an IPv6 backend may be missing.
+# With outbound IPv6 on the destination no backend can matter.
+findings contains f if {
+	not dest_has_ipv6
+	f := lib.collection_undecided("MIG008", sprintf("whether a backend of group %s is reached over IPv6, which destination %s cannot send", [lib.label_group, dest_id]))
 }
