@@ -108,7 +108,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		}
 		defer audit.Close()
 	}
-	ev, err := newEvaluator(ctx, p.config)
+	ev, err := newEvaluator(ctx, p)
 	if err != nil {
 		return err
 	}
