@@ -9,8 +9,10 @@
 #   collectedAt is an error, because an expired instance stops serving the
 #   group. The time of reference is always collectedAt, never the wall clock,
 #   so a replay gives the same answer. An empty ExpiredTime (pay-as-you-go) is
-#   quiet; an unreadable ExpiredTime or collectedAt, or a missing Status, is a
-#   warning that begins "could not check".
+#   quiet; an unreadable ExpiredTime (epoch milliseconds must be whole and
+#   from the year 2000 on, so 5e-324 or epoch seconds are unreadable) or
+#   collectedAt, or a missing Status, is a warning that begins "could not
+#   check".
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
 #     description: Migrate API groups between instances

@@ -17,6 +17,8 @@
 #   addresses. Backends whose address is unresolved (stage variables), a
 #   destination that reports no egress address, and a snapshot without
 #   backends are reported as "could not check".
+#   So is a failed read of the backends in collectionErrors. IPv4-mapped IPv6
+#   backend addresses count as IPv4.
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
 #     description: Migrate API groups between instances (the outbound IP address may change)

@@ -24,9 +24,10 @@
 #   cannot be decided for an IP: when such a
 #   rule comes before the deciding one and has the opposite policy, the result
 #   is a warning. Missing backends, missing eniSecurityGroups or
-#   ConnectCidrBlocks (when there are private backends to check), and ENI
-#   security groups absent from eniSecurityGroups, are warnings that begin
-#   "could not check".
+#   ConnectCidrBlocks (when there are private backends to check), ENI
+#   security groups absent from eniSecurityGroups, and a failed read of the
+#   backends or security groups in collectionErrors are warnings that begin
+#   "could not check". IPv4-mapped IPv6 backend addresses count as IPv4.
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
 #     description: Migrate API groups between instances (precaution on the VPC integration instance's ENI security group)

@@ -7,6 +7,9 @@
 #   destination has no outbound IPv6 (destination.EgressIpv6Enable not true;
 #   the string "false", null or a missing field count as not enabled), once
 #   for the source setting and once per backend with an IPv6 address.
+#   IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) count as IPv4. When a read
+#   of the backends failed during collection (collectionErrors) and the
+#   destination has no outbound IPv6, the rule says it could not check.
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/enable-ipv6
 #     description: Enable IPv6 (inbound and outbound IPv6 traffic of dedicated instances)
