@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -41,10 +42,18 @@ type Options struct {
 	// Extra are further policy files (path -> source) compiled with the
 	// built-in ones, e.g. an organisation's own rules.
 	Extra map[string]string
+	// MaxAge turns on the tool finding AGP001 snapshot-stale: a snapshot
+	// collected more than MaxAge before Now. Zero leaves it off.
+	MaxAge time.Duration
+	// Now is the time a snapshot's age is measured at; zero means the clock
+	// when each input is evaluated. The rules themselves never read the
+	// clock (they reason from collectedAt).
+	Now time.Time
 }
 
 // Engine evaluates the rule pack. It is safe for concurrent use.
 type Engine struct {
+	opts  Options
 	rules []report.Rule
 	// all evaluates every rule in one query, sharing the work of common
 	// helpers; queries, one per rule, attribute an error to its rule when
@@ -125,7 +134,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	store := storeFor(opts.Config)
-	e := &Engine{rules: rules}
+	e := &Engine{opts: opts, rules: rules}
 	prepare := func(q string) (rego.PreparedEvalQuery, error) {
 		return rego.New(
 			rego.Compiler(comp),
@@ -160,8 +169,13 @@ func normalizeConfig(cfg map[string]any) map[string]any {
 	return out
 }
 
-// Rules returns the rules the engine evaluates, sorted by ID.
-func (e *Engine) Rules() []report.Rule { return slices.Clone(e.rules) }
+// Rules returns the rules the engine evaluates, tool rules (AGP) included,
+// sorted by ID.
+func (e *Engine) Rules() []report.Rule {
+	rules := append(slices.Clone(e.rules), e.opts.toolRules()...)
+	slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
+	return rules
+}
 
 var ruleIDPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*[0-9]+$`)
 
@@ -267,13 +281,20 @@ func (e *Engine) Evaluate(ctx context.Context, input ast.Value) ([]report.Findin
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	if findings, ok := e.evaluateAll(ctx, input); ok {
-		if err := ctx.Err(); err != nil {
+	findings, ok := e.evaluateAll(ctx, input)
+	var errs []report.RuleError
+	if !ok {
+		var err error
+		if findings, errs, err = e.evaluateEach(ctx, input); err != nil {
 			return nil, nil, err
 		}
-		return findings, nil, nil
 	}
-	return e.evaluateEach(ctx, input)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	findings = append(findings, e.toolFindings(input)...)
+	report.SortFindings(findings)
+	return findings, errs, nil
 }
 
 // evaluateAll is the fast path: one query for every rule. It reports false
@@ -339,7 +360,12 @@ type rawFinding struct {
 	Resource    report.Resource `json:"resource"`
 	Path        []any           `json:"path"`
 	Key         any             `json:"key"`
+	Undecided   any             `json:"undecided"`
 }
+
+// undecidedPrefix begins the message of every finding of a rule that could
+// not decide; the lib's undecided helper writes it and sets the marker.
+const undecidedPrefix = "could not check"
 
 func decodeFindings(rule report.Rule, set any) ([]report.Finding, error) {
 	raw, err := json.Marshal(set)
@@ -359,6 +385,18 @@ func decodeFindings(rule report.Rule, set any) ([]report.Finding, error) {
 			Message:     strings.TrimSpace(it.Message),
 			Remediation: strings.TrimSpace(it.Remediation),
 			Resource:    it.Resource,
+		}
+		// The marker, or the wording alone: a rule that says it could not
+		// check has not passed, whether or not it sets the marker.
+		switch u := it.Undecided.(type) {
+		case nil:
+		case bool:
+			f.Undecided = u
+		default:
+			return nil, fmt.Errorf("rule %s: finding field undecided must be a boolean, not %v", rule.ID, u)
+		}
+		if strings.HasPrefix(strings.ToLower(f.Message), undecidedPrefix) {
+			f.Undecided = true
 		}
 		if it.Severity != "" {
 			sev, err := report.ParseSeverity(it.Severity)

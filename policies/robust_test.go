@@ -14,6 +14,10 @@ import (
 var oddValues = []any{
 	nil, true, "TRUE", "", "abc", "1e400", json.Number("-3"), json.Number("99999999999999999999"),
 	[]any{"x", json.Number("1")}, map[string]any{"a": "b"}, "[not json", "10.0.0.0/33", "2026-02-30",
+	// Numbers at the edges of float64 and of the time builtins.
+	json.Number("5e-324"), json.Number("-5e-324"), json.Number("0.5"), json.Number("1.7976931348623157e308"),
+	json.Number("-1.7976931348623157e308"), json.Number("9223372036854775807"), json.Number("1e21"),
+	"5e-324", "0.0000001", "-0", "99999999999999999999999999999", "::ffff:10.0.0.1", "10.0.0.1/", "0x10",
 }
 
 // TestRulesSurviveOddValues replaces every field of the cloud objects (and
@@ -120,4 +124,51 @@ func setPath(doc map[string]any, path []any, v any) map[string]any {
 		}
 	}
 	return doc
+}
+
+// TestUnusableValuesAreUndecided puts values that are no reading into the
+// fields MIG001 and MIG011 compute with and checks that the rule says it
+// could not check (one undecided finding, marked as such by the engine)
+// instead of failing to evaluate or computing with them.
+func TestUnusableValuesAreUndecided(t *testing.T) {
+	e := newTestEngine(t, nil)
+	cases := []struct {
+		sample string
+		path   []any
+		rule   string
+		key    string
+		values []any
+	}{
+		{"firing/MIG011-expires-soon.json", []any{"destination", "ExpiredTime"}, "MIG011", "expiry", []any{
+			json.Number("5e-324"), json.Number("-5e-324"), json.Number("0.5"), json.Number("1.7976931348623157e308"),
+			json.Number("-1.7976931348623157e308"), json.Number("1796083200"), json.Number("1796083200000.5"),
+			"5e-324", "abc", true, []any{json.Number("1")}, map[string]any{"a": "b"}, "2026-02-30", "1e400",
+		}},
+		{"healthy.json", []any{"traffic", "peakRps"}, "MIG001", "peak-missing", []any{
+			nil, "abc", true, json.Number("-3"), "-3", "1e400", []any{json.Number("800")}, map[string]any{"a": "b"},
+		}},
+		{"healthy.json", []any{"destinationLoad", "peakRps"}, "MIG001", "load-missing", []any{
+			nil, "abc", json.Number("-1"), []any{}, map[string]any{},
+		}},
+	}
+	for _, c := range cases {
+		doc := decodeFile(t, filepath.Join("../testdata/snapshots", c.sample))
+		for _, v := range c.values {
+			fs, errs := eval(t, e, setPath(deepCopy(doc).(map[string]any), c.path, v))
+			if len(errs) > 0 {
+				t.Errorf("%s %v = %#v: rule errors %v", c.sample, c.path, v, errs)
+				continue
+			}
+			var got []string
+			for _, f := range fs {
+				if f.RuleID == c.rule {
+					got = append(got, fmt.Sprintf("%s undecided=%v %s", f.Key, f.Undecided, f.Severity))
+				}
+			}
+			want := c.key + " undecided=true warning"
+			if len(got) != 1 || got[0] != want {
+				t.Errorf("%s %v = %#v: %s findings %q, want [%q]", c.sample, c.path, v, c.rule, got, want)
+			}
+		}
+	}
 }

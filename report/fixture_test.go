@@ -49,11 +49,13 @@ const (
 // format. It has two migrations: orders, with findings of each severity
 // (two of one rule, one carrying an engine-set fingerprint, one without a
 // line) and a rule that could not be evaluated; and payments, clean. The
-// gate is --fail-on error and the exit code is 1 (a rule error). Each call
+// gate is --fail-on error and the exit code is 1 (a rule error). orders also
+// has an undecided ("could not check") warning of an error rule; payments
+// has only the tool finding AGP001 (snapshot-stale). Each call
 // returns a fresh value, so tests may change it.
 func fixtureResult() *Result {
 	collected := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
-	evaluated := []string{"MIG001", "MIG003", "MIG004", "MIG011", "MIG013", "MIG015"}
+	evaluated := []string{"AGP001", "MIG001", "MIG003", "MIG004", "MIG011", "MIG013", "MIG015"}
 	return &Result{
 		Tool: Tool{
 			Name:           "apigw-preflight",
@@ -61,6 +63,15 @@ func fixtureResult() *Result {
 			InformationURI: "https://github.com/apigw-preflight/apigw-preflight",
 		},
 		Rules: []Rule{
+			{
+				ID:          "AGP001",
+				Name:        "snapshot-stale",
+				Title:       "Snapshot is recent enough to decide on",
+				Description: "Once a snapshot is older than the maximum age the cloud may have changed.",
+				Severity:    SeverityWarning,
+				Remediation: "Collect the snapshot again and check the new one.",
+				Tags:        []string{"tool", "freshness"},
+			},
 			{
 				ID:          "MIG001",
 				Name:        "rps-capacity",
@@ -183,6 +194,18 @@ func fixtureResult() *Result {
 						Key:         "api.orders.example.com",
 					},
 					{
+						RuleID:      "MIG004",
+						RuleName:    "egress-allowlist",
+						Severity:    SeverityWarning,
+						Message:     "could not check backend #host#:8080 (API ListOrders): its address is unresolved (stage variables), so the allowlist for the destination's egress cannot be decided",
+						Remediation: "resolve the backend address of API ListOrders for every stage and make sure it allows 47.98.7.7",
+						Resource:    Resource{Kind: "backend", ID: "9a8b7c6d5e4f40312a1b0c9d8e7f6a5b", Name: "ListOrders"},
+						Path:        []string{"backends", "2", "address"},
+						Line:        104,
+						Key:         "#host#",
+						Undecided:   true,
+					},
+					{
 						RuleID:      "MIG013",
 						RuleName:    "source-drain",
 						Severity:    SeverityNote,
@@ -205,7 +228,18 @@ func fixtureResult() *Result {
 				Source:      fxSource,
 				Destination: fxDestPayments,
 				CollectedAt: collected,
-				Evaluated:   evaluated,
+				Findings: []Finding{{
+					RuleID:      "AGP001",
+					RuleName:    "snapshot-stale",
+					Severity:    SeverityWarning,
+					Message:     "The snapshot was collected at 2026-11-20T08:00:00Z, 11 days before 2026-12-01T08:00:00Z, which is more than the maximum age of 7 days, so the cloud state it shows may have changed.",
+					Remediation: "Collect the snapshot again and check the new one.",
+					Resource:    Resource{Kind: "group", ID: fxPaymentsGroup, Name: "payments"},
+					Path:        []string{"collectedAt"},
+					Line:        3,
+					Key:         "snapshot-age",
+				}},
+				Evaluated: evaluated,
 			},
 		},
 		ExitCode: 1,

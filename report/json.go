@@ -26,25 +26,29 @@ type jsonMigration struct {
 }
 
 type jsonReport struct {
-	ReportVersion string          `json:"reportVersion"`
-	Tool          Tool            `json:"tool"`
-	FailOn        string          `json:"failOn"`
-	Passed        bool            `json:"passed"`
-	ExitCode      int             `json:"exitCode"`
-	Summary       Summary         `json:"summary"`
-	Migrations    []jsonMigration `json:"migrations"`
-	Rules         []Rule          `json:"rules"`
+	ReportVersion string `json:"reportVersion"`
+	Tool          Tool   `json:"tool"`
+	FailOn        string `json:"failOn"`
+	// FailOnUndecided: an undecided finding of a rule whose default
+	// severity is error fails the gate.
+	FailOnUndecided bool            `json:"failOnUndecided"`
+	Passed          bool            `json:"passed"`
+	ExitCode        int             `json:"exitCode"`
+	Summary         Summary         `json:"summary"`
+	Migrations      []jsonMigration `json:"migrations"`
+	Rules           []Rule          `json:"rules"`
 }
 
 func (jsonReporter) Report(w io.Writer, r *Result) error {
 	out := jsonReport{
-		ReportVersion: JSONReportVersion,
-		Tool:          r.Tool,
-		FailOn:        r.FailOn.String(),
-		ExitCode:      r.ExitCode,
-		Summary:       r.Summary(),
-		Rules:         r.Rules,
-		Migrations:    make([]jsonMigration, len(r.Migrations)),
+		ReportVersion:   JSONReportVersion,
+		Tool:            r.Tool,
+		FailOn:          r.FailOn.String(),
+		FailOnUndecided: r.FailOnUndecided,
+		ExitCode:        r.ExitCode,
+		Summary:         r.Summary(),
+		Rules:           r.Rules,
+		Migrations:      make([]jsonMigration, len(r.Migrations)),
 	}
 	out.Passed = out.Summary.Failed == 0
 	for i := range r.Migrations {

@@ -29,11 +29,14 @@ func init() {
 //     too. classname is "apigw-preflight.<GroupId>.<Destination>" with every
 //     character outside [A-Za-z0-9_-] replaced by "_", so CI tools that split
 //     classnames at dots see package "apigw-preflight.<GroupId>";
-//   - a test case has one <failure> when the rule has findings at or above
-//     Result.FailOn (type = the most severe of them, message = the first,
-//     text = each of them with its remediation); several failing findings of
-//     one rule make one failure, so "failures" counts failed rules, as JUnit
-//     consumers expect. Findings below the threshold go to <system-out>;
+//   - a test case has one <failure> per finding that fails the gate
+//     (Result.FindingFails: at or above Result.FailOn, or undecided under
+//     FailOnUndecided); type is the finding's severity, or "undecided" when
+//     only FailOnUndecided makes it fail; message is the finding's message,
+//     text the finding with its remediation. A rule with several failing
+//     findings gets a testcase each. Findings that do not fail the gate go
+//     to <system-out>. An undecided finding is labelled "[<severity>,
+//     undecided]" in the text;
 //   - a rule that could not be evaluated (Migration.ErrorFor) is an <error>,
 //     which takes the place of any failure;
 //   - waived findings (not in the model yet) will become <skipped>: when a
@@ -157,6 +160,7 @@ func junitSuite(r *Result, m *Migration, name, class string) junitTestSuite {
 		{"destinationInstanceId", m.Destination},
 		{"input", m.Input},
 		{"failOn", r.FailOn.String()},
+		{"failOnUndecided", junitBool(r.FailOnUndecided)},
 	} {
 		if p[1] != "" {
 			s.Properties = append(s.Properties, junitProperty{Name: p[0], Value: junitText(p[1])})
@@ -177,7 +181,7 @@ func junitSuite(r *Result, m *Migration, name, class string) junitTestSuite {
 			switch {
 			case junitWaived(f) != "":
 				waived = append(waived, f)
-			case r.FailOn.Fails(f.Severity):
+			case r.FindingFails(f):
 				failing = append(failing, f)
 			default:
 				below = append(below, f)
@@ -198,9 +202,13 @@ func junitSuite(r *Result, m *Migration, name, class string) junitTestSuite {
 				if len(failing) > 1 {
 					c.Name = junitText(fmt.Sprintf("%s [%s]", junitCaseName(r, m, id), junitFindingLabel(f, i)))
 				}
+				typ := f.Severity.String()
+				if r.UndecidedFails(f) {
+					typ = "undecided"
+				}
 				c.Failure = &junitProblem{
 					Message: junitText(f.Message),
-					Type:    f.Severity.String(),
+					Type:    typ,
 					Text:    junitText(junitFindingsText([]Finding{f})),
 				}
 				if i == 0 && len(below) > 0 {
@@ -276,7 +284,11 @@ func junitFindingsText(fs []Finding) string {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "[%s] %s\n", f.Severity, f.Message)
+		label := f.Severity.String()
+		if f.Undecided {
+			label += ", undecided"
+		}
+		fmt.Fprintf(&b, "[%s] %s\n", label, f.Message)
 		if res := f.Resource; res.Kind != "" {
 			switch {
 			case res.Name != "" && res.ID != "" && res.Name != res.ID:
@@ -290,6 +302,14 @@ func junitFindingsText(fs []Finding) string {
 		}
 	}
 	return b.String()
+}
+
+// junitBool is "true" or "" (a property left out).
+func junitBool(b bool) string {
+	if b {
+		return "true"
+	}
+	return ""
 }
 
 var junitClassRE = regexp.MustCompile(`[^A-Za-z0-9_-]`)

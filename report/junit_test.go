@@ -24,35 +24,51 @@ func renderJUnit(t *testing.T, r *Result) []byte {
 
 // junitDoc is the JUnit document as a consumer reads it back.
 type junitDoc struct {
-	XMLName  xml.Name `xml:"testsuites"`
-	Tests    int      `xml:"tests,attr"`
-	Failures int      `xml:"failures,attr"`
-	Errors   int      `xml:"errors,attr"`
-	Skipped  int      `xml:"skipped,attr"`
-	Time     string   `xml:"time,attr"`
-	Suites   []struct {
-		Name     string `xml:"name,attr"`
-		Tests    int    `xml:"tests,attr"`
-		Failures int    `xml:"failures,attr"`
-		Errors   int    `xml:"errors,attr"`
-		Skipped  int    `xml:"skipped,attr"`
-		Time     string `xml:"time,attr"`
-		Cases    []struct {
-			Name      string `xml:"name,attr"`
-			Classname string `xml:"classname,attr"`
-			Failure   []struct {
-				Message string `xml:"message,attr"`
-				Type    string `xml:"type,attr"`
-				Text    string `xml:",chardata"`
-			} `xml:"failure"`
-			Error []struct {
-				Message string `xml:"message,attr"`
-				Text    string `xml:",chardata"`
-			} `xml:"error"`
-			Skipped   []struct{} `xml:"skipped"`
-			SystemOut string     `xml:"system-out"`
-		} `xml:"testcase"`
-	} `xml:"testsuite"`
+	XMLName  xml.Name        `xml:"testsuites"`
+	Tests    int             `xml:"tests,attr"`
+	Failures int             `xml:"failures,attr"`
+	Errors   int             `xml:"errors,attr"`
+	Skipped  int             `xml:"skipped,attr"`
+	Time     string          `xml:"time,attr"`
+	Suites   []junitDocSuite `xml:"testsuite"`
+}
+
+type junitDocSuite struct {
+	Name     string         `xml:"name,attr"`
+	Tests    int            `xml:"tests,attr"`
+	Failures int            `xml:"failures,attr"`
+	Errors   int            `xml:"errors,attr"`
+	Skipped  int            `xml:"skipped,attr"`
+	Time     string         `xml:"time,attr"`
+	Cases    []junitDocCase `xml:"testcase"`
+}
+
+type junitDocCase struct {
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	Failure   []struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+		Text    string `xml:",chardata"`
+	} `xml:"failure"`
+	Error []struct {
+		Message string `xml:"message,attr"`
+		Text    string `xml:",chardata"`
+	} `xml:"error"`
+	Skipped   []struct{} `xml:"skipped"`
+	SystemOut string     `xml:"system-out"`
+}
+
+// junitCase returns the test case of a suite with the given name.
+func junitCase(t *testing.T, s junitDocSuite, name string) junitDocCase {
+	t.Helper()
+	for _, c := range s.Cases {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("suite %q has no test case %q", s.Name, name)
+	return junitDocCase{}
 }
 
 func decodeJUnit(t *testing.T, b []byte) junitDoc {
@@ -100,10 +116,10 @@ func TestJUnitStructure(t *testing.T) {
 		t.Fatalf("%d suites, want 2", len(doc.Suites))
 	}
 	// MIG004 has two error findings on orders: one failing testcase each,
-	// named after the backend; the clean payments migration has one per rule.
+	// named after the backend; the payments migration has one per rule.
 	wantCases := [][]string{
-		{"MIG001 rps-capacity", "MIG003 https-policy", "MIG004 egress-allowlist [47.97.3.3]", "MIG004 egress-allowlist [10.0.1.8]", "MIG011 destination-ready", "MIG013 source-drain", "MIG015 data-unavailable"},
-		{"MIG001 rps-capacity", "MIG003 https-policy", "MIG004 egress-allowlist", "MIG011 destination-ready", "MIG013 source-drain", "MIG015 data-unavailable"},
+		{"AGP001 snapshot-stale", "MIG001 rps-capacity", "MIG003 https-policy", "MIG004 egress-allowlist [47.97.3.3]", "MIG004 egress-allowlist [10.0.1.8]", "MIG011 destination-ready", "MIG013 source-drain", "MIG015 data-unavailable"},
+		{"AGP001 snapshot-stale", "MIG001 rps-capacity", "MIG003 https-policy", "MIG004 egress-allowlist", "MIG011 destination-ready", "MIG013 source-drain", "MIG015 data-unavailable"},
 	}
 	for i, s := range doc.Suites {
 		m := r.Migrations[i]
@@ -121,10 +137,15 @@ func TestJUnitStructure(t *testing.T) {
 			t.Errorf("suite %q cases %v, want %v (every evaluated rule, in ID order)", s.Name, names, wantCases[i])
 		}
 	}
-	// The clean migration passes every rule.
+	// The payments migration passes every rule; its stale-snapshot warning
+	// is below the gate, so only in system-out.
 	for _, c := range doc.Suites[1].Cases {
-		if len(c.Failure)+len(c.Error)+len(c.Skipped) != 0 || c.SystemOut != "" {
-			t.Errorf("payments %s: want a plain pass, got %+v", c.Name, c)
+		wantOut := ""
+		if c.Name == "AGP001 snapshot-stale" {
+			wantOut = "[warning] " + r.Migrations[1].Findings[0].Message + "\nresource: group payments (" + fxPaymentsGroup + ")\nremediation: " + r.Migrations[1].Findings[0].Remediation + "\n"
+		}
+		if len(c.Failure)+len(c.Error)+len(c.Skipped) != 0 || c.SystemOut != wantOut {
+			t.Errorf("payments %s: want a pass with system-out %q, got %+v", c.Name, wantOut, c)
 		}
 	}
 }
@@ -159,12 +180,10 @@ func TestJUnitCounts(t *testing.T) {
 			t.Errorf("fail-on %v: testsuites says %d/%d/%d/%d, holds %d/%d/%d/%d",
 				r.FailOn, doc.Tests, doc.Failures, doc.Errors, doc.Skipped, tests, failures, errors, skipped)
 		}
-		// 6 rules on each migration, MIG004's two failing findings on
-		// orders split into two testcases whenever they fail the gate.
-		wantTests := 12
-		if failOn != SeverityNone {
-			wantTests = 13
-		}
+		// 7 rules on each migration; MIG004's failing findings on orders
+		// split into a testcase each whenever they fail the gate: two
+		// errors, plus the undecided warning from --fail-on warning on.
+		wantTests := map[Severity]int{SeverityError: 15, SeverityWarning: 16, SeverityNote: 16, SeverityNone: 14}[failOn]
 		if tests != wantTests || errors != 1 {
 			t.Errorf("fail-on %v: %d tests, %d errors; want %d and 1", r.FailOn, tests, errors, wantTests)
 		}
@@ -215,8 +234,8 @@ func TestJUnitFailuresMatchThreshold(t *testing.T) {
 				t.Errorf("fail-on %v: %s finding %q should be in system-out only", r.FailOn, f.Severity, f.Message)
 			}
 		}
-		if failures != want || doc.Failures != want {
-			t.Errorf("fail-on %v: %d failure elements, attribute %d; want %d (one per finding at or above the gate)", r.FailOn, failures, doc.Failures, want)
+		if failures != want || doc.Suites[0].Failures != want {
+			t.Errorf("fail-on %v: %d failure elements, attribute %d; want %d (one per finding at or above the gate)", r.FailOn, failures, doc.Suites[0].Failures, want)
 		}
 	}
 }
@@ -243,7 +262,7 @@ func TestJUnitRuleError(t *testing.T) {
 	r := fixtureResult()
 	r.Migrations[0].Errors = append(r.Migrations[0].Errors, RuleError{RuleID: "MIG001", Message: "undefined function"})
 	doc = decodeJUnit(t, renderJUnit(t, r))
-	c := doc.Suites[0].Cases[0]
+	c := junitCase(t, doc.Suites[0], "MIG001 rps-capacity")
 	if len(c.Error) != 1 || len(c.Failure) != 0 || !strings.Contains(c.SystemOut, "3,100 RPS") {
 		t.Errorf("MIG001 with an evaluation error: %+v", c)
 	}
@@ -269,7 +288,7 @@ func TestJUnitStripsControlCharacters(t *testing.T) {
 		t.Fatalf("ANSI escape sequence left in output:\n%s", out)
 	}
 	doc := decodeJUnit(t, out)
-	failure := doc.Suites[0].Cases[0].Failure[0]
+	failure := junitCase(t, doc.Suites[0], "MIG001 rps-capacity").Failure[0]
 	if want := "group orders peaks at 3,100 RPS link tab\there \uFFFD"; failure.Message != want {
 		t.Errorf("failure message %q, want %q", failure.Message, want)
 	}
@@ -286,7 +305,7 @@ func TestJUnitCDATAEnd(t *testing.T) {
 	r := fixtureResult()
 	r.Migrations[0].Findings[0].Message = "a ]]> b <c> & d"
 	doc := decodeJUnit(t, renderJUnit(t, r))
-	if f := doc.Suites[0].Cases[0].Failure[0]; !strings.Contains(f.Text, "a ]]> b <c> & d") || f.Message != "a ]]> b <c> & d" {
+	if f := junitCase(t, doc.Suites[0], "MIG001 rps-capacity").Failure[0]; !strings.Contains(f.Text, "a ]]> b <c> & d") || f.Message != "a ]]> b <c> & d" {
 		t.Errorf("failure = %+v", f)
 	}
 }

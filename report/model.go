@@ -237,10 +237,14 @@ type Tool struct {
 
 // Result is everything one invocation evaluated, ready for any reporter.
 type Result struct {
-	Tool       Tool        `json:"tool"`
-	Rules      []Rule      `json:"rules"`
-	FailOn     Threshold   `json:"-"`
-	Migrations []Migration `json:"migrations"`
+	Tool   Tool      `json:"tool"`
+	Rules  []Rule    `json:"rules"`
+	FailOn Threshold `json:"-"`
+	// FailOnUndecided makes an undecided finding of a rule whose default
+	// severity is error fail the gate, whatever its own severity
+	// (--fail-on-undecided).
+	FailOnUndecided bool        `json:"-"`
+	Migrations      []Migration `json:"migrations"`
 	// ExitCode is the code the invocation ends with, decided before any
 	// report is written so reports can record it.
 	ExitCode int `json:"exitCode"`
@@ -256,6 +260,8 @@ type Summary struct {
 	Errors     int `json:"errors"`
 	Warnings   int `json:"warnings"`
 	Notes      int `json:"notes"`
+	// Undecided counts the "could not check" findings (of any severity).
+	Undecided  int `json:"undecided"`
 	RuleErrors int `json:"ruleErrors"`
 }
 
@@ -269,6 +275,9 @@ func (r *Result) Summary() Summary {
 		}
 		s.RuleErrors += len(m.Errors)
 		for _, f := range m.Findings {
+			if f.Undecided {
+				s.Undecided++
+			}
 			switch f.Severity {
 			case SeverityError:
 				s.Errors++
@@ -283,17 +292,42 @@ func (r *Result) Summary() Summary {
 }
 
 // MigrationFails reports whether one migration fails the gate: it has a
-// finding at or above the threshold or a rule that could not be evaluated.
+// finding that fails it (FindingFails) or a rule that could not be
+// evaluated.
 func (r *Result) MigrationFails(m *Migration) bool {
 	if len(m.Errors) > 0 {
 		return true
 	}
 	for _, f := range m.Findings {
-		if r.FailOn.Fails(f.Severity) {
+		if r.FindingFails(f) {
 			return true
 		}
 	}
 	return false
+}
+
+// FindingFails reports whether one finding fails the gate: its severity is
+// at or above the threshold, or, with FailOnUndecided, it is undecided and
+// its rule's default severity is error (a rule missing from Rules counts as
+// error: unknown is never safe).
+func (r *Result) FindingFails(f Finding) bool {
+	if r.FailOn.Fails(f.Severity) {
+		return true
+	}
+	return r.FailOnUndecided && f.Undecided && r.defaultSeverity(f.RuleID) >= SeverityError
+}
+
+// UndecidedFails reports whether f fails the gate only because it is
+// undecided (FailOnUndecided), not by its severity.
+func (r *Result) UndecidedFails(f Finding) bool {
+	return r.FindingFails(f) && !r.FailOn.Fails(f.Severity)
+}
+
+func (r *Result) defaultSeverity(id string) Severity {
+	if rule, ok := r.RuleByID(id); ok {
+		return rule.Severity
+	}
+	return SeverityError
 }
 
 // RuleByID returns the rule with the given ID.

@@ -60,6 +60,12 @@ func init() {
 //     distinct "<GroupId>-><Destination>" pairs: the same set of moves always
 //     gets the same category whatever the order of the inputs, and a
 //     different set does not close the alerts of another one.
+//   - An undecided finding ("could not check") has properties.undecided
+//     true. Its kind stays "fail" (the default): SARIF allows a level other
+//     than "none" only for that kind, and an undecided rule must stay
+//     visible at its level rather than look informational.
+//   - Tool findings (AGP001 snapshot-stale) are results like the rules'
+//     findings, with their rule descriptor from Result.Rules.
 //   - Rule evaluation errors are invocations[0].toolExecutionNotifications at
 //     level error; executionSuccessful is false exactly when ExitCode is 1
 //     (tool or runtime error).
@@ -292,8 +298,15 @@ func sarifResult(m *Migration, f Finding, uri string, artifactIndex, ruleIndex i
 				WithLogicalLocations(sarifLogical(m, f.Resource)),
 		}).
 		WithPartialFingerPrints(map[string]any{sarifFingerprintKey: sarifFingerprint(m, f)})
+	props := sarif.Properties{}
 	if len(f.Path) > 0 {
-		res.Properties = sarif.Properties{"snapshotPointer": sarifJSONPointer(f.Path)}
+		props["snapshotPointer"] = sarifJSONPointer(f.Path)
+	}
+	if f.Undecided {
+		props["undecided"] = true
+	}
+	if len(props) > 0 {
+		res.Properties = props
 	}
 	return res
 }

@@ -92,10 +92,11 @@ type sarifLog struct {
 			ID string `json:"id"`
 		} `json:"automationDetails"`
 		Results []struct {
-			RuleID    string `json:"ruleId"`
-			RuleIndex *int   `json:"ruleIndex"`
-			Level     string `json:"level"`
-			Message   struct {
+			RuleID     string         `json:"ruleId"`
+			RuleIndex  *int           `json:"ruleIndex"`
+			Level      string         `json:"level"`
+			Properties map[string]any `json:"properties"`
+			Message    struct {
 				Text string `json:"text"`
 			} `json:"message"`
 			Locations []struct {
@@ -282,7 +283,7 @@ func TestSARIFFingerprints(t *testing.T) {
 	other := fixtureResult()
 	other.Migrations[0].Destination = "apigateway-hz-000000000000"
 	otherFPs := fingerprints(other)
-	for i, fp := range otherFPs {
+	for i, fp := range otherFPs[:len(other.Migrations[0].Findings)] {
 		if fp == base[i] && fp != "e3a1c0de5f1b2a3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4" {
 			t.Errorf("result %d keeps fingerprint %s for another destination", i, fp)
 		}
@@ -314,20 +315,19 @@ func TestSARIFRulesAndResults(t *testing.T) {
 		s, _ := rd.Properties["security-severity"].(string)
 		secSev[rd.ID] = s
 	}
-	wantSecSev := map[string]string{"MIG001": "8.0", "MIG003": "8.0", "MIG004": "7.5", "MIG011": "8.0", "MIG013": "2.0", "MIG015": "5.0"}
+	wantSecSev := map[string]string{"AGP001": "5.0", "MIG001": "8.0", "MIG003": "8.0", "MIG004": "7.5", "MIG011": "8.0", "MIG013": "2.0", "MIG015": "5.0"}
 	if !reflect.DeepEqual(secSev, wantSecSev) {
 		t.Errorf("security-severity = %v, want %v", secSev, wantSecSev)
 	}
-	if tags, _ := d.Rules[2].Properties["tags"].([]any); len(tags) != 2 || tags[0] != "network" {
-		t.Errorf("MIG004 tags = %v", d.Rules[2].Properties["tags"])
+	if tags, _ := d.Rules[3].Properties["tags"].([]any); d.Rules[3].ID != "MIG004" || len(tags) != 2 || tags[0] != "network" {
+		t.Errorf("%s tags = %v", d.Rules[3].ID, d.Rules[3].Properties["tags"])
 	}
 
-	if len(run.Results) != len(r.Migrations[0].Findings) {
-		t.Fatalf("%d results, want %d", len(run.Results), len(r.Migrations[0].Findings))
+	if want := len(r.Migrations[0].Findings) + len(r.Migrations[1].Findings); len(run.Results) != want {
+		t.Fatalf("%d results, want %d", len(run.Results), want)
 	}
-	wantLevel := map[string]string{"MIG001": "error", "MIG004": "error", "MIG003": "warning", "MIG013": "note"}
-	wantLine := map[string]int{"10.0.1.8": 96, "47.97.3.3": 80, "api.orders.example.com": 13}
-	for i, res := range run.Results {
+	wantLine := map[string]int{"10.0.1.8": 96, "47.97.3.3": 80, "api.orders.example.com": 13, "#host#": 104}
+	for i, res := range run.Results[:len(r.Migrations[0].Findings)] {
 		f := r.Migrations[0].Findings[i] // the fixture is in report order
 		if res.RuleID != f.RuleID {
 			t.Fatalf("result %d is %s, want %s", i, res.RuleID, f.RuleID)
@@ -335,8 +335,11 @@ func TestSARIFRulesAndResults(t *testing.T) {
 		if res.RuleIndex == nil || d.Rules[*res.RuleIndex].ID != res.RuleID {
 			t.Errorf("result %d (%s): ruleIndex %v does not point at its rule", i, res.RuleID, res.RuleIndex)
 		}
-		if res.Level != wantLevel[res.RuleID] {
-			t.Errorf("result %d (%s): level %q, want %q", i, res.RuleID, res.Level, wantLevel[res.RuleID])
+		if res.Level != f.Severity.String() {
+			t.Errorf("result %d (%s): level %q, want %q", i, res.RuleID, res.Level, f.Severity)
+		}
+		if u, _ := res.Properties["undecided"].(bool); u != f.Undecided {
+			t.Errorf("result %d (%s): properties.undecided %v, want %v", i, res.RuleID, res.Properties["undecided"], f.Undecided)
 		}
 		if want := f.Message + ". Remediation: " + strings.TrimSuffix(f.Remediation, ".") + "."; res.Message.Text != want {
 			t.Errorf("result %d message\n got %q\nwant %q", i, res.Message.Text, want)
@@ -464,7 +467,7 @@ func TestSARIFSemanticVersion(t *testing.T) {
 // with everything GitHub requires (GH2012: fullDescription and help).
 func TestSARIFUnknownRuleDescriptor(t *testing.T) {
 	r := fixtureResult()
-	r.Rules = r.Rules[:1] // only MIG001 described
+	r.Rules = r.Rules[1:2] // only MIG001 described
 	run := decodeSARIF(t, renderSARIF(t, r)).Runs[0]
 	ids := []string{}
 	for _, rd := range run.Tool.Driver.Rules {
@@ -473,7 +476,7 @@ func TestSARIFUnknownRuleDescriptor(t *testing.T) {
 			t.Errorf("descriptor %s lacks a description or help: %+v", rd.ID, rd)
 		}
 	}
-	if want := []string{"MIG001", "MIG004", "MIG003", "MIG013", "MIG011"}; !reflect.DeepEqual(ids, want) {
+	if want := []string{"MIG001", "MIG004", "MIG003", "MIG013", "MIG011", "AGP001"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("descriptors %v, want %v", ids, want)
 	}
 	for _, res := range run.Results {

@@ -82,7 +82,11 @@ func (t *textReporter) migration(w *bufio.Writer, r *Result, m *Migration) {
 		return
 	}
 	for _, f := range m.Findings {
-		fmt.Fprintf(w, "  %s %s %s\n", t.severityLabel(f.Severity), t.paint(ansiBold, f.RuleID+" "+f.RuleName), f.Message)
+		tag := ""
+		if f.Undecided {
+			tag = t.paint(ansiBold+ansiYellow, "UNDECIDED") + " "
+		}
+		fmt.Fprintf(w, "  %s %s %s%s\n", t.severityLabel(f.Severity), t.paint(ansiBold, f.RuleID+" "+f.RuleName), tag, f.Message)
 		if f.Remediation != "" {
 			fmt.Fprintf(w, "          %s %s\n", t.paint(ansiDim, "fix:"), f.Remediation)
 		}
@@ -92,9 +96,16 @@ func (t *textReporter) migration(w *bufio.Writer, r *Result, m *Migration) {
 func (t *textReporter) summaryLine(r *Result) string {
 	s := r.Summary()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s, %s failed the gate (--fail-on %s): %s, %s, %s",
-		plural(s.Migrations, "migration"), count(s.Failed), r.FailOn,
+	gate := "--fail-on " + r.FailOn.String()
+	if r.FailOnUndecided {
+		gate += " --fail-on-undecided"
+	}
+	fmt.Fprintf(&b, "%s, %s failed the gate (%s): %s, %s, %s",
+		plural(s.Migrations, "migration"), count(s.Failed), gate,
 		plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Notes, "note"))
+	if s.Undecided > 0 {
+		fmt.Fprintf(&b, ", %s", plural(s.Undecided, "undecided finding"))
+	}
 	if s.RuleErrors > 0 {
 		fmt.Fprintf(&b, ", %s could not be evaluated", plural(s.RuleErrors, "rule"))
 	}

@@ -58,10 +58,17 @@ its destination instance) in the apigw-preflight/v1 format; '-' reads standard
 input. Every input is validated before anything is evaluated: one bad file
 stops the run with exit 2 and no report is written.
 
+A rule that lacks the data it needs says it could not check: an undecided
+warning, failing the gate with --fail-on-undecided when the rule's default
+severity is error. A snapshot collected more than --max-age ago gets the tool
+finding AGP001 snapshot-stale. The configuration file's allowlists apply to
+backends whose allowlist the snapshot leaves unknown (stderr names them).
+
 Examples:
   apigw-preflight check snapshot.json
   apigw-preflight check -f text -f sarif=preflight.sarif -f junit=preflight.xml *.json
   aliyun-export | apigw-preflight check --fail-on warning -
+  apigw-preflight check --fail-on-undecided --max-age 2d snapshot.json
 
 Flags:
 %s
@@ -73,7 +80,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	var rf reportFlags
 	fs := newFlagSet("check")
 	rf.register(fs)
-	configFile := fs.String("config", "", "configuration `FILE` whose failOn, rpsHeadroom, defaultGroupRps and expiryWindowDays apply unless the flag is given; default "+collector.DefaultConfigFile+" if present")
+	configFile := fs.String("config", "", "configuration `FILE` whose failOn, rpsHeadroom, defaultGroupRps and expiryWindowDays apply unless the flag is given, and whose allowlists apply to backends the snapshot has none for; default "+collector.DefaultConfigFile+" if present")
 	if err := parseFlags(e, fs, args, checkHelp); err != nil {
 		return err
 	}
@@ -93,7 +100,13 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ev, err := newEvaluator(ctx, p.config)
+	for _, d := range docs {
+		if filled := applyConfigAllowlists(cfg, d); len(filled) > 0 {
+			fmt.Fprintf(e.stderr, "check: %s: %s without an allowlist in the snapshot take the allowlist of %s: %s\n",
+				d.Name, countNoun(len(filled), "backend"), cfg.Path, strings.Join(filled, ", "))
+		}
+	}
+	ev, err := newEvaluator(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -143,4 +156,66 @@ func loadSnapshots(e *env, names []string) ([]*collector.Document, error) {
 		return nil, usageErr("invalid snapshot: %s", bad[0])
 	}
 	return nil, usageErr("%d invalid snapshots:\n  %s", len(bad), strings.Join(bad, "\n  "))
+}
+
+// applyConfigAllowlists gives every backend of doc whose allowlist the
+// snapshot leaves unknown (null or absent) the allowlist of the
+// configuration's first matching entry, as collect and run do while
+// collecting (collector.Config.AllowlistFor). A backend with an allowlist,
+// even an empty one, keeps it. It returns the backends filled in, as
+// "host (allowlists[i], line n)", in snapshot order.
+func applyConfigAllowlists(cfg *collector.Config, doc *collector.Document) []string {
+	if cfg == nil || len(cfg.Allowlists) == 0 {
+		return nil
+	}
+	backends, _ := doc.Value["backends"].([]any)
+	var filled []string
+	for _, item := range backends {
+		b, ok := item.(map[string]any)
+		if !ok || b["allowlist"] != nil {
+			continue
+		}
+		host, _ := b["host"].(string)
+		var ips []string
+		if list, ok := b["ips"].([]any); ok {
+			for _, ip := range list {
+				if s, ok := ip.(string); ok {
+					ips = append(ips, s)
+				}
+			}
+		}
+		allow := cfg.AllowlistFor(host, ips)
+		if allow == nil {
+			continue
+		}
+		vals := make([]any, len(allow))
+		for i, a := range allow {
+			vals[i] = a
+		}
+		b["allowlist"] = vals
+		name := host
+		if name == "" {
+			name, _ = b["address"].(string)
+		}
+		filled = append(filled, fmt.Sprintf("%s (%s)", name, matchedEntry(cfg, host, ips)))
+	}
+	return filled
+}
+
+// matchedEntry names the configuration entry AllowlistFor chose.
+func matchedEntry(cfg *collector.Config, host string, ips []string) string {
+	for i, e := range cfg.Allowlists {
+		one := &collector.Config{Allowlists: []collector.AllowlistEntry{e}}
+		if one.AllowlistFor(host, ips) != nil {
+			return fmt.Sprintf("allowlists[%d], match %q, line %d", i, e.Match, e.Line)
+		}
+	}
+	return "no entry"
+}
+
+func countNoun(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -248,7 +248,7 @@ func TestStdinAndSeveralReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Migrations) != 1 || rep.Migrations[0].Input != "-" || len(rep.Migrations[0].RulesEvaluated) != 15 {
+	if len(rep.Migrations) != 1 || rep.Migrations[0].Input != "-" || len(rep.Migrations[0].RulesEvaluated) != 16 {
 		t.Errorf("json report migrations = %+v", rep.Migrations)
 	}
 }

@@ -65,7 +65,7 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 	if *output != "text" && *output != "json" && *output != "markdown" {
 		return usageErr("policies list --output %q: want text, json or markdown", *output)
 	}
-	eng, err := policies.New(ctx, policies.Options{})
+	eng, err := policies.New(ctx, policies.Options{MaxAge: policies.DefaultMaxAge})
 	if err != nil {
 		return withCode(exitToolError, err)
 	}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -19,6 +21,9 @@ import (
 type reportFlags struct {
 	formats         []string
 	failOn          string
+	failOnUndecided bool
+	maxAge          string
+	now             string
 	color           string
 	rpsHeadroom     float64
 	defaultGroupRps int
@@ -31,6 +36,9 @@ func (rf *reportFlags) register(fs *pflag.FlagSet) {
 			"; without =FILE the report goes to stdout (at most one); default text")
 	fs.StringVar(&rf.failOn, "fail-on", "error", "gate threshold: "+strings.Join(report.ThresholdNames, ", ")+
 		"; findings at or above it fail the gate (exit 3)")
+	fs.BoolVar(&rf.failOnUndecided, "fail-on-undecided", false, "also fail the gate (exit 3) when a rule whose default severity is error could not check (an undecided finding), whatever --fail-on says")
+	fs.StringVar(&rf.maxAge, "max-age", "7d", "AGP001 warns when a snapshot was collected more than `AGE` before now: a duration (36h) or days (7d); 0 turns the check off")
+	fs.StringVar(&rf.now, "now", "", "measure snapshot ages at `TIME` (RFC 3339, e.g. 2026-11-21T00:00:00Z) instead of the clock, for reproducible reports")
 	fs.StringVar(&rf.color, "color", "auto", "colour in the text report on stdout: auto (terminal and no NO_COLOR), always, never")
 	fs.Float64Var(&rf.rpsHeadroom, "rps-headroom", 0.2, "MIG001: extra capacity required above the observed peak, as a fraction")
 	fs.IntVar(&rf.defaultGroupRps, "default-group-rps", 500, "MIG002: the default group RPS limit; any other TrafficLimit needs a ticket")
@@ -45,10 +53,13 @@ type output struct {
 
 // plan is the validated form of reportFlags.
 type plan struct {
-	outputs []output
-	failOn  report.Threshold
-	color   bool
-	config  map[string]any
+	outputs         []output
+	failOn          report.Threshold
+	failOnUndecided bool
+	maxAge          time.Duration // 0: AGP001 off
+	now             time.Time     // zero: the clock
+	color           bool
+	config          map[string]any
 }
 
 func (rf *reportFlags) resolve(e *env) (*plan, error) {
@@ -56,6 +67,15 @@ func (rf *reportFlags) resolve(e *env) (*plan, error) {
 	var err error
 	if p.failOn, err = report.ParseThreshold(rf.failOn); err != nil {
 		return nil, usageErr("%v", err)
+	}
+	p.failOnUndecided = rf.failOnUndecided
+	if p.maxAge, err = parseMaxAge(rf.maxAge); err != nil {
+		return nil, usageErr("--max-age: %v", err)
+	}
+	if rf.now != "" {
+		if p.now, err = time.Parse(time.RFC3339, strings.TrimSpace(rf.now)); err != nil {
+			return nil, usageErr("--now %q: want an RFC 3339 time such as 2026-11-21T00:00:00Z", rf.now)
+		}
 	}
 	specs := rf.formats
 	if len(specs) == 0 {
@@ -119,17 +139,41 @@ func (rf *reportFlags) resolve(e *env) (*plan, error) {
 	return p, nil
 }
 
-// evaluator runs the rule pack over loaded snapshots.
-type evaluator struct {
-	engine *policies.Engine
+// parseMaxAge reads --max-age: a Go duration ("36h") or whole days ("7d");
+// zero turns the check off.
+func parseMaxAge(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	bad := fmt.Errorf("%q: want a duration such as 36h, days such as 7d, or 0 to turn the check off", s)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 || days > 36500 {
+			return 0, bad
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, bad
+	}
+	return d, nil
 }
 
-func newEvaluator(ctx context.Context, config map[string]any) (*evaluator, error) {
-	eng, err := policies.New(ctx, policies.Options{Config: config})
+// evaluator runs the rule pack over loaded snapshots and decides the gate
+// the plan describes.
+type evaluator struct {
+	engine          *policies.Engine
+	failOnUndecided bool
+}
+
+func newEvaluator(ctx context.Context, p *plan) (*evaluator, error) {
+	eng, err := policies.New(ctx, policies.Options{Config: p.config, MaxAge: p.maxAge, Now: p.now})
 	if err != nil {
 		return nil, withCode(exitToolError, fmt.Errorf("load policies: %w", err))
 	}
-	return &evaluator{engine: eng}, nil
+	return &evaluator{engine: eng, failOnUndecided: p.failOnUndecided}, nil
 }
 
 // evaluate checks one snapshot and returns its migration record.
@@ -172,11 +216,12 @@ func (ev *evaluator) evaluate(ctx context.Context, doc *collector.Document) (rep
 func (ev *evaluator) result(migs []report.Migration, failOn report.Threshold) *report.Result {
 	wd, _ := os.Getwd()
 	r := &report.Result{
-		Tool:       toolInfo(),
-		Rules:      ev.engine.Rules(),
-		FailOn:     failOn,
-		Migrations: migs,
-		WorkDir:    wd,
+		Tool:            toolInfo(),
+		Rules:           ev.engine.Rules(),
+		FailOn:          failOn,
+		FailOnUndecided: ev.failOnUndecided,
+		Migrations:      migs,
+		WorkDir:         wd,
 	}
 	r.ExitCode = exitPass
 	s := r.Summary()

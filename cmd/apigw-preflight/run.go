@@ -124,7 +124,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err := claimRunOutputs(p, *snapOut, auditLog); err != nil {
 		return err
 	}
-	ev, err := newEvaluator(ctx, p.config)
+	ev, err := newEvaluator(ctx, p)
 	if err != nil {
 		return err
 	}

@@ -120,6 +120,14 @@ label_group := get(input.group, "GroupId") if {
 	not set(get(input.group, "GroupName"))
 }
 
+# already_migrated is true when the group's current instance is the
+# destination: there is nothing to move (MIG010 says so with a note).
+already_migrated if {
+	dest := trim_space(get(input.destination, "InstanceId"))
+	set(dest)
+	dest == trim_space(get(input.group, "InstanceId"))
+}
+
 # ---- resources --------------------------------------------------------------
 
 group_resource := {
@@ -167,9 +175,26 @@ https_policies := {
 
 # ---- network ----------------------------------------------------------------
 
+# unmap(ip) turns an IPv4-mapped IPv6 address ("::ffff:10.0.0.1",
+# "0:0:0:0:0:ffff:10.0.0.1") into the IPv4 address it carries; anything else
+# is returned unchanged (trimmed when a string).
+unmap(ip) := m[0][1] if {
+	is_string(ip)
+	m := regex.find_all_string_submatch_n(mapped_re, trim_space(ip), 1)
+	count(m) == 1
+} else := trim_space(ip) if {
+	is_string(ip)
+} else := ip
+
+mapped_re := `^(?i)(?:::|(?:0{1,4}:){5}|::(?:0{1,4}:){1,4})ffff:((?:[0-9]{1,3}\.){3}[0-9]{1,3})$`
+
+# ips(x) reads a list of addresses (as list does) with IPv4-mapped IPv6
+# addresses unmapped, so that rules treat them as the IPv4 they are.
+ips(x) := [unmap(s) | some s in list(x)]
+
 ipv6(ip) if {
 	is_string(ip)
-	contains(ip, ":")
+	contains(unmap(ip), ":")
 }
 
 # private(ip) is true for RFC 1918, carrier-grade NAT (100.64/10) and IPv6
@@ -179,7 +204,7 @@ private_ranges := ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/
 private(ip) if {
 	valid_addr(ip)
 	some r in private_ranges
-	net.cidr_contains(r, ip)
+	net.cidr_contains(r, unmap(ip))
 }
 
 # in_any(cidrs, addr) is true when addr (an IP or a CIDR) lies inside one of
@@ -189,13 +214,13 @@ in_any(cidrs, addr) if {
 	some c in cidrs
 	is_string(c)
 	valid_addr(c)
-	net.cidr_contains(as_cidr(c), addr)
+	net.cidr_contains(as_cidr(unmap(c)), unmap(addr))
 }
 
 # valid_addr(x) is true for a well-formed IPv4/IPv6 address or CIDR.
 valid_addr(x) if {
 	is_string(x)
-	net.cidr_is_valid(as_cidr(x))
+	net.cidr_is_valid(as_cidr(unmap(x)))
 }
 
 as_cidr(c) := c if contains(c, "/")

@@ -77,3 +77,43 @@ test_config_defaults_and_overrides if {
 	c.rpsHeadroom == 0.5
 	c.expiryWindowDays == 30
 }
+
+test_undecided_builds_a_could_not_check_warning if {
+	lib.undecided({"check": "x: y", "severity": "error", "message": "ignored", "key": "k"}) == {
+		"severity": "warning",
+		"undecided": true,
+		"message": "could not check x: y",
+		"key": "k",
+	}
+}
+
+test_unmap_ipv4_mapped_addresses if {
+	lib.unmap("::ffff:10.0.0.1") == "10.0.0.1"
+	lib.unmap(" ::FFFF:10.0.0.1 ") == "10.0.0.1"
+	lib.unmap("0:0:0:0:0:ffff:47.97.3.3") == "47.97.3.3"
+	lib.unmap("::0:ffff:47.97.3.3") == "47.97.3.3"
+	lib.unmap("2408:4005:3a0::10") == "2408:4005:3a0::10"
+	lib.unmap("::ffff:10.0.0.1/128") == "::ffff:10.0.0.1/128"
+	lib.unmap("10.0.0.1") == "10.0.0.1"
+	lib.unmap(5) == 5
+	lib.ips(["::ffff:10.0.0.1", "fd00::1", 3]) == ["10.0.0.1", "fd00::1"]
+}
+
+test_mapped_addresses_are_ipv4 if {
+	not lib.ipv6("::ffff:10.0.0.1")
+	lib.ipv6("fd00::1")
+	lib.private("::ffff:10.0.0.1")
+	not lib.private("::ffff:47.97.3.3")
+	lib.in_any(["10.0.0.0/8"], "::ffff:10.0.0.1")
+	lib.in_any(["::ffff:10.0.0.1"], "10.0.0.1")
+	lib.valid_addr("::ffff:10.0.0.1")
+}
+
+test_failed_reads_by_rule if {
+	errs := [{"call": "DescribeGroupQps"}, "junk", {"call": " describeapis "}, {"call": "DescribeFoo"}, {"call": 5}, {"call": "DescribeSecurityGroups"}]
+	lib.failed_reads("MIG001") == {0: "DescribeGroupQps"} with input as {"collectionErrors": errs}
+	lib.failed_reads("MIG009") == {2: "DescribeApis", 5: "DescribeSecurityGroups"} with input as {"collectionErrors": errs}
+	lib.failed_reads("MIG002") == {} with input as {"collectionErrors": errs}
+	lib.failed_reads("MIG001") == {} with input as {"collectionErrors": "oops"}
+	not lib.collection_undecided("MIG001", "x") with input as {}
+}

@@ -57,10 +57,9 @@ findings contains {
 	traffic_limit != default_rps
 }
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf(
-		"could not check whether group %s has a custom RPS limit: group.TrafficLimit is missing or not a number",
+findings contains lib.undecided({
+	"check": sprintf(
+		"whether group %s has a custom RPS limit: group.TrafficLimit is missing or not a number",
 		[lib.label_group],
 	),
 	"remediation": sprintf(
@@ -69,6 +68,6 @@ findings contains {
 	),
 	"resource": lib.group_resource,
 	"path": ["group", "TrafficLimit"],
-} if {
+}) if {
 	not traffic_limit
 }

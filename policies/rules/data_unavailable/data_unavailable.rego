@@ -10,6 +10,9 @@
 #   DescribeSecurityGroupAttribute and DescribeSecurityGroups feed MIG009. An
 #   unknown call is reported against the rules that use its data. The key is
 #   the call name, with the entry's index when the call failed more than once.
+#   Each entry is undecided (could not check), and the rules it names report
+#   themselves undecided too, so a gate that refuses undecided error rules
+#   refuses them.
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/developer-reference/api-cloudapi-2016-07-14-ram
 #     description: API Gateway RAM authorization (the apigateway:Describe* read actions the collector needs)
@@ -35,17 +38,9 @@ rule_names := {
 	"MIG009": "eni-security-group",
 }
 
-# Which rules need the data of which call.
-call_rules := {
-	"DescribeGroupQps": ["MIG001"],
-	"DescribeInstanceQps": ["MIG001"],
-	"DescribeApis": ["MIG004", "MIG008", "MIG009"],
-	"DescribeDeployedApi": ["MIG004", "MIG008", "MIG009"],
-	"DescribeVpcAccesses": ["MIG004", "MIG008", "MIG009"],
-	"DescribeBackendInfo": ["MIG004", "MIG008", "MIG009"],
-	"DescribeSecurityGroupAttribute": ["MIG009"],
-	"DescribeSecurityGroups": ["MIG009"],
-}
+# Which rules need the data of which call: the lib's table, which the rules
+# themselves read to say they could not decide.
+call_rules := lib.call_rules
 
 ecs_calls := {"DescribeSecurityGroupAttribute", "DescribeSecurityGroups"}
 
@@ -69,10 +64,7 @@ entry_obj(e) := {} if not is_object(e)
 call_of(e) := trim_space(lib.get(entry_obj(e), "call"))
 
 # The table's spelling of a call, matched case-insensitively.
-canonical(call) := c if {
-	some c, _ in call_rules
-	lower(c) == lower(call)
-}
+canonical(call) := lib.canonical_call(call)
 
 rules_text(call) := concat(", ", [sprintf("%s (%s)", [id, rule_names[id]]) | some id in ids]) if {
 	ids := call_rules[canonical(call)]
@@ -166,14 +158,13 @@ key_of(i, call) := sprintf("%s[%d]", [call, i]) if {
 
 key_of(i, call) := sprintf("%d", [i]) if not lib.set(call)
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check %s: %s failed during collection (%s).", [rules_text(call), call_text(call), code_text(e)]),
+findings contains lib.undecided({
+	"check": sprintf("%s: %s failed during collection (%s).", [rules_text(call), call_text(call), code_text(e)]),
 	"remediation": sprintf("%s, %s, then collect the snapshot again so the rules can decide.", [cause_fix(e, call), retry_text(call)]),
 	"resource": lib.group_resource,
 	"path": ["collectionErrors", i],
 	"key": key_of(i, call),
-} if {
+}) if {
 	some i, e in errors
 	call := call_of(e)
 }

@@ -106,3 +106,19 @@ test_one_per_entry_with_keys if {
 test_not_an_array_quiet if {
 	count(run(with_errors("oops"))) == 0
 }
+
+# Every entry is undecided, the whole finding included.
+test_entries_are_undecided if {
+	run(with_errors([{"call": "DescribeInstanceQps", "code": "Throttling"}])) == {{
+		"severity": "warning",
+		"undecided": true,
+		"message": "could not check MIG001 (rps-capacity): DescribeInstanceQps failed during collection (Throttling).",
+		"remediation": "The error is transient (throttling or a service-side failure): wait a minute and retry, check the read works with `aliyun cloudapi DescribeInstanceQps --InstanceId apigateway-hz-ab12cd34ef56 --StartTime <start, YYYY-MM-DDThh:mm:ssZ> --EndTime 2026-11-20T08:00:00Z`, then collect the snapshot again so the rules can decide.",
+		"resource": {"kind": "group", "id": "523e8dc7bbe04613b5b1d726c2a7889d", "name": "orders"},
+		"path": ["collectionErrors", 0],
+		"key": "DescribeInstanceQps",
+	}}
+	every f in run(with_errors([{"call": "DescribeFoo"}, "junk", {"call": "DescribeApis"}])) {
+		f.undecided == true
+	}
+}

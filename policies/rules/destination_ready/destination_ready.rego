@@ -9,8 +9,10 @@
 #   collectedAt is an error, because an expired instance stops serving the
 #   group. The time of reference is always collectedAt, never the wall clock,
 #   so a replay gives the same answer. An empty ExpiredTime (pay-as-you-go) is
-#   quiet; an unreadable ExpiredTime or collectedAt, or a missing Status, is a
-#   warning that begins "could not check".
+#   quiet; an unreadable ExpiredTime (epoch milliseconds must be whole and
+#   from the year 2000 on, so 5e-324 or epoch seconds are unreadable) or
+#   collectedAt, or a missing Status, is a warning that begins "could not
+#   check".
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
 #     description: Migrate API groups between instances
@@ -51,14 +53,13 @@ findings contains {
 	upper(status) != "RUNNING"
 }
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check whether destination %s is running: destination.Status is missing.", [dest_id]),
+findings contains lib.undecided({
+	"check": sprintf("whether destination %s is running: destination.Status is missing.", [dest_id]),
 	"remediation": sprintf("Collect the destination again with %s and keep its Status in the snapshot.", [describe]),
 	"resource": lib.destination_resource,
 	"path": ["destination"],
 	"key": "status",
-} if {
+}) if {
 	not lib.set(status)
 }
 
@@ -107,10 +108,14 @@ epoch_ms(x) := time_ms(x) if {
 	not regex.match(`^\s*[0-9]+(\.[0-9]+)?\s*$`, x)
 }
 
-# 1970 to 2261: the range the time builtins (nanoseconds in int64) handle.
+# Whole milliseconds from 2000-01-01 to 2261 (the time builtins hold
+# nanoseconds in an int64): anything else (5e-324, epoch seconds, a negative
+# or absurd number) is not an expiry time, and the rule says it could not
+# check rather than compute with it.
 in_range(ms) if {
-	ms > 0
+	ms >= 946684800000
 	ms < 9214646400000
+	ms == floor(ms)
 }
 
 time_re := `^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?)?\s*(?:([Zz])|([+-])([0-9]{2}):?([0-9]{2}))?\s*$`
@@ -198,26 +203,24 @@ findings contains {
 	expiry_ms <= collected_ms
 }
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check when destination %s expires: ExpiredTime %s is neither epoch milliseconds nor a date.", [dest_id, json.marshal(expired_raw)]),
+findings contains lib.undecided({
+	"check": sprintf("when destination %s expires: ExpiredTime %s is neither whole epoch milliseconds (from the year 2000 on) nor a date.", [dest_id, json.marshal(expired_raw)]),
 	"remediation": sprintf("Read the instance's expiry with %s or in the API Gateway console > Instances > %s, and correct ExpiredTime in the snapshot (epoch milliseconds or YYYY-MM-DD).", [describe, dest_id]),
 	"resource": lib.destination_resource,
 	"path": ["destination", "ExpiredTime"],
 	"key": "expiry",
-} if {
+}) if {
 	not no_expiry
 	not expiry_ms
 }
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check when destination %s expires relative to the snapshot: collectedAt %s is not an RFC 3339 time.", [dest_id, json.marshal(object.get(input, "collectedAt", null))]),
+findings contains lib.undecided({
+	"check": sprintf("when destination %s expires relative to the snapshot: collectedAt %s is not an RFC 3339 time.", [dest_id, json.marshal(object.get(input, "collectedAt", null))]),
 	"remediation": "Collect the snapshot again; collectedAt must be the RFC 3339 UTC time the cloud state was read, for example 2026-11-20T08:00:00Z.",
 	"resource": lib.destination_resource,
 	"path": ["collectedAt"],
 	"key": "expiry",
-} if {
+}) if {
 	not no_expiry
 	expiry_ms
 	not collected_ms

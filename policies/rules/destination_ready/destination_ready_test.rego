@@ -137,3 +137,28 @@ test_bad_collected_at_warns if {
 	f.path == ["collectedAt"]
 	startswith(f.message, "could not check when destination apigateway-hz-ab12cd34ef56 expires relative to the snapshot")
 }
+
+expiry_undecided(raw) := {
+	"severity": "warning",
+	"undecided": true,
+	"message": sprintf("could not check when destination apigateway-hz-ab12cd34ef56 expires: ExpiredTime %s is neither whole epoch milliseconds (from the year 2000 on) nor a date.", [raw]),
+	"remediation": "Read the instance's expiry with `aliyun cloudapi DescribeInstances --InstanceId apigateway-hz-ab12cd34ef56` or in the API Gateway console > Instances > apigateway-hz-ab12cd34ef56, and correct ExpiredTime in the snapshot (epoch milliseconds or YYYY-MM-DD).",
+	"resource": {"kind": "instance", "id": "apigateway-hz-ab12cd34ef56", "name": "orders-dedicated"},
+	"path": ["destination", "ExpiredTime"],
+	"key": "expiry",
+}
+
+# Numbers that are no expiry time (the smallest float, a fraction, epoch
+# seconds, negatives, absurd values) are "could not check", never an
+# evaluation error and never a computed date.
+test_unusable_expiry_numbers_are_undecided if {
+	every v in [5e-324, 0.5, 1796083200000.5, 1796083200, -1796083200000, 1e300, "5e-324", "-1", "1796083200.25"] {
+		run(expiring(v)) == {expiry_undecided(json.marshal(v))}
+	}
+}
+
+test_unusable_expiry_values_are_undecided if {
+	every v in ["next year", "2026-02-30", "1e400", true, {"ms": 1}, [1796083200000]] {
+		run(expiring(v)) == {expiry_undecided(json.marshal(v))}
+	}
+}

@@ -17,6 +17,8 @@
 #   addresses. Backends whose address is unresolved (stage variables), a
 #   destination that reports no egress address, and a snapshot without
 #   backends are reported as "could not check".
+#   So is a failed read of the backends in collectionErrors. IPv4-mapped IPv6
+#   backend addresses count as IPv4.
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
 #     description: Migrate API groups between instances (the outbound IP address may change)
@@ -74,7 +76,7 @@ vpc_access(b) if {
 }
 
 private_backend(b) if {
-	some ip in lib.list(object.get(b, "ips", null))
+	some ip in lib.ips(object.get(b, "ips", null))
 	lib.private(ip)
 }
 
@@ -291,10 +293,9 @@ old_desc(b) := sprintf("the unknown egress of source %s", [lib.get(src, "Instanc
 }
 
 # The destination does not report the addresses a backend needs.
-findings contains {
-	"severity": "warning",
-	"message": sprintf(
-		"could not check the allowlists of %s: destination %s reports no %s",
+findings contains lib.undecided({
+	"check": sprintf(
+		"the allowlists of %s: destination %s reports no %s",
 		[concat(", ", sort({label(input.backends[i]) | some i in idx})), dest_id, route_field[r]],
 	),
 	"remediation": sprintf(
@@ -304,7 +305,7 @@ findings contains {
 	"resource": lib.destination_resource,
 	"path": ["destination", route_field[r]],
 	"key": sprintf("no-egress/%s", [r]),
-} if {
+}) if {
 	some r in {"eni", "vpc", "internet"}
 	idx := {i |
 		some i in checked
@@ -315,10 +316,9 @@ findings contains {
 }
 
 # Stage variables or other unresolved addresses.
-findings contains {
-	"severity": "warning",
-	"message": sprintf(
-		"could not check backend %s: its address %s is unresolved (%s), so the allowlist for destination %s's egress cannot be decided",
+findings contains lib.undecided({
+	"check": sprintf(
+		"backend %s: its address %s is unresolved (%s), so the allowlist for destination %s's egress cannot be decided",
 		[label(b), addr, unresolved_reason(b), dest_id],
 	),
 	"remediation": sprintf(
@@ -328,7 +328,7 @@ findings contains {
 	"resource": resource(b),
 	"path": ["backends", i, "address"],
 	"key": key(i, b),
-} if {
+}) if {
 	collected
 	some i, b in input.backends
 	network_backend(b)
@@ -349,10 +349,9 @@ stage(b) := lib.get(b, "stage") if lib.set(lib.get(b, "stage"))
 stage(b) := "RELEASE" if not lib.set(lib.get(b, "stage"))
 
 # No backends in the snapshot.
-findings contains {
-	"severity": "warning",
-	"message": sprintf(
-		"could not check whether the backends of group %s allow destination %s's egress addresses: backends were not collected",
+findings contains lib.undecided({
+	"check": sprintf(
+		"whether the backends of group %s allow destination %s's egress addresses: backends were not collected",
 		[lib.label_group, dest_id],
 	),
 	"remediation": sprintf(
@@ -362,6 +361,11 @@ findings contains {
 	"resource": lib.group_resource,
 	"path": ["backends"],
 	"key": "backends-missing",
-} if {
+}) if {
 	not collected
+}
+
+# A read of the APIs or backends failed: backends may be missing.
+findings contains f if {
+	f := lib.collection_undecided("MIG004", sprintf("whether every backend of group %s allows destination %s's egress addresses", [lib.label_group, dest_id]))
 }

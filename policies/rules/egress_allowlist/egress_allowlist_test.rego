@@ -259,3 +259,37 @@ test_each_backend_is_its_own_finding if {
 	count(fs) == 2
 	{f.key | some f in fs} == {"47.97.3.3/3b81fd160f5645e097cc8855d75a1cf6", "47.97.3.3/other"}
 }
+
+# An IPv4-mapped IPv6 backend is the private IPv4 it carries: on a VPC
+# integration destination it is reached from the ENI vSwitch CIDRs.
+test_ipv4_mapped_backend_is_private_ipv4 if {
+	b := {"apiId": "a4", "apiName": "Inner", "protocol": "HTTP", "host": "::ffff:192.168.9.9", "port": 80, "ips": ["::ffff:192.168.9.9"], "allowlist": ["192.168.1.0/24"]}
+	fs := egress_allowlist.findings with input as object.union(with_backends([b]), vpc_connect_dest)
+	{[f.key, f.severity, f.path] | some f in fs} == {["::ffff:192.168.9.9/a4", "error", ["backends", 0, "allowlist"]]}
+	some f in fs
+	contains(f.message, "does not allow 192.168.2.0/24, the ENI vSwitch CIDR")
+	egress_allowlist.findings == set() with input as object.union(with_backends([object.union(b, {"allowlist": ["192.168.0.0/16"]})]), vpc_connect_dest)
+}
+
+test_failed_backend_read_is_undecided if {
+	inp := object.union(base, {"collectionErrors": [
+		{"call": "DescribeGroupQps", "code": "Forbidden.RAM"},
+		{"call": "describeapis", "code": "ServiceUnavailable"},
+		{"call": "DescribeDeployedApi", "code": "Throttling"},
+	]})
+	fs := egress_allowlist.findings with input as inp
+	fs == {{
+		"severity": "warning",
+		"undecided": true,
+		"message": "could not check whether every backend of group orders (523e8dc7bbe04613b5b1d726c2a7889d) allows destination apigateway-hz-ab12cd34ef56's egress addresses: DescribeApis, DescribeDeployedApi failed during collection, so the snapshot lacks data this rule needs (MIG015 gives the error)",
+		"remediation": "Fix the failed reads (MIG015 says how), collect the snapshot again and re-run the check; until then treat MIG004 as not passed.",
+		"resource": {"kind": "group", "id": "523e8dc7bbe04613b5b1d726c2a7889d", "name": "orders"},
+		"path": ["collectionErrors", 1],
+		"key": "collection-errors",
+	}}
+}
+
+test_failed_reads_of_other_rules_quiet if {
+	inp := object.union(base, {"collectionErrors": [{"call": "DescribeGroupQps", "code": "Forbidden.RAM"}, {"call": "DescribeSecurityGroups"}, "junk", {"call": 5}]})
+	egress_allowlist.findings == set() with input as inp
+}

@@ -20,12 +20,14 @@
 #   is deny; a group without SecurityGroupType is assumed normal and the rule
 #   says so with a warning when that assumption decides. A rule that points at
 #   another security group (DestGroupId) or a prefix list (DestPrefixListId),
-#   or has an unreadable PortRange, cannot be decided for an IP: when such a
+#   or has an unreadable PortRange or a destination CIDR that does not parse,
+#   cannot be decided for an IP: when such a
 #   rule comes before the deciding one and has the opposite policy, the result
 #   is a warning. Missing backends, missing eniSecurityGroups or
-#   ConnectCidrBlocks (when there are private backends to check), and ENI
-#   security groups absent from eniSecurityGroups, are warnings that begin
-#   "could not check".
+#   ConnectCidrBlocks (when there are private backends to check), ENI
+#   security groups absent from eniSecurityGroups, and a failed read of the
+#   backends or security groups in collectionErrors are warnings that begin
+#   "could not check". IPv4-mapped IPv6 backend addresses count as IPv4.
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
 #     description: Migrate API groups between instances (precaution on the VPC integration instance's ENI security group)
@@ -82,10 +84,10 @@ backends := input.backends if backends_known
 exempt(b) if lower(trim_space(lib.get(b, "protocol"))) in exempt_protocols
 
 backend_ips(b) := ips if {
-	ips := {ip | some ip in lib.list(object.get(b, "ips", null)); plain_ip(ip)}
+	ips := {ip | some ip in lib.ips(object.get(b, "ips", null)); plain_ip(ip)}
 	count(ips) > 0
 } else := {h} if {
-	h := trim_space(lib.get(b, "host"))
+	h := lib.unmap(lib.get(b, "host"))
 	plain_ip(h)
 } else := set()
 
@@ -304,10 +306,29 @@ dest_match(r, ip) := "yes" if {
 	lib.in_any([family_cidr(r, ip)], ip)
 }
 
+# A destination of the IP's family that is not a CIDR (or IP) cannot be
+# matched: the rule may or may not cover the backend.
+dest_match(r, ip) := "unknown" if {
+	has_cidr(r)
+	bad_cidr(family_cidr(r, ip))
+}
+
 dest_match(r, ip) := "no" if {
 	has_cidr(r)
 	not lib.in_any([family_cidr(r, ip)], ip)
+	not bad_cidr(family_cidr(r, ip))
 }
+
+bad_cidr(c) if {
+	lib.set(c)
+	not lib.valid_addr(c)
+}
+
+# The rule's destinations that are not CIDRs, as text.
+bad_cidrs(r) := concat(" and ", [sprintf("%s %q", [k, c]) |
+	some [k, c] in [["DestCidrIp", r.dst4], ["Ipv6DestCidrIp", r.dst6]]
+	bad_cidr(c)
+])
 
 dest_match(r, _) := "unknown" if {
 	not has_cidr(r)
@@ -328,13 +349,20 @@ dest_match(r, _) := "no" if {
 
 unknown_reason(r) := sprintf("egress rule %s of %s has an unreadable PortRange %q", [rule_name(r), r.sg, r.port_text]) if r.ports == null
 
+unknown_reason(r) := sprintf("egress rule %s of %s has an unparsable %s", [rule_name(r), r.sg, bad_cidrs(r)]) if {
+	r.ports != null
+	has_cidr(r)
+}
+
 unknown_reason(r) := sprintf("egress rule %s of %s targets security group %s, whose members are not in the snapshot", [rule_name(r), r.sg, r.dgroup]) if {
 	r.ports != null
+	not has_cidr(r)
 	lib.set(r.dgroup)
 }
 
 unknown_reason(r) := sprintf("egress rule %s of %s targets prefix list %s, whose entries are not in the snapshot", [rule_name(r), r.sg, r.dprefix]) if {
 	r.ports != null
+	not has_cidr(r)
 	not lib.set(r.dgroup)
 	lib.set(r.dprefix)
 }
@@ -465,14 +493,13 @@ console_sg(sg) := sprintf("ECS console > Network & Security > Security Groups > 
 
 # ---- findings: could not check --------------------------------------------------------
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check the ENI security groups of VPC integration instance %s: the snapshot has no eniSecurityGroups, so egress to the private backends is unverified.", [dest_id]),
+findings contains lib.undecided({
+	"check": sprintf("the ENI security groups of VPC integration instance %s: the snapshot has no eniSecurityGroups, so egress to the private backends is unverified.", [dest_id]),
 	"remediation": sprintf("Collect the security groups bound to the instance's ENI (destination.NetworkInterfaceAttributes) with `aliyun ecs DescribeSecurityGroupAttribute --RegionId %s --SecurityGroupId <sg-id> --Direction egress` and `aliyun ecs DescribeSecurityGroups --RegionId %s --SecurityGroupIds '[\"<sg-id>\"]'` (for SecurityGroupType), add them to eniSecurityGroups and run the check again.", [region, region]),
 	"resource": lib.destination_resource,
 	"path": ["destination", "DedicatedInstanceType"],
 	"key": "no-security-groups",
-} if {
+}) if {
 	vpc_connect
 	not sgs_known
 	sgs_needed
@@ -483,26 +510,24 @@ sgs_needed if not backends_known
 
 sgs_needed if count(private_ips) > 0
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check which backend IPs VPC integration instance %s must reach: the snapshot has no backends.", [dest_id]),
+findings contains lib.undecided({
+	"check": sprintf("which backend IPs VPC integration instance %s must reach: the snapshot has no backends.", [dest_id]),
 	"remediation": sprintf("Collect the group's backends (`aliyun cloudapi DescribeApis --GroupId %s`, then `aliyun cloudapi DescribeDeployedApi --GroupId %s --ApiId <api-id> --StageName RELEASE`) and run the check again.", [lib.get(input.group, "GroupId"), lib.get(input.group, "GroupId")]),
 	"resource": lib.destination_resource,
 	"path": ["destination", "DedicatedInstanceType"],
 	"key": "no-backends",
-} if {
+}) if {
 	vpc_connect
 	not backends_known
 }
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check whether VPC integration instance %s connects to private backend IPs %s: destination.ConnectCidrBlocks is missing.", [dest_id, concat(", ", sort(private_ips))]),
+findings contains lib.undecided({
+	"check": sprintf("whether VPC integration instance %s connects to private backend IPs %s: destination.ConnectCidrBlocks is missing.", [dest_id, concat(", ", sort(private_ips))]),
 	"remediation": sprintf("Read the instance's connected CIDR blocks with `aliyun cloudapi DescribeInstances --InstanceId %s` (ConnectCidrBlocks) or in the API Gateway console > Instances > %s, add them to the snapshot and run the check again.", [dest_id, dest_id]),
 	"resource": lib.destination_resource,
 	"path": ["destination"],
 	"key": "no-connect-cidrs",
-} if {
+}) if {
 	vpc_connect
 	not connect_known
 	count(private_ips) > 0
@@ -532,14 +557,13 @@ lib_array(x) := [] if not is_array(x)
 
 known_sg_ids := {trim_space(lib.get(g, "SecurityGroupId")) | some g in sgs; is_object(g)}
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check ENI security group %s of VPC integration instance %s: it is bound to the ENI but missing from eniSecurityGroups, and its rules may decide egress to the backends.", [id, dest_id]),
+findings contains lib.undecided({
+	"check": sprintf("ENI security group %s of VPC integration instance %s: it is bound to the ENI but missing from eniSecurityGroups, and its rules may decide egress to the backends.", [id, dest_id]),
 	"remediation": sprintf("Collect it with `aliyun ecs DescribeSecurityGroupAttribute --RegionId %s --SecurityGroupId %s --Direction egress` (and its SecurityGroupType from `aliyun ecs DescribeSecurityGroups --RegionId %s --SecurityGroupIds '[\"%s\"]'`), add it to eniSecurityGroups and run the check again.", [region, id, region, id]),
 	"resource": {"kind": "securityGroup", "id": id},
 	"path": ["destination", "NetworkInterfaceAttributes"],
 	"key": sprintf("missing-sg:%s", [id]),
-} if {
+}) if {
 	vpc_connect
 	sgs_known
 	some id in eni_sg_ids
@@ -565,14 +589,13 @@ findings contains {
 # ---- findings: security group verdicts ------------------------------------------------
 
 # An undecidable rule could change the outcome.
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check whether the ENI security groups of %s accept TCP to backend %s (%s): %s, and if it matches, its %s at priority %v overrides %s.", [dest_id, endpoint(ip, port), apis_of_port(ip, port), unknown_reason(r), policy_name(r), r.prio, decision_text(decision(ip, port))]),
+findings contains lib.undecided({
+	"check": sprintf("whether the ENI security groups of %s accept TCP to backend %s (%s): %s, and if it matches, its %s at priority %v overrides %s.", [dest_id, endpoint(ip, port), apis_of_port(ip, port), unknown_reason(r), policy_name(r), r.prio, decision_text(decision(ip, port))]),
 	"remediation": sprintf("Check whether %s is covered by that rule (%s): %s; to make the outcome certain add `%s`.", [ip, console_sg(r.sg), check_cmd(r), authorize_cmd(r.sg, ip, port, accept_prio(r))]),
 	"resource": {"kind": "securityGroup", "id": r.sg},
 	"path": r.path,
 	"key": sprintf("sg:%s", [endpoint(ip, port)]),
-} if {
+}) if {
 	vpc_connect
 	sgs_known
 	some [ip, port] in targets
@@ -580,13 +603,20 @@ findings contains {
 	r := blocker(ip, port)
 }
 
+check_cmd(r) := sprintf("read its destination with `aliyun ecs DescribeSecurityGroupAttribute --RegionId %s --SecurityGroupId %s --Direction egress` and correct it in the snapshot, or fix the rule", [region, r.sg]) if {
+	r.ports != null
+	has_cidr(r)
+}
+
 check_cmd(r) := sprintf("list the addresses in security group %s with `aliyun ecs DescribeNetworkInterfaces --RegionId %s --SecurityGroupId %s`", [r.dgroup, region, r.dgroup]) if {
 	r.ports != null
+	not has_cidr(r)
 	lib.set(r.dgroup)
 }
 
 check_cmd(r) := sprintf("list the entries of prefix list %s with `aliyun ecs DescribePrefixListAssociations --RegionId %s --PrefixListId %s` and `aliyun ecs DescribePrefixListAttributes --RegionId %s --PrefixListId %s`", [r.dprefix, region, r.dprefix, region, r.dprefix]) if {
 	r.ports != null
+	not has_cidr(r)
 	not lib.set(r.dgroup)
 	lib.set(r.dprefix)
 }
@@ -638,14 +668,13 @@ findings contains {
 }
 
 # No rule matches and the decision rests on a group whose type is unknown.
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check whether ENI security group %s of VPC integration instance %s accepts TCP to backend %s (%s): no outbound rule matches and its SecurityGroupType is missing, so egress is allowed only if it is a normal (basic) group.", [sg, dest_id, endpoint(ip, port), apis_of_port(ip, port)]),
+findings contains lib.undecided({
+	"check": sprintf("whether ENI security group %s of VPC integration instance %s accepts TCP to backend %s (%s): no outbound rule matches and its SecurityGroupType is missing, so egress is allowed only if it is a normal (basic) group.", [sg, dest_id, endpoint(ip, port), apis_of_port(ip, port)]),
 	"remediation": sprintf("Read the group type with `aliyun ecs DescribeSecurityGroups --RegionId %s --SecurityGroupIds '[\"%s\"]'` and record it as SecurityGroupType, or make the outcome explicit with `%s`.", [region, sg, authorize_cmd(sg, ip, port, 1)]),
 	"resource": {"kind": "securityGroup", "id": sg},
 	"path": ["eniSecurityGroups", dec.gi],
 	"key": sprintf("sg:%s", [endpoint(ip, port)]),
-} if {
+}) if {
 	vpc_connect
 	sgs_known
 	some [ip, port] in targets
@@ -653,4 +682,11 @@ findings contains {
 	dec := decision(ip, port)
 	dec.by == "assumed"
 	sg := sg_id(sgs[dec.gi], dec.gi)
+}
+
+# A read of the backends or the security groups failed: a private backend
+# or a rule that decides may be missing.
+findings contains f if {
+	vpc_connect
+	f := lib.collection_undecided("MIG009", sprintf("whether VPC integration instance %s reaches every private backend of group %s", [dest_id, lib.label_group]))
 }

@@ -363,3 +363,62 @@ test_permissions_as_bare_array if {
 	[f] := sg_findings(groups)
 	f.path == ["eniSecurityGroups", 0, "Permissions", 0]
 }
+
+# ---- unusable values and failed reads ---------------------------------------------------
+
+# A drop rule whose destination does not parse may cover the backend: the
+# basic group's default accept cannot be trusted, so the rule is undecided.
+test_unparsable_drop_cidr_is_undecided if {
+	inp := with_sgs([sg("sg-a", "normal", [object.union(perm(1, "drop", "tcp", "-1/-1", "10.0.1.0/33"), {"SecurityGroupRuleId": "sgr-bad"})])])
+	all_findings(inp) == {{
+		"severity": "warning",
+		"undecided": true,
+		"message": "could not check whether the ENI security groups of apigateway-hz-vc7788aa99bb accept TCP to backend 10.0.1.5:8080 (GetOrder): egress rule sgr-bad of sg-a has an unparsable DestCidrIp \"10.0.1.0/33\", and if it matches, its drop at priority 1 overrides the basic security group default (accept).",
+		"remediation": "Check whether 10.0.1.5 is covered by that rule (ECS console > Network & Security > Security Groups > sg-a > Rules > Outbound): read its destination with `aliyun ecs DescribeSecurityGroupAttribute --RegionId cn-hangzhou --SecurityGroupId sg-a --Direction egress` and correct it in the snapshot, or fix the rule; to make the outcome certain add `aliyun ecs AuthorizeSecurityGroupEgress --RegionId cn-hangzhou --SecurityGroupId sg-a --IpProtocol tcp --PortRange 8080/8080 --DestCidrIp 10.0.1.5/32 --Policy accept --Priority 1`.",
+		"resource": {"kind": "securityGroup", "id": "sg-a"},
+		"path": ["eniSecurityGroups", 0, "Permissions", "Permission", 0],
+		"key": "sg:10.0.1.5:8080",
+	}}
+}
+
+# An accept rule before it still decides; an unparsable accept rule before
+# an enterprise default deny is undecided too.
+test_unparsable_cidr_outcomes if {
+	outcome([sg("sg-a", "normal", [perm(1, "accept", "tcp", "8080/8080", "10.0.1.5/32"), perm(2, "drop", "tcp", "-1/-1", "not-a-cidr")])]) == "accept"
+	outcome([sg("sg-a", "enterprise", [perm(1, "accept", "tcp", "-1/-1", "10.0.1.0/24/8")])]) == "unknown"
+	outcome([sg("sg-a", "normal", [perm(1, "drop", "tcp", "-1/-1", "not-a-cidr")])]) == "unknown"
+
+	# The other family's destination does not matter to an IPv4 backend.
+	outcome([sg("sg-a", "normal", [object.union(perm(1, "drop", "tcp", "-1/-1", ""), {"Ipv6DestCidrIp": "fd00::/999"})])]) == "accept"
+}
+
+# An IPv4-mapped IPv6 backend address is the IPv4 address it carries: it is
+# matched against DestCidrIp and shown as IPv4.
+test_ipv4_mapped_backend_is_ipv4 if {
+	mapped := object.union(order_backend, {"host": "::ffff:10.0.1.5", "ips": ["::ffff:10.0.1.5"], "address": "http://[::ffff:10.0.1.5]:8080"})
+	inp := vc({"backends": [mapped], "eniSecurityGroups": [sg("sg-a", "normal", [perm(1, "drop", "tcp", "8080/8080", "10.0.1.0/24")])]})
+	{[f.key, f.severity] | some f in all_findings(inp)} == {["sg:10.0.1.5:8080", "error"]}
+	quiet := vc({"backends": [mapped], "eniSecurityGroups": [sg("sg-a", "enterprise", [perm(1, "accept", "tcp", "8080/8080", "10.0.1.0/24")])]})
+	all_findings(quiet) == set()
+}
+
+test_failed_backend_read_is_undecided if {
+	inp := vc({"collectionErrors": [{"call": "DescribeDeployedApi", "code": "Throttling", "message": "Request was denied due to request throttling."}]})
+	all_findings(inp) == {{
+		"severity": "warning",
+		"undecided": true,
+		"message": "could not check whether VPC integration instance apigateway-hz-vc7788aa99bb reaches every private backend of group orders (523e8dc7bbe04613b5b1d726c2a7889d): DescribeDeployedApi failed during collection, so the snapshot lacks data this rule needs (MIG015 gives the error)",
+		"remediation": "Fix the failed read (MIG015 says how), collect the snapshot again and re-run the check; until then treat MIG009 as not passed.",
+		"resource": {"kind": "group", "id": "523e8dc7bbe04613b5b1d726c2a7889d", "name": "orders"},
+		"path": ["collectionErrors", 0],
+		"key": "collection-errors",
+	}}
+}
+
+test_failed_reads_outside_scope_quiet if {
+	# Not a VPC integration instance: the rule does not apply.
+	all_findings(object.union(healthy, {"collectionErrors": [{"call": "DescribeSecurityGroups", "code": "Forbidden.RAM"}]})) == set()
+
+	# A read MIG009 does not use.
+	all_findings(vc({"collectionErrors": [{"call": "DescribeGroupQps", "code": "Forbidden.RAM"}]})) == set()
+}

@@ -42,14 +42,13 @@ findings contains {
 	upper(status) != "NORMAL"
 }
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check the state of group %s: group.Status is missing.", [lib.label_group]),
+findings contains lib.undecided({
+	"check": sprintf("the state of group %s: group.Status is missing.", [lib.label_group]),
 	"remediation": sprintf("Collect the group again with %s and make sure the snapshot keeps its Status.", [describe]),
 	"resource": lib.group_resource,
 	"path": ["group"],
 	"key": "status",
-} if {
+}) if {
 	not lib.set(status)
 }
 

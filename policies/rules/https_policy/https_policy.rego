@@ -201,10 +201,9 @@ findings contains {
 	count(unknown_dest) > 0
 }
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf(
-		"could not check the HTTPS policy change for %s of group %s: destination %s reports no HttpsPolicies",
+findings contains lib.undecided({
+	"check": sprintf(
+		"the HTTPS policy change for %s of group %s: destination %s reports no HttpsPolicies",
 		[domains, lib.label_group, dest_id],
 	),
 	"remediation": sprintf(
@@ -214,7 +213,7 @@ findings contains {
 	"resource": lib.destination_resource,
 	"path": ["destination", "HttpsPolicies"],
 	"key": "no-destination-policy",
-} if {
+}) if {
 	applies
 	count(dest_policies) == 0
 }

@@ -7,6 +7,9 @@
 #   destination has no outbound IPv6 (destination.EgressIpv6Enable not true;
 #   the string "false", null or a missing field count as not enabled), once
 #   for the source setting and once per backend with an IPv6 address.
+#   IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) count as IPv4. When a read
+#   of the backends failed during collection (collectionErrors) and the
+#   destination has no outbound IPv6, the rule says it could not check.
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/enable-ipv6
 #     description: Enable IPv6 (inbound and outbound IPv6 traffic of dedicated instances)
@@ -66,7 +69,7 @@ ipv6_backends[i] := ips if {
 	is_array(input.backends)
 	some i, b in input.backends
 	is_object(b)
-	ips := [ip | some ip in lib.list(object.get(b, "ips", null)); lib.ipv6(ip)]
+	ips := [ip | some ip in lib.ips(object.get(b, "ips", null)); lib.ipv6(ip)]
 	count(ips) > 0
 }
 
@@ -108,4 +111,11 @@ findings contains {
 	some i, ips in ipv6_backends
 	b := input.backends[i]
 	not dest_has_ipv6
+}
+
+# A read of the APIs or backends failed: an IPv6 backend may be missing.
+# With outbound IPv6 on the destination no backend can matter.
+findings contains f if {
+	not dest_has_ipv6
+	f := lib.collection_undecided("MIG008", sprintf("whether a backend of group %s is reached over IPv6, which destination %s cannot send", [lib.label_group, dest_id]))
 }

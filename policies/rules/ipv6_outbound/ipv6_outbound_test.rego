@@ -174,3 +174,45 @@ test_without_backends_checks_source_only if {
 	count(ipv6_outbound.findings) == 0 with input as object.remove(base, ["backends"])
 	count(ipv6_outbound.findings) == 1 with input as object.remove(ipv6_source, ["backends"])
 }
+
+# An IPv4-mapped IPv6 address is IPv4: no IPv6 egress is needed for it.
+test_ipv4_mapped_backend_quiet if {
+	inp := object.union(base, {"backends": [
+		object.union(base.backends[0], {"host": "::ffff:47.97.3.3", "ips": ["::ffff:47.97.3.3", "0:0:0:0:0:FFFF:47.97.3.4"]}),
+		base.backends[1],
+	]})
+	ipv6_outbound.findings == set() with input as inp
+}
+
+# A real IPv6 address beside a mapped one still fires, naming only it.
+test_mapped_and_real_ipv6 if {
+	inp := object.union(base, {"backends": [
+		object.union(base.backends[0], {"ips": ["::ffff:47.97.3.3", "2408:4005:3a0::10"]}),
+		base.backends[1],
+	]})
+	fs := ipv6_outbound.findings with input as inp
+	{[f.key, f.path] | some f in fs} == {["47.97.3.3/3b81fd160f5645e097cc8855d75a1cf6", ["backends", 0, "ips", 1]]}
+	some f in fs
+	contains(f.message, "resolves to IPv6 2408:4005:3a0::10 but")
+}
+
+failed_apis := object.union(base, {"collectionErrors": [{"call": "DescribeApis", "code": "Forbidden.RAM"}]})
+
+test_failed_backend_read_is_undecided if {
+	fs := ipv6_outbound.findings with input as failed_apis
+	fs == {{
+		"severity": "warning",
+		"undecided": true,
+		"message": "could not check whether a backend of group orders (523e8dc7bbe04613b5b1d726c2a7889d) is reached over IPv6, which destination apigateway-hz-ab12cd34ef56 cannot send: DescribeApis failed during collection, so the snapshot lacks data this rule needs (MIG015 gives the error)",
+		"remediation": "Fix the failed read (MIG015 says how), collect the snapshot again and re-run the check; until then treat MIG008 as not passed.",
+		"resource": {"kind": "group", "id": "523e8dc7bbe04613b5b1d726c2a7889d", "name": "orders"},
+		"path": ["collectionErrors", 0],
+		"key": "collection-errors",
+	}}
+}
+
+# With outbound IPv6 on the destination, no backend can matter.
+test_failed_backend_read_quiet_with_ipv6_destination if {
+	inp := object.union(failed_apis, {"destination": {"EgressIpv6Enable": true}})
+	ipv6_outbound.findings == set() with input as inp
+}

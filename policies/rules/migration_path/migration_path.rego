@@ -3,9 +3,11 @@
 # description: >-
 #   "Modify Instance for API Group Deployment" (ModifyApiGroupInstance) moves a
 #   group from a serverless or dedicated instance to a dedicated instance in the
-#   same region. This rule checks that the planned move is such a move: the
-#   destination's InstanceType is VPC_DEDICATED; the destination is not the
-#   group's current instance; the destination's RegionId equals the group's
+#   same region. When the destination is already the group's current instance
+#   (group.InstanceId), the group is already migrated: the rule says so with a
+#   note, its only finding, and the gate passes. Otherwise it checks that the
+#   planned move is such a move: the destination's InstanceType is
+#   VPC_DEDICATED; the destination's RegionId equals the group's
 #   (group.RegionId, else the snapshot's regionId); the group is not on the
 #   classic network (InstanceType CLASSIC_SHARED); and the snapshot's source is
 #   the group's current instance (source.InstanceId equals group.InstanceId).
@@ -60,24 +62,26 @@ findings contains {
 	"key": "destination-type",
 } if {
 	dest_type != "VPC_DEDICATED"
+	not lib.already_migrated
 }
 
 type_text := dest_type if lib.set(dest_type)
 
 type_text := "(empty)" if not lib.set(dest_type)
 
-# ---- destination differs from the current instance ---------------------------
+# ---- the group is already on the destination ----------------------------------
+# A distinct outcome, not a failure: the move has been made. The note is the
+# only finding of the rule then, since the path no longer matters.
 
 findings contains {
-	"severity": "error",
-	"message": sprintf("Destination %s is already the instance of group %s, so there is nothing to migrate.", [dest_id, lib.label_group]),
-	"remediation": sprintf("Choose a different destination instance (%s), or drop the migration: `aliyun cloudapi DescribeApiGroup --GroupId %s` shows the group's InstanceId.", [list_dedicated, group_id]),
+	"severity": "note",
+	"message": sprintf("Group %s is already on destination %s (already migrated), so there is nothing to migrate.", [lib.label_group, dest_id]),
+	"remediation": sprintf("Nothing to do for this move: `aliyun cloudapi DescribeApiGroup --GroupId %s` shows InstanceId %s. To move the group elsewhere, choose another destination (%s) and collect the snapshot again.", [group_id, dest_id, list_dedicated]),
 	"resource": lib.group_resource,
 	"path": ["destination", "InstanceId"],
 	"key": "same-instance",
 } if {
-	lib.set(dest_id)
-	dest_id == group_instance
+	lib.already_migrated
 }
 
 # ---- same region --------------------------------------------------------------
@@ -93,17 +97,18 @@ findings contains {
 	lib.set(dest_region)
 	lib.set(group_region)
 	dest_region != group_region
+	not lib.already_migrated
 }
 
-findings contains {
-	"severity": "warning",
-	"message": sprintf("could not check that destination %s is in the region of group %s: %s.", [dest_id, lib.label_group, missing_region_text]),
+findings contains lib.undecided({
+	"check": sprintf("that destination %s is in the region of group %s: %s.", [dest_id, lib.label_group, missing_region_text]),
 	"remediation": sprintf("Collect the snapshot again with the RegionId of both objects (`aliyun cloudapi DescribeApiGroup --GroupId %s`, `aliyun cloudapi DescribeInstances --InstanceId %s`).", [group_id, dest_id]),
 	"resource": lib.destination_resource,
 	"path": missing_region_path,
 	"key": "region",
-} if {
+}) if {
 	not both_regions
+	not lib.already_migrated
 }
 
 both_regions if {
@@ -133,6 +138,7 @@ findings contains {
 	"key": "classic-network",
 } if {
 	upper(trim_space(lib.get(input.group, "InstanceType"))) == "CLASSIC_SHARED"
+	not lib.already_migrated
 }
 
 # ---- source is the group's instance -----------------------------------------------
@@ -146,6 +152,7 @@ findings contains {
 	"key": "source-mismatch",
 } if {
 	trim_space(lib.get(input.source, "InstanceId")) != trim_space(group_instance)
+	not lib.already_migrated
 }
 
 source_text := s if {

@@ -55,12 +55,34 @@ test_destination_type_any_case if {
 	count(run(with_part("destination", {"InstanceType": "vpc_dedicated"}))) == 0
 }
 
-test_same_instance if {
-	inp := with_part("destination", {"InstanceId": "api-shared-vpc-001"})
-	fs := by_key(inp)
-	f := fs["same-instance"]
-	f.message == "Destination api-shared-vpc-001 is already the instance of group orders (523e8dc7bbe04613b5b1d726c2a7889d), so there is nothing to migrate."
-	f.resource.kind == "group"
+already_migrated_note := {
+	"severity": "note",
+	"message": "Group orders (523e8dc7bbe04613b5b1d726c2a7889d) is already on destination api-shared-vpc-001 (already migrated), so there is nothing to migrate.",
+	"remediation": "Nothing to do for this move: `aliyun cloudapi DescribeApiGroup --GroupId 523e8dc7bbe04613b5b1d726c2a7889d` shows InstanceId api-shared-vpc-001. To move the group elsewhere, choose another destination (list the dedicated instances in cn-hangzhou with `aliyun cloudapi DescribeInstances --RegionId cn-hangzhou` and pick one whose InstanceType is VPC_DEDICATED) and collect the snapshot again.",
+	"resource": {"kind": "group", "id": "523e8dc7bbe04613b5b1d726c2a7889d", "name": "orders"},
+	"path": ["destination", "InstanceId"],
+	"key": "same-instance",
+}
+
+# The group is already on the destination: one note, even though the
+# destination (the group's serverless instance) is not dedicated.
+test_already_migrated_is_a_note if {
+	run(with_part("destination", {"InstanceId": "api-shared-vpc-001", "InstanceType": "VPC_SHARED"})) == {already_migrated_note}
+}
+
+# Whatever else is off, an already migrated group gets the note alone.
+test_already_migrated_silences_the_path_checks if {
+	inp := object.union(healthy, {
+		"group": object.union(healthy.group, {"InstanceType": "CLASSIC_SHARED"}),
+		"destination": object.union(healthy.destination, {"InstanceId": " api-shared-vpc-001", "InstanceType": "VPC_SHARED", "RegionId": ""}),
+		"source": object.union(healthy.source, {"InstanceId": "x"}),
+	})
+	{f.key | some f in run(inp)} == {"same-instance"}
+}
+
+test_not_migrated_without_destination_id if {
+	inp := with_part("destination", {"InstanceId": ""})
+	not "same-instance" in {f.key | some f in run(inp)}
 }
 
 test_region_mismatch if {

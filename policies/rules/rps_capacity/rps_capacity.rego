@@ -9,9 +9,10 @@
 #   destination.InstanceRpsLimit, or the spec table's limit for
 #   destination.InstanceSpec when InstanceRpsLimit is 0 or missing, and names
 #   the smallest dedicated specification that fits. Without traffic data it
-#   warns when the group's configured cap (group.TrafficLimit) exceeds the
-#   destination's limit. When the limit or the peak cannot be read it says it
-#   could not check.
+#   warns, undecided, when the group's configured cap (group.TrafficLimit)
+#   exceeds the destination's limit. When the limit or the peak cannot be
+#   read, or a traffic read failed during collection (collectionErrors), it
+#   says it could not check.
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
 #     description: Migrate API groups between instances (precautions)
@@ -89,9 +90,22 @@ dest_label := dest_id if not lib.set(dest_spec)
 
 traffic_present if is_object(input.traffic)
 
-peak := lib.num(input.traffic.peakRps)
+# A negative rate is no reading: the rule says it could not check.
+peak := p if {
+	p := lib.num(input.traffic.peakRps)
+	p >= 0
+}
 
-load := n if n := lib.num(input.destinationLoad.peakRps)
+load := n if {
+	n := lib.num(input.destinationLoad.peakRps)
+	n >= 0
+}
+
+# The group's configured cap, when it is a number of zero or more.
+traffic_cap := c if {
+	c := lib.num(object.get(group, "TrafficLimit", null))
+	c >= 0
+}
 
 window := sprintf(" over %s to %s", [input.traffic.from, input.traffic.to]) if {
 	lib.set(input.traffic.from)
@@ -171,12 +185,12 @@ findings contains {
 	needed > limit
 }
 
-# No traffic collected: compare the group's configured cap.
-findings contains {
-	"severity": "warning",
-	"message": sprintf(
-		"group %s may take up to %s RPS (its TrafficLimit) but %s allows %s; traffic was not collected, so the real peak could not be compared; %s",
-		[lib.label_group, lib.thousands(cap), dest_label, lib.thousands(limit), upgrade_advice(cap)],
+# No traffic collected: compare the group's configured cap. The real peak is
+# unknown, so the rule has not decided.
+findings contains lib.undecided({
+	"check": sprintf(
+		"the RPS capacity of %s for group %s against its real peak: traffic was not collected, and the group may take up to %s RPS (its TrafficLimit) but %s allows %s; %s",
+		[dest_label, lib.label_group, lib.thousands(cap), dest_label, lib.thousands(limit), upgrade_advice(cap)],
 	),
 	"remediation": concat(" ", [
 		"Collect the group's traffic (DescribeGroupQps) and re-run the preflight to compare the real peak instead of the cap;",
@@ -186,50 +200,63 @@ findings contains {
 	"resource": lib.destination_resource,
 	"path": ["group", "TrafficLimit"],
 	"key": "traffic-limit",
-} if {
+}) if {
 	not traffic_present
-	cap := lib.num(object.get(group, "TrafficLimit", null))
+	cap := traffic_cap
 	limit
 	cap > limit
 }
 
 # No traffic and no usable TrafficLimit either.
-findings contains {
-	"severity": "warning",
-	"message": sprintf(
-		"could not check the RPS capacity of %s for group %s: traffic was not collected and group.TrafficLimit is missing or not a number",
+findings contains lib.undecided({
+	"check": sprintf(
+		"the RPS capacity of %s for group %s: traffic was not collected and group.TrafficLimit is missing or not a number",
 		[dest_label, lib.label_group],
 	),
 	"remediation": "Grant the collector the RAM action apigateway:DescribeGroupQps and re-collect the snapshot, or add a traffic section with the group's peak RPS by hand from the console's monitoring page (API Groups > group > Monitoring).",
 	"resource": lib.group_resource,
 	"path": ["group", "TrafficLimit"],
 	"key": "traffic-missing",
-} if {
+}) if {
 	not traffic_present
-	not lib.num(object.get(group, "TrafficLimit", null))
+	not traffic_cap
 }
 
 # Traffic section present but its peak is unreadable.
-findings contains {
-	"severity": "warning",
-	"message": sprintf(
-		"could not check the RPS capacity of %s for group %s: traffic.peakRps is missing or not a number",
+findings contains lib.undecided({
+	"check": sprintf(
+		"the RPS capacity of %s for group %s: traffic.peakRps is missing or not a number",
 		[dest_label, lib.label_group],
 	),
 	"remediation": "Re-collect the snapshot so that traffic.peakRps holds the maximum ItemValue of DescribeGroupQps over the observation window (`aliyun cloudapi DescribeGroupQps --GroupId <group> --StageName RELEASE --StartTime <from> --EndTime <to>`).",
 	"resource": lib.group_resource,
 	"path": ["traffic", "peakRps"],
 	"key": "peak-missing",
-} if {
+}) if {
 	traffic_present
 	not peak
 }
 
+# Destination load section present but its peak is unreadable: the load
+# cannot be added, so the rule cannot decide.
+findings contains lib.undecided({
+	"check": sprintf(
+		"the RPS capacity of %s for group %s: destinationLoad.peakRps is missing, negative or not a number, so the load already on the destination is unknown",
+		[dest_label, lib.label_group],
+	),
+	"remediation": sprintf("Re-collect the snapshot so that destinationLoad.peakRps holds the destination's peak (`aliyun cloudapi DescribeInstanceQps --InstanceId %s --StartTime <from> --EndTime <to>`), or remove the destinationLoad section if the destination carries no other groups.", [dest_id]),
+	"resource": lib.destination_resource,
+	"path": ["destinationLoad", "peakRps"],
+	"key": "load-missing",
+}) if {
+	is_object(input.destinationLoad)
+	not load
+}
+
 # Neither InstanceRpsLimit nor a known InstanceSpec.
-findings contains {
-	"severity": "warning",
-	"message": sprintf(
-		"could not check the RPS capacity of %s for group %s: InstanceRpsLimit is 0 or missing and InstanceSpec %q is not in the specification table",
+findings contains lib.undecided({
+	"check": sprintf(
+		"the RPS capacity of %s for group %s: InstanceRpsLimit is 0 or missing and InstanceSpec %q is not in the specification table",
 		[dest_id, lib.label_group, dest_spec],
 	),
 	"remediation": sprintf(
@@ -239,6 +266,12 @@ findings contains {
 	"resource": lib.destination_resource,
 	"path": ["destination", "InstanceRpsLimit"],
 	"key": "limit-unknown",
-} if {
+}) if {
 	not limit
+}
+
+# A read of the traffic (DescribeGroupQps, DescribeInstanceQps) failed: the
+# peak or the destination's load may be missing or partial.
+findings contains f if {
+	f := lib.collection_undecided("MIG001", sprintf("the RPS capacity of %s for group %s", [dest_label, lib.label_group]))
 }

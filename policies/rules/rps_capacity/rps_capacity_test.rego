@@ -212,7 +212,7 @@ test_without_traffic_warns_when_cap_exceeds_limit if {
 	some f in fs
 	f.severity == "warning"
 	f.path == ["group", "TrafficLimit"]
-	f.message == "group orders (523e8dc7bbe04613b5b1d726c2a7889d) may take up to 5,000 RPS (its TrafficLimit) but apigateway-hz-ab12cd34ef56 (api.s1.small) allows 2,500; traffic was not collected, so the real peak could not be compared; upgrade to api.s1.medium (5,000) with ModifyInstanceSpec before migrating"
+	f.message == "could not check the RPS capacity of apigateway-hz-ab12cd34ef56 (api.s1.small) for group orders (523e8dc7bbe04613b5b1d726c2a7889d) against its real peak: traffic was not collected, and the group may take up to 5,000 RPS (its TrafficLimit) but apigateway-hz-ab12cd34ef56 (api.s1.small) allows 2,500; upgrade to api.s1.medium (5,000) with ModifyInstanceSpec before migrating"
 }
 
 test_without_traffic_quiet_when_cap_fits if {
@@ -254,4 +254,69 @@ test_serverless_destination_uses_group_limit if {
 	some f in fs
 	contains(f.message, "allows 2,500")
 	startswith(f.remediation, "Pick a dedicated instance of at least api.s1.medium (5,000 RPS)")
+}
+
+# ---- failed reads -------------------------------------------------------------
+
+qps_forbidden := [{"call": "DescribeGroupQps", "code": "Forbidden.RAM", "message": "User not authorized to operate on the specified resource."}]
+
+collection_undecided := {
+	"severity": "warning",
+	"undecided": true,
+	"message": "could not check the RPS capacity of apigateway-hz-ab12cd34ef56 (api.s1.small) for group orders (523e8dc7bbe04613b5b1d726c2a7889d): DescribeGroupQps failed during collection, so the snapshot lacks data this rule needs (MIG015 gives the error)",
+	"remediation": "Fix the failed read (MIG015 says how), collect the snapshot again and re-run the check; until then treat MIG001 as not passed.",
+	"resource": {"kind": "group", "id": "523e8dc7bbe04613b5b1d726c2a7889d", "name": "orders"},
+	"path": ["collectionErrors", 0],
+	"key": "collection-errors",
+}
+
+# The QPS read failed and no traffic was written: whatever the cap says, the
+# rule has not decided.
+test_failed_qps_read_is_undecided if {
+	inp := object.union(object.remove(base, ["traffic"]), {"collectionErrors": qps_forbidden})
+	rps_capacity.findings == {collection_undecided} with input as inp
+}
+
+# A peak of 0 written beside a failed read is not a reading: still undecided.
+test_failed_qps_read_with_zero_peak_is_undecided if {
+	inp := object.union(with_traffic(0), {"collectionErrors": qps_forbidden})
+	rps_capacity.findings == {collection_undecided} with input as inp
+}
+
+test_failed_destination_load_read_is_undecided if {
+	inp := object.union(base, {"collectionErrors": [{"call": "DescribeInstanceQps", "code": "Throttling"}]})
+	{[f.key, f.undecided, f.path] | some f in rps_capacity.findings with input as inp} == {["collection-errors", true, ["collectionErrors", 0]]}
+}
+
+test_failed_reads_of_other_rules_quiet if {
+	inp := object.union(base, {"collectionErrors": [{"call": "DescribeApis", "code": "Forbidden.RAM"}]})
+	rps_capacity.findings == set() with input as inp
+}
+
+# Traffic absent and the cap above the limit: undecided, not a pass.
+test_cap_above_limit_is_undecided if {
+	snap := object.union(object.remove(base, ["traffic"]), {"group": {"TrafficLimit": 5000}})
+	[f] := [f | some f in rps_capacity.findings with input as snap]
+	f.undecided == true
+	f.key == "traffic-limit"
+}
+
+# ---- unusable numbers -----------------------------------------------------------
+
+test_unusable_peak_is_undecided if {
+	every v in [-1, "-3", "abc", null, true, [800], {"v": 1}, "1e400"] {
+		{[f.key, f.undecided] | some f in rps_capacity.findings with input as with_traffic(v)} == {["peak-missing", true]}
+	}
+}
+
+test_unusable_destination_load_is_undecided if {
+	every v in [-300, "x", null, {"v": 1}] {
+		inp := object.union(base, {"destinationLoad": {"peakRps": v}})
+		{[f.key, f.undecided, f.path] | some f in rps_capacity.findings with input as inp} == {["load-missing", true, ["destinationLoad", "peakRps"]]}
+	}
+}
+
+test_negative_cap_without_traffic_is_undecided if {
+	snap := object.union(object.remove(base, ["traffic"]), {"group": {"TrafficLimit": -5}})
+	{[f.key, f.undecided] | some f in rps_capacity.findings with input as snap} == {["traffic-missing", true]}
 }

@@ -5,7 +5,9 @@
 #   minutes because of DNS caching. When the source is a dedicated instance
 #   (source.InstanceType VPC_DEDICATED), which the customer can release, it
 #   must not be released until its traffic has drained. A serverless source is
-#   shared and needs no action. This is a note: it does not fail the gate.
+#   shared and needs no action. No finding when the source is the destination
+#   or the group is already on the destination (nothing switches). This is a
+#   note: it does not fail the gate.
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
 #     description: Migrate API groups between instances (DNS caching, release the old instance only after traffic moved)
@@ -33,4 +35,6 @@ findings contains {
 	"key": "drain",
 } if {
 	upper(trim_space(lib.get(input.source, "InstanceType"))) == "VPC_DEDICATED"
+	trim_space(source_id) != trim_space(lib.get(input.destination, "InstanceId"))
+	not lib.already_migrated
 }

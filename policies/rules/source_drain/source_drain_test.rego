@@ -57,3 +57,18 @@ test_dedicated_source_any_case if {
 	[f] := [f | some f in run(with_part("source", {"InstanceType": " vpc_dedicated "}))]
 	f.severity == "note"
 }
+
+# The group is already on its (dedicated) destination: nothing switches, so
+# nothing drains.
+test_already_migrated_quiet if {
+	inp := object.union(dedicated_source, {
+		"group": object.union(dedicated_source.group, {"InstanceId": "apigateway-hz-ab12cd34ef56"}),
+		"source": object.union(dedicated_source.source, {"InstanceId": "apigateway-hz-ab12cd34ef56"}),
+	})
+	run(inp) == set()
+}
+
+test_source_is_destination_quiet if {
+	inp := object.union(dedicated_source, {"source": object.union(dedicated_source.source, {"InstanceId": "apigateway-hz-ab12cd34ef56"})})
+	run(inp) == set()
+}
