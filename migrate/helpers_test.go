@@ -56,6 +56,15 @@ groups:
      IllegalStatus: NORMAL, TrafficLimit: 500, HttpsPolicy: HTTPS2_TLS1_0, Ipv6Status: UNBIND, MigrationStatus: Success}
   - {GroupId: g-ded, GroupName: ded, InstanceId: apigateway-hz-5a5a5a5a5a5a, InstanceType: VPC_DEDICATED, Status: NORMAL,
      IllegalStatus: NORMAL, TrafficLimit: 500, HttpsPolicy: HTTPS2_TLS1_0, Ipv6Status: UNBIND, MigrationStatus: ""}
+groupQps:
+  g-orders: [{ItemTime: now-1h, ItemValue: "300"}]
+  g-slow: [{ItemTime: now-1h, ItemValue: "200"}]
+  g-fails: [{ItemTime: now-1h, ItemValue: "200"}]
+  g-locked: [{ItemTime: now-1h, ItemValue: "200"}]
+  g-moved: [{ItemTime: now-1h, ItemValue: "200"}]
+  g-ded: [{ItemTime: now-1h, ItemValue: "200"}]
+instanceQps:
+  apigateway-hz-ab12cd34ef56: [{ItemTime: now-1h, ItemValue: 100}]
 instanceQpsSeries:
   apigateway-hz-5a5a5a5a5a5a: [40, 5, 0]
 migrations:

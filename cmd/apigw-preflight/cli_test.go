@@ -311,7 +311,7 @@ func TestSarifAndJUnitFromOneRun(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, in), raw, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r := runCLI(t, dir, "", "check", "-f", "text", "-f", "sarif=out.sarif", "-f", "junit=out.xml", in)
+		r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "text", "-f", "sarif=out.sarif", "-f", "junit=out.xml", in)
 		if r.code != exitGateFailed || !strings.Contains(r.stdout, "MIG009 eni-security-group") {
 			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 		}

@@ -26,7 +26,7 @@ func reference(t *testing.T, dir string) map[string][]byte {
 	if err := os.Mkdir(ref, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, dir, "", "check", "-f", "json=reference/r.json", "-f", "sarif=reference/r.sarif",
+	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=reference/r.json", "-f", "sarif=reference/r.sarif",
 		"-f", "junit=reference/r.xml", "-f", "text=reference/r.txt", repoFile(t, "testdata/snapshots/healthy.json"))
 	if r.code != exitPass {
 		t.Fatalf("reference run: exit %d: %s", r.code, r.stderr)
@@ -93,7 +93,7 @@ func TestOutputThroughSymlink(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := runCLI(t, dir, "", "check", "-f", "sarif=report.sarif", "-f", "json=hop.json", "-f", "junit=reports/rel.xml",
+	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "sarif=report.sarif", "-f", "json=hop.json", "-f", "junit=reports/rel.xml",
 		"-f", "text=abs.txt", healthy)
 	if r.code != exitPass {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -131,7 +131,7 @@ func TestOutputReplacesRegularFile(t *testing.T) {
 	if err := os.Chmod(old, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, dir, "", "check", "-f", "json=private.json", "-f", "sarif=new.sarif", repoFile(t, "testdata/snapshots/healthy.json"))
+	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=private.json", "-f", "sarif=new.sarif", repoFile(t, "testdata/snapshots/healthy.json"))
 	if r.code != exitPass {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -157,7 +157,7 @@ func TestOutputToStandardStreams(t *testing.T) {
 	dir := t.TempDir()
 	ref := reference(t, dir)
 	healthy := repoFile(t, "testdata/snapshots/healthy.json")
-	r := runCLI(t, dir, "", "check", "-f", "json=/dev/stdout", "-f", "text=/dev/stderr", healthy)
+	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=/dev/stdout", "-f", "text=/dev/stderr", healthy)
 	if r.code != exitPass {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -167,7 +167,7 @@ func TestOutputToStandardStreams(t *testing.T) {
 	if r.stderr != string(ref["txt"]) {
 		t.Errorf("stderr is not the text report:\n%.300s", r.stderr)
 	}
-	r = runCLI(t, dir, "", "check", "-f", "sarif=/dev/fd/1", "-f", "json=r.json", healthy)
+	r = runCLI(t, dir, "", "check", "--now", testNow, "-f", "sarif=/dev/fd/1", "-f", "json=r.json", healthy)
 	if r.code != exitPass || r.stdout != string(ref["sarif"]) {
 		t.Errorf("-f sarif=/dev/fd/1: exit %d, stdout %.200q, stderr %s", r.code, r.stdout, r.stderr)
 	}
@@ -200,17 +200,17 @@ func TestOutputsNamingOneFile(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"the same missing file, spelled twice", []string{"check", "-f", "json=real/r.json", "-f", "sarif=./real/../real/r.json", healthy},
+		{"the same missing file, spelled twice", []string{"check", "--now", testNow, "-f", "json=real/r.json", "-f", "sarif=./real/../real/r.json", healthy},
 			"./real/../real/r.json is already the file of the json report"},
-		{"a link to a missing file", []string{"check", "-f", "json=real/r.json", "-f", "sarif=link.json", healthy},
+		{"a link to a missing file", []string{"check", "--now", testNow, "-f", "json=real/r.json", "-f", "sarif=link.json", healthy},
 			"--format json=real/r.json and --format sarif=link.json name the same file"},
-		{"through a linked directory", []string{"check", "-f", "json=alias/r.json", "-f", "sarif=real/r.json", healthy},
+		{"through a linked directory", []string{"check", "--now", testNow, "-f", "json=alias/r.json", "-f", "sarif=real/r.json", healthy},
 			"name the same file"},
-		{"a link to an existing file", []string{"check", "-f", "junit=existing-link", "-f", "json=real/existing.json", healthy},
+		{"a link to an existing file", []string{"check", "--now", testNow, "-f", "junit=existing-link", "-f", "json=real/existing.json", healthy},
 			"name the same file"},
-		{"a hard link", []string{"check", "-f", "junit=hard.json", "-f", "json=real/existing.json", healthy},
+		{"a hard link", []string{"check", "--now", testNow, "-f", "junit=hard.json", "-f", "json=real/existing.json", healthy},
 			"name the same file"},
-		{"stdout twice", []string{"check", "-f", "text", "-f", "json=/dev/stdout", healthy},
+		{"stdout twice", []string{"check", "--now", testNow, "-f", "text", "-f", "json=/dev/stdout", healthy},
 			"--format text (standard output) and --format json=/dev/stdout both go to standard output"},
 		{"run: the snapshot and a report", []string{"run", "--group", "g", "--to", "i", "--snapshot-out", "alias/s.json", "-f", "json=real/s.json"},
 			"--format json=real/s.json and --snapshot-out alias/s.json name the same file; the json report and the snapshot cannot share one"},
@@ -245,7 +245,7 @@ func TestReportOverItsInput(t *testing.T) {
 	if err := os.Symlink("snap.json", filepath.Join(dir, "report.json")); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, dir, "", "check", "-f", "sarif=r.sarif", "-f", "json=report.json", "snap.json")
+	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "sarif=r.sarif", "-f", "json=report.json", "snap.json")
 	want := "input snap.json and --format json=report.json name the same file; the input snapshot and the json report cannot share one"
 	if r.code != exitUsage || !strings.Contains(r.stderr, want) {
 		t.Fatalf("exit %d, stderr %s; want 2 and %q", r.code, r.stderr, want)
@@ -284,7 +284,7 @@ func TestOutputRefusesDirectoriesAndSockets(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := runCLI(t, dir, "", "check", "-f", "json=keep.json", "-f", "junit=new.xml", "-f", "sarif="+c.target, "-f", "text", healthy)
+			r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=keep.json", "-f", "junit=new.xml", "-f", "sarif="+c.target, "-f", "text", healthy)
 			if r.code != exitUsage || !strings.Contains(r.stderr, c.want) || r.stdout != "" {
 				t.Fatalf("exit %d, want 2 with %q; stdout %.100q; stderr %s", r.code, c.want, r.stdout, r.stderr)
 			}
@@ -409,7 +409,7 @@ func TestOutputToFIFO(t *testing.T) {
 		}
 		got <- b
 	}()
-	r := runCLI(t, dir, "", "check", "-f", "sarif=pipe", "-f", "json=r.json", repoFile(t, "testdata/snapshots/healthy.json"))
+	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "sarif=pipe", "-f", "json=r.json", repoFile(t, "testdata/snapshots/healthy.json"))
 	if r.code != exitPass {
 		// Release the reader before failing.
 		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
@@ -492,3 +492,7 @@ func TestResolveOutput(t *testing.T) {
 		}
 	}
 }
+
+// testNow pins the evaluation time for tests that compare the reports of
+// two runs byte for byte (AGP001 names the time of evaluation).
+const testNow = "2026-12-01T00:00:00Z"

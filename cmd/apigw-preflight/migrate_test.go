@@ -81,9 +81,15 @@ apis:
       RELEASE: {ServiceConfig: {ServiceProtocol: HTTP, ServiceAddress: "http://47.97.3.3:80"}}
 groupQps:
   g-orders: [{ItemTime: now-1h, ItemValue: "300"}]
+  g-slow: [{ItemTime: now-1h, ItemValue: "200"}]
+  g-fails: [{ItemTime: now-1h, ItemValue: "200"}]
+  g-locked: [{ItemTime: now-1h, ItemValue: "200"}]
+  g-moved: [{ItemTime: now-1h, ItemValue: "200"}]
+  g-ded: [{ItemTime: now-1h, ItemValue: "200"}]
   g-busy: [{ItemTime: now-1h, ItemValue: "3000"}]
 instanceQps:
   apigateway-hz-ab12cd34ef56: [{ItemTime: now-1h, ItemValue: 100}]
+  apigateway-hz-5a5a5a5a5a5a: [{ItemTime: now-1h, ItemValue: 100}]
 instanceQpsSeries:
   apigateway-hz-5a5a5a5a5a5a: [40, 5, 0]
 migrations:
