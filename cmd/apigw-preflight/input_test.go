@@ -45,7 +45,7 @@ func TestCheckRejectsAmbiguousJSON(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			file := write(t, dir, []string{"dup.json", "inf.json"}[i], c.content)
-			r := runCLI(t, dir, "", "check", "-f", "text", "-f", "json=report.json", file)
+			r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "text", "-f", "json=report.json", file)
 			if r.code != exitUsage || r.stdout != "" || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 				t.Fatalf("exit %d, stdout %.100q, stderr %q; want exit 2 and one line", r.code, r.stdout, r.stderr)
 			}
@@ -62,8 +62,8 @@ func TestCheckRejectsAmbiguousJSON(t *testing.T) {
 	t.Run("byte order mark", func(t *testing.T) {
 		bom := write(t, dir, "bom.json", "\xef\xbb\xbf"+healthy)
 		plain := write(t, dir, "plain.json", healthy)
-		a := runCLI(t, dir, "", "check", "-f", "json=a.json", bom)
-		b := runCLI(t, dir, "", "check", "-f", "json=b.json", plain)
+		a := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=a.json", bom)
+		b := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=b.json", plain)
 		if a.code != exitPass || b.code != exitPass {
 			t.Fatalf("exit %d and %d: %s %s", a.code, b.code, a.stderr, b.stderr)
 		}
