@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
-
-	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+	"github.com/apigw-preflight/apigw-preflight/cloud"
+	"github.com/apigw-preflight/apigw-preflight/emulator"
+	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
 
 // manyAPIsWorld is baseWorld with n plain HTTP APIs instead of its own.
@@ -33,8 +33,8 @@ func manyAPIsWorld(n int) string {
 }
 
 // errorsOf returns the collectionErrors of call.
-func errorsOf(s *Snapshot, call string) []CollectionError {
-	var out []CollectionError
+func errorsOf(s *snapshot.Snapshot, call string) []snapshot.CollectionError {
+	var out []snapshot.CollectionError
 	for _, ce := range s.CollectionErrors {
 		if ce.Call == call {
 			out = append(out, ce)
@@ -44,13 +44,13 @@ func errorsOf(s *Snapshot, call string) []CollectionError {
 }
 
 // mustParse checks that the snapshot is one the loader accepts.
-func mustParse(t *testing.T, s *Snapshot) {
+func mustParse(t *testing.T, s *snapshot.Snapshot) {
 	t.Helper()
 	raw, err := s.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Parse("collected.json", raw); err != nil {
+	if _, err := snapshot.Parse("collected.json", raw); err != nil {
 		t.Fatalf("the collected snapshot does not load: %v", err)
 	}
 }
@@ -97,7 +97,7 @@ func TestCollectBodyBrokenOffIsRetried(t *testing.T) {
 	e.srv.AddFault(emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindCut, Count: 2})
 	e.srv.AddFault(emulator.Fault{Action: "DescribeInstances", Kind: emulator.KindSlowBody, Latency: 10 * time.Second, Count: 1})
 	e.srv.AddFault(emulator.Fault{Action: "DescribeGroupQps", Kind: emulator.KindCut})
-	client := e.staticClient(t, "testid", "testsecret", func(o *ClientOptions) { o.ReadTimeout = 300 * time.Millisecond })
+	client := e.staticClient(t, "testid", "testsecret", func(o *cloud.ClientOptions) { o.ReadTimeout = 300 * time.Millisecond })
 	snap, err := collect(t, e, client, testRequest(normalID))
 	if err != nil {
 		t.Fatalf("Collect: %v", err)
@@ -112,15 +112,13 @@ func TestCollectBodyBrokenOffIsRetried(t *testing.T) {
 		t.Errorf("DescribeInstances calls = %d, want 3 (a stalled body retried, then the destination)", got)
 	}
 	ce := errorsOf(snap, "DescribeGroupQps")
-	if len(ce) != 1 || ce[0].Code != CodeTransport || !strings.Contains(ce[0].Message, "unexpected EOF") ||
+	if len(ce) != 1 || ce[0].Code != cloud.CodeTransport || !strings.Contains(ce[0].Message, "unexpected EOF") ||
 		!strings.Contains(ce[0].Message, "gave up after 4 tries") || e.srv.Calls("DescribeGroupQps") != 4 {
 		t.Errorf("collectionErrors = %+v, DescribeGroupQps calls %d", snap.CollectionErrors, e.srv.Calls("DescribeGroupQps"))
 	}
 }
 
 func TestCallErrorClassification(t *testing.T) {
-	e := startWorld(t, baseWorld)
-	client := e.staticClient(t, "testid", "testsecret", func(o *ClientOptions) { o.ReadTimeout = 300 * time.Millisecond })
 	group := map[string]string{"GroupId": groupID}
 	modify := map[string]string{"GroupId": groupID, "TargetInstanceId": normalID, "Remark": "test"}
 	for _, tc := range []struct {
@@ -128,32 +126,32 @@ func TestCallErrorClassification(t *testing.T) {
 		fault     emulator.Fault
 		params    map[string]string
 		code      string
-		kind      ErrorKind
+		kind      cloud.ErrorKind
 		retryable bool
 	}{
-		{"API error", emulator.Fault{Action: "DescribeApiGroup", Code: "Forbidden.RAM"}, group, "Forbidden.RAM", KindAPI, false},
-		{"throttled", emulator.Fault{Action: "DescribeApiGroup", Code: "Throttling.User"}, group, "Throttling.User", KindAPI, true},
-		{"body cut", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindCut}, group, CodeTransport, KindAmbiguous, true},
-		{"body stalls", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindSlowBody, Latency: 10 * time.Second}, group, CodeTimeout, KindAmbiguous, true},
-		{"reset", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindReset}, group, CodeTransport, KindAmbiguous, true},
-		{"HTML 502", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindHTML}, group, "HTTP502", KindAmbiguous, true},
-		{"HTML 404", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindHTML, Status: 404}, group, "HTTP404", KindAmbiguous, false},
-		{"write applied then cut", emulator.Fault{Action: "ModifyApiGroupInstance", Kind: emulator.KindCut, Apply: true}, modify, CodeTransport, KindAmbiguous, true},
-		{"write applied then 500", emulator.Fault{Action: "ModifyApiGroupInstance", Code: "InternalError", Apply: true}, modify, "InternalError", KindAPI, true},
+		{"API error", emulator.Fault{Action: "DescribeApiGroup", Code: "Forbidden.RAM"}, group, "Forbidden.RAM", cloud.KindAPI, false},
+		{"throttled", emulator.Fault{Action: "DescribeApiGroup", Code: "Throttling.User"}, group, "Throttling.User", cloud.KindAPI, true},
+		{"body cut", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindCut}, group, cloud.CodeTransport, cloud.KindAmbiguous, true},
+		{"body stalls", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindSlowBody, Latency: 10 * time.Second}, group, cloud.CodeTimeout, cloud.KindAmbiguous, true},
+		{"reset", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindReset}, group, cloud.CodeTransport, cloud.KindAmbiguous, true},
+		{"HTML 502", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindHTML}, group, "HTTP502", cloud.KindAmbiguous, true},
+		{"HTML 404", emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindHTML, Status: 404}, group, "HTTP404", cloud.KindAmbiguous, false},
+		{"write applied then cut", emulator.Fault{Action: "ModifyApiGroupInstance", Kind: emulator.KindCut, Apply: true}, modify, cloud.CodeTransport, cloud.KindAmbiguous, true},
+		{"write applied then 500", emulator.Fault{Action: "ModifyApiGroupInstance", Code: "InternalError", Apply: true}, modify, "InternalError", cloud.KindAPI, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := startWorld(t, baseWorld)
-			client := e.staticClient(t, "testid", "testsecret", func(o *ClientOptions) { o.ReadTimeout = 300 * time.Millisecond })
+			client := e.staticClient(t, "testid", "testsecret", func(o *cloud.ClientOptions) { o.ReadTimeout = 300 * time.Millisecond })
 			e.srv.AddFault(tc.fault)
 			action := tc.fault.Action
-			_, err := client.Call(context.Background(), ProductCloudAPI, action, tc.params)
-			var ae *APIError
+			_, err := client.Call(context.Background(), cloud.ProductCloudAPI, action, tc.params)
+			var ae *cloud.APIError
 			if !errors.As(err, &ae) {
 				t.Fatalf("err = %v (%T), want *APIError", err, err)
 			}
-			if ae.Code != tc.code || ae.Call != action || ClassifyError(err) != tc.kind || Retryable(err) != tc.retryable ||
-				Ambiguous(err) != (tc.kind == KindAmbiguous) {
-				t.Errorf("err = %v: code %q kind %q retryable %v; want %q %q %v", err, ae.Code, ClassifyError(err), Retryable(err), tc.code, tc.kind, tc.retryable)
+			if ae.Code != tc.code || ae.Call != action || cloud.ClassifyError(err) != tc.kind || cloud.Retryable(err) != tc.retryable ||
+				cloud.Ambiguous(err) != (tc.kind == cloud.KindAmbiguous) {
+				t.Errorf("err = %v: code %q kind %q retryable %v; want %q %q %v", err, ae.Code, cloud.ClassifyError(err), cloud.Retryable(err), tc.code, tc.kind, tc.retryable)
 			}
 			if strings.HasPrefix(tc.code, "HTTP") && !strings.Contains(ae.Message, "Bad Gateway without an API error code (text/html)") && tc.code == "HTTP502" {
 				t.Errorf("message = %q", ae.Message)
@@ -167,18 +165,18 @@ func TestCallErrorClassification(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	closed, err := NewClient(ClientOptions{RegionID: testRegion, Endpoint: "http://" + addr, credentials: client.creds.inner})
+	closed, err := cloud.NewClient(cloud.ClientOptions{RegionID: testRegion, Endpoint: "http://" + addr, Key: &cloud.AccessKey{ID: "testid", Secret: "testsecret"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = closed.Call(context.Background(), ProductCloudAPI, "DescribeApiGroup", group)
-	if ClassifyError(err) != KindNotSent || !Retryable(err) {
-		t.Errorf("connection refused: %v, kind %q", err, ClassifyError(err))
+	_, err = closed.Call(context.Background(), cloud.ProductCloudAPI, "DescribeApiGroup", group)
+	if cloud.ClassifyError(err) != cloud.KindNotSent || !cloud.Retryable(err) {
+		t.Errorf("connection refused: %v, kind %q", err, cloud.ClassifyError(err))
 	}
-	if ClassifyError(context.Canceled) != KindAmbiguous || ClassifyError(nil) != "" {
+	if cloud.ClassifyError(context.Canceled) != cloud.KindAmbiguous || cloud.ClassifyError(nil) != "" {
 		t.Error("context errors are ambiguous, nil has no kind")
 	}
-	if ClassifyError(&APIError{Code: CodeMalformedResponse}) != KindAmbiguous || ClassifyError(&APIError{Code: "InvalidParameter"}) != KindAPI {
+	if cloud.ClassifyError(&cloud.APIError{Code: cloud.CodeMalformedResponse}) != cloud.KindAmbiguous || cloud.ClassifyError(&cloud.APIError{Code: "InvalidParameter"}) != cloud.KindAPI {
 		t.Error("kinds derived from codes")
 	}
 }
@@ -197,7 +195,7 @@ func TestCallTimeBoundIncludesTheLastTry(t *testing.T) {
 		t.Fatal(err)
 	}
 	ce := errorsOf(snap, "DescribeGroupQps")
-	if len(ce) != 1 || ce[0].Code != CodeTimeout || !strings.Contains(ce[0].Message, "no answer within 400ms") {
+	if len(ce) != 1 || ce[0].Code != cloud.CodeTimeout || !strings.Contains(ce[0].Message, "no answer within 400ms") {
 		t.Fatalf("collectionErrors = %+v, want the call abandoned at its time bound", snap.CollectionErrors)
 	}
 	if snap.Traffic != nil || snap.DestinationLoad == nil {
@@ -267,10 +265,10 @@ func TestResponseSizeIsBounded(t *testing.T) {
 	e := startWorld(t, baseWorld)
 	e.srv.AddFault(emulator.Fault{Action: "DescribeGroupQps", Kind: emulator.KindLarge, Size: 8 << 20})
 	e.srv.AddFault(emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindLarge, Size: 3 << 20, Count: 1})
-	client := e.staticClient(t, "testid", "testsecret", func(o *ClientOptions) { o.MaxResponseBytes = 1 << 20 })
+	client := e.staticClient(t, "testid", "testsecret", func(o *cloud.ClientOptions) { o.MaxResponseBytes = 1 << 20 })
 	_, err := collect(t, e, client, testRequest(normalID))
-	var ae *APIError
-	if !errors.As(err, &ae) || ae.Code != CodeResponseTooLarge || ae.Message != "the answer is longer than the 1 MiB accepted" || Retryable(err) {
+	var ae *cloud.APIError
+	if !errors.As(err, &ae) || ae.Code != cloud.CodeResponseTooLarge || ae.Message != "the answer is longer than the 1 MiB accepted" || cloud.Retryable(err) {
 		t.Fatalf("essential read of a huge answer: err = %v", err)
 	}
 	snap, err := collect(t, e, client, testRequest(normalID))
@@ -278,14 +276,14 @@ func TestResponseSizeIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	ce := errorsOf(snap, "DescribeGroupQps")
-	if len(ce) != 1 || ce[0].Code != CodeResponseTooLarge || e.srv.Calls("DescribeGroupQps") != 1 {
+	if len(ce) != 1 || ce[0].Code != cloud.CodeResponseTooLarge || e.srv.Calls("DescribeGroupQps") != 1 {
 		t.Errorf("collectionErrors = %+v, calls %d", snap.CollectionErrors, e.srv.Calls("DescribeGroupQps"))
 	}
 	// An announced length over the bound is refused before the body is read.
 	e.srv.AddFault(emulator.Fault{Action: "DescribeApiGroup", Kind: emulator.KindSlowBody, Latency: time.Millisecond, Count: 1})
-	small := e.staticClient(t, "testid", "testsecret", func(o *ClientOptions) { o.MaxResponseBytes = 64 })
-	_, err = small.Call(context.Background(), ProductCloudAPI, "DescribeApiGroup", map[string]string{"GroupId": groupID})
-	if !errors.As(err, &ae) || ae.Code != CodeResponseTooLarge || !strings.Contains(ae.Message, "more than the 64 bytes accepted") {
+	small := e.staticClient(t, "testid", "testsecret", func(o *cloud.ClientOptions) { o.MaxResponseBytes = 64 })
+	_, err = small.Call(context.Background(), cloud.ProductCloudAPI, "DescribeApiGroup", map[string]string{"GroupId": groupID})
+	if !errors.As(err, &ae) || ae.Code != cloud.CodeResponseTooLarge || !strings.Contains(ae.Message, "more than the 64 bytes accepted") {
 		t.Errorf("announced length: err = %v", err)
 	}
 }
@@ -301,9 +299,9 @@ func TestErrorAnswerWithOddTypesDoesNotCrash(t *testing.T) {
 	defer hs.Close()
 	e := &env{url: hs.URL}
 	client := e.staticClient(t, "testid", "testsecret", nil)
-	_, err := client.Call(context.Background(), ProductCloudAPI, "DescribeApiGroup", map[string]string{"GroupId": groupID})
-	var ae *APIError
-	if !errors.As(err, &ae) || ae.Code != CodeMalformedResponse || !Ambiguous(err) {
+	_, err := client.Call(context.Background(), cloud.ProductCloudAPI, "DescribeApiGroup", map[string]string{"GroupId": groupID})
+	var ae *cloud.APIError
+	if !errors.As(err, &ae) || ae.Code != cloud.CodeMalformedResponse || !cloud.Ambiguous(err) {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -325,7 +323,7 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 		{"http://[::ffff:10.1.2.3]:80", false, false},
 		{"http://gw.example.internal:8080", true, true},
 	} {
-		_, err := NewClient(ClientOptions{RegionID: testRegion, Endpoint: tc.endpoint, InsecureEndpoint: tc.insecure})
+		_, err := cloud.NewClient(cloud.ClientOptions{RegionID: testRegion, Endpoint: tc.endpoint, InsecureEndpoint: tc.insecure})
 		if (err == nil) != tc.ok {
 			t.Errorf("endpoint %s (insecure %v): err = %v", tc.endpoint, tc.insecure, err)
 		}
@@ -360,7 +358,7 @@ func fragmentLeak(out string, secrets ...string) string {
 		grams[out[i:i+n]] = true
 	}
 	for _, sec := range secrets {
-		for _, form := range []string{sec, percentEncode(sec), percentEncode(percentEncode(sec)), url.QueryEscape(sec)} {
+		for _, form := range []string{sec, emulator.PercentEncode(sec), emulator.PercentEncode(emulator.PercentEncode(sec)), url.QueryEscape(sec)} {
 			for i := 0; i+n <= len(form); i++ {
 				if grams[form[i:i+n]] {
 					return form[i : i+n]
@@ -381,7 +379,7 @@ func TestLongTokenNeverLeaks(t *testing.T) {
 	world := strings.Replace(baseWorld, "credentials:\n", fmt.Sprintf("credentials:\n  - {accessKeyId: STS.long, accessKeySecret: %s, securityToken: %q}\n", secret, token), 1)
 	e := startWorld(t, world)
 	var produced strings.Builder
-	run := func(client *Client, req Request) (*Snapshot, error) {
+	run := func(client *cloud.Client, req Request) (*snapshot.Snapshot, error) {
 		req.Progress = func(s string) { produced.WriteString(s + "\n") }
 		snap, err := collect(t, e, client, req)
 		if err != nil {
@@ -399,7 +397,7 @@ func TestLongTokenNeverLeaks(t *testing.T) {
 
 	// A wrong secret: the answer quotes the string-to-sign, token included.
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", wrongSecret)
-	client, err := NewClient(ClientOptions{Endpoint: e.url, RegionID: testRegion})
+	client, err := cloud.NewClient(cloud.ClientOptions{Endpoint: e.url, RegionID: testRegion})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +413,7 @@ func TestLongTokenNeverLeaks(t *testing.T) {
 	e.srv.AddFault(emulator.Fault{Action: "DescribeSecurityGroups", Kind: emulator.KindSlowBody, Latency: 5 * time.Second})
 	e.srv.AddFault(emulator.Fault{Action: "DescribeSecurityGroupAttribute", Kind: emulator.KindCut})
 	e.srv.AddFault(emulator.Fault{Action: "DescribeApis", Kind: emulator.KindHTML})
-	client, err = NewClient(ClientOptions{Endpoint: e.url, RegionID: testRegion, ReadTimeout: 200 * time.Millisecond})
+	client, err = cloud.NewClient(cloud.ClientOptions{Endpoint: e.url, RegionID: testRegion, ReadTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,8 +429,8 @@ func TestLongTokenNeverLeaks(t *testing.T) {
 	for _, ce := range snap.CollectionErrors {
 		codes[ce.Call] = ce.Code
 	}
-	want := map[string]string{"DescribeGroupQps": "InvalidParameter", "DescribeInstanceQps": "Forbidden.RAM", "DescribeSecurityGroups": CodeTimeout,
-		"DescribeSecurityGroupAttribute": CodeTransport, "DescribeApis": "HTTP502"}
+	want := map[string]string{"DescribeGroupQps": "InvalidParameter", "DescribeInstanceQps": "Forbidden.RAM", "DescribeSecurityGroups": cloud.CodeTimeout,
+		"DescribeSecurityGroupAttribute": cloud.CodeTransport, "DescribeApis": "HTTP502"}
 	for call, code := range want {
 		if codes[call] != code {
 			t.Errorf("collectionErrors: %s = %q, want %q (all: %+v)", call, codes[call], code, snap.CollectionErrors)
@@ -447,45 +445,19 @@ func TestLongTokenNeverLeaks(t *testing.T) {
 	}
 }
 
-func TestRedactSecrets(t *testing.T) {
-	for in, want := range map[string]string{
-		"a=1&SecurityToken=CAIS+abc/def==&b=2":                          "a=1&SecurityToken=[REDACTED]&b=2",
-		"GET&%2F&AccessKeyId%3Dx%26SecurityToken%3DCAIS%252Bab%26T%3D1": "GET&%2F&AccessKeyId%3Dx%26SecurityToken%3D[REDACTED]%26T%3D1",
-		"x%26SecurityToken%253DCAIS%25252Bab%2526Timestamp":             "x%26SecurityToken%253D[REDACTED]%2526Timestamp",
-		"Signature=abc%2Fdef%3D&SignatureMethod=HMAC-SHA1":              "Signature=[REDACTED]&SignatureMethod=HMAC-SHA1",
-		`{"AccessKeySecret": "s3cr3t", "AccessKeyId": "id"}`:            `{"AccessKeySecret": "[REDACTED]", "AccessKeyId": "id"}`,
-		"x-acs-security-token: CAIS123 next":                            "x-acs-security-token: [REDACTED] next",
-		"securitytoken=lower":                                           "securitytoken=[REDACTED]",
-		"Specified signature is not matched":                            "Specified signature is not matched",
-		"no secrets here":                                               "no secrets here",
-	} {
-		if got := RedactSecrets(in); got != want {
-			t.Errorf("RedactSecrets(%q)\n got %q\nwant %q", in, got, want)
-		}
-	}
-}
-
-func TestTruncateIsRuneSafe(t *testing.T) {
-	s := strings.Repeat("é", 10) // 2 bytes each
-	got := truncate(s, 5)
-	if got != "éé..." {
-		t.Errorf("truncate = %q", got)
-	}
-}
-
 // TestSDKDebugNeverPrints runs a collection in a child process with
 // DEBUG=sdk: the SDK decides at initialisation whether to print every
 // signed request, token included, to stdout.
 func TestSDKDebugNeverPrints(t *testing.T) {
 	if os.Getenv("APIGW_TEST_SDK_DEBUG_CHILD") == "1" {
 		e := startWorld(t, baseWorld)
-		client := e.staticClient(t, "stsid", "stssecret-abc123", func(o *ClientOptions) {
-			o.credentials = credentials.NewStaticSTSCredentialsProvider("stsid", "stssecret-abc123", "CAIS-token/with+chars==")
+		client := e.staticClient(t, "stsid", "stssecret-abc123", func(o *cloud.ClientOptions) {
+			o.Key = &cloud.AccessKey{ID: "stsid", Secret: "stssecret-abc123", SecurityToken: "CAIS-token/with+chars=="}
 		})
 		if _, err := collect(t, e, client, testRequest(normalID)); err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(os.Stderr, "child collected; DEBUG=%q ignored %v\n", os.Getenv("DEBUG"), SDKDebugIgnored())
+		fmt.Fprintf(os.Stderr, "child collected; DEBUG=%q ignored %v\n", os.Getenv("DEBUG"), cloud.SDKDebugIgnored())
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSDKDebugNeverPrints$", "-test.count=1")

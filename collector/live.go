@@ -13,6 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/apigw-preflight/apigw-preflight/cloud"
+	"github.com/apigw-preflight/apigw-preflight/config"
+	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
 
 // ProgramName is the collector name recorded in snapshots.
@@ -43,14 +47,14 @@ type Request struct {
 	// Now gives collectedAt and the end of the QPS window (default time.Now).
 	Now func() time.Time
 	// Config supplies the backend allowlists; nil means none are known.
-	Config *Config
+	Config *config.Config
 	// Progress hears each step; nil is silent.
 	Progress Progress
 	// Resolver resolves backend host names; nil uses net.DefaultResolver.
 	// IP literals and stage variables never reach it.
 	Resolver Resolver
 	// Retry bounds the retries of each call; nil uses DefaultRetry.
-	Retry *RetryPolicy
+	Retry *cloud.RetryPolicy
 	// Version is recorded as collector.version (default "dev").
 	Version string
 	// MaxAPIs bounds the APIs read per group (default DefaultMaxAPIs).
@@ -85,7 +89,7 @@ const (
 // snapshot.collectionErrors when they fail; a failing read of the group or
 // of either instance, rejected credentials and a cancelled ctx return an
 // error (an *APIError for a cloud failure).
-func Collect(ctx context.Context, api API, req Request) (*Snapshot, error) {
+func Collect(ctx context.Context, api cloud.API, req Request) (*snapshot.Snapshot, error) {
 	if req.GroupID == "" || req.TargetInstanceID == "" {
 		return nil, errors.New("collect: a group ID and a target instance ID are required")
 	}
@@ -113,16 +117,16 @@ func Collect(ctx context.Context, api API, req Request) (*Snapshot, error) {
 	if req.MaxAPIs <= 0 {
 		req.MaxAPIs = DefaultMaxAPIs
 	}
-	retry := DefaultRetry
+	retry := cloud.DefaultRetry
 	if req.Retry != nil {
 		retry = *req.Retry
 	}
 	now := req.Now().UTC().Truncate(time.Second)
-	c := &collection{api: api, req: req, retry: retry, snap: &Snapshot{
-		SchemaVersion: SchemaVersion,
+	c := &collection{api: api, req: req, retry: retry, snap: &snapshot.Snapshot{
+		SchemaVersion: snapshot.SchemaVersion,
 		CollectedAt:   now.Format(time.RFC3339),
 		RegionID:      req.RegionID,
-		Collector:     &Program{Name: ProgramName, Version: req.Version},
+		Collector:     &snapshot.Program{Name: ProgramName, Version: req.Version},
 	}}
 	if err := c.run(ctx, now); err != nil {
 		return nil, err
@@ -131,10 +135,10 @@ func Collect(ctx context.Context, api API, req Request) (*Snapshot, error) {
 }
 
 type collection struct {
-	api   API
+	api   cloud.API
 	req   Request
-	retry RetryPolicy
-	snap  *Snapshot
+	retry cloud.RetryPolicy
+	snap  *snapshot.Snapshot
 }
 
 func (c *collection) progress(format string, a ...any) {
@@ -146,14 +150,14 @@ func (c *collection) progress(format string, a ...any) {
 func (c *collection) run(ctx context.Context, now time.Time) error {
 	// Essential: the group and both instances.
 	c.progress("reading API group %s", c.req.GroupID)
-	group, err := c.call(ctx, ProductCloudAPI, "DescribeApiGroup", map[string]string{"GroupId": c.req.GroupID})
+	group, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeApiGroup", map[string]string{"GroupId": c.req.GroupID})
 	if err != nil {
 		return err
 	}
 	c.snap.Group = group
 	sourceID := str(group["InstanceId"])
 	if sourceID == "" {
-		return &APIError{Call: "DescribeApiGroup", Code: CodeMalformedResponse,
+		return &cloud.APIError{Call: "DescribeApiGroup", Code: cloud.CodeMalformedResponse,
 			Message: fmt.Sprintf("the response for group %s has no InstanceId", c.req.GroupID)}
 	}
 	instances := map[string]map[string]any{}
@@ -196,19 +200,19 @@ func (c *collection) call(ctx context.Context, product, action string, params ma
 	var body map[string]any
 	notify := func(err error, attempt int, wait time.Duration) {
 		code := "error"
-		if ae, ok := asAPIError(err); ok {
+		if ae, ok := cloud.AsAPIError(err); ok {
 			code = ae.Code
 		}
 		c.progress("%s: %s, retrying in %s (try %d of %d)", action, code, wait.Round(time.Millisecond), attempt+1, c.retry.MaxAttempts)
 	}
-	err := c.retry.do(ctx, action, notify, func(ctx context.Context) error {
+	err := c.retry.Do(ctx, action, notify, func(ctx context.Context) error {
 		raw, err := c.api.Call(ctx, product, action, params)
 		if err != nil {
 			return err
 		}
 		m, err := decodeObject(raw)
 		if err != nil {
-			return &APIError{Call: action, Code: CodeMalformedResponse, Kind: KindAmbiguous, Message: err.Error()}
+			return &cloud.APIError{Call: action, Code: cloud.CodeMalformedResponse, Kind: cloud.KindAmbiguous, Message: err.Error()}
 		}
 		body = m
 		return nil
@@ -239,7 +243,7 @@ func decodeObject(raw []byte) (map[string]any, error) {
 // the error back when it must stop the collection: a cancelled context or
 // rejected credentials.
 func (c *collection) optional(call string, err error) error {
-	ae, ok := asAPIError(err)
+	ae, ok := cloud.AsAPIError(err)
 	if !ok && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return err
 	}
@@ -247,7 +251,7 @@ func (c *collection) optional(call string, err error) error {
 		c.record(call, "ClientError", "%s", c.redact(err.Error()))
 		return nil
 	}
-	if ae.credential {
+	if ae.IsCredential() {
 		return err
 	}
 	msg := ae.Message
@@ -263,7 +267,7 @@ func (c *collection) optional(call string, err error) error {
 
 // record adds a collectionErrors entry.
 func (c *collection) record(call, code, format string, a ...any) {
-	c.snap.CollectionErrors = append(c.snap.CollectionErrors, CollectionError{Call: call, Code: code, Message: fmt.Sprintf(format, a...)})
+	c.snap.CollectionErrors = append(c.snap.CollectionErrors, snapshot.CollectionError{Call: call, Code: code, Message: fmt.Sprintf(format, a...)})
 }
 
 // redact removes secrets from a message: those the API knows of (a
@@ -272,12 +276,12 @@ func (c *collection) redact(s string) string {
 	if r, ok := c.api.(interface{ Redact(string) string }); ok {
 		s = r.Redact(s)
 	}
-	return truncate(RedactSecrets(s), 1000)
+	return cloud.Truncate(cloud.RedactSecrets(s), 1000)
 }
 
 // instance reads one InstanceAttribute.
 func (c *collection) instance(ctx context.Context, id, role string) (map[string]any, error) {
-	body, err := c.call(ctx, ProductCloudAPI, "DescribeInstances", map[string]string{"InstanceId": id})
+	body, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeInstances", map[string]string{"InstanceId": id})
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +290,7 @@ func (c *collection) instance(ctx context.Context, id, role string) (map[string]
 			return m, nil
 		}
 	}
-	return nil, &APIError{Call: "DescribeInstances", Code: "NotFoundInstance", RequestID: str(body["RequestId"]),
+	return nil, &cloud.APIError{Call: "DescribeInstances", Code: "NotFoundInstance", RequestID: str(body["RequestId"]),
 		Message: fmt.Sprintf("%s instance %s is not in region %s", role, id, c.req.RegionID)}
 }
 
@@ -307,7 +311,7 @@ func (c *collection) listAPIs(ctx context.Context) (summaries []map[string]any, 
 			return summaries, true, nil
 		}
 		c.progress("listing APIs (page %d)", page)
-		body, err := c.call(ctx, ProductCloudAPI, "DescribeApis", map[string]string{
+		body, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeApis", map[string]string{
 			"GroupId": c.req.GroupID, "PageSize": strconv.Itoa(pageSize), "PageNumber": strconv.Itoa(page),
 		})
 		if err != nil {
@@ -362,17 +366,17 @@ func (c *collection) backends(ctx context.Context, _ time.Time) error {
 	if !ok || stop != nil {
 		return stop
 	}
-	backends := []Backend{}
+	backends := []snapshot.Backend{}
 	var vpcAccesses []map[string]any // read once, when a VpcConfig names an authorization only
 	vpcRead := false
 	for i, sum := range summaries {
 		apiID := str(sum["ApiId"])
 		c.progress("reading deployed API %d of %d (%s)", i+1, len(summaries), apiID)
-		body, err := c.call(ctx, ProductCloudAPI, "DescribeDeployedApi", map[string]string{
+		body, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeDeployedApi", map[string]string{
 			"GroupId": c.req.GroupID, "ApiId": apiID, "StageName": c.req.Stage,
 		})
 		if err != nil {
-			if ae, ok := asAPIError(err); ok && strings.Contains(ae.Code, "NotFound") && !ae.credential {
+			if ae, ok := cloud.AsAPIError(err); ok && strings.Contains(ae.Code, "NotFound") && !ae.IsCredential() {
 				continue // not deployed to this stage: nothing runs
 			}
 			if err := c.optional("DescribeDeployedApi", err); err != nil {
@@ -414,7 +418,7 @@ func (c *collection) readVpcAccesses(ctx context.Context) []map[string]any {
 	var out []map[string]any
 	seen := map[string]bool{}
 	for page := 1; page <= 100; page++ {
-		body, err := c.call(ctx, ProductCloudAPI, "DescribeVpcAccesses", map[string]string{
+		body, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeVpcAccesses", map[string]string{
 			"PageSize": "100", "PageNumber": strconv.Itoa(page),
 		})
 		if err != nil {
@@ -457,16 +461,16 @@ var protocols = map[string]string{
 
 // backend builds the entry of one deployed API. ok is false when the API
 // has no usable ServiceConfig (recorded as a collection error).
-func (c *collection) backend(ctx context.Context, sum, deployed map[string]any) (Backend, bool) {
+func (c *collection) backend(ctx context.Context, sum, deployed map[string]any) (snapshot.Backend, bool) {
 	apiID := firstNonEmpty(str(deployed["ApiId"]), str(sum["ApiId"]))
-	b := Backend{
+	b := snapshot.Backend{
 		APIID:   apiID,
 		APIName: firstNonEmpty(str(deployed["ApiName"]), str(sum["ApiName"])),
 		Stage:   c.req.Stage,
 	}
 	sc, _ := deployed["ServiceConfig"].(map[string]any)
 	if sc == nil {
-		c.snap.CollectionErrors = append(c.snap.CollectionErrors, CollectionError{Call: "DescribeDeployedApi",
+		c.snap.CollectionErrors = append(c.snap.CollectionErrors, snapshot.CollectionError{Call: "DescribeDeployedApi",
 			Code: "MissingServiceConfig", Message: fmt.Sprintf("API %s has no ServiceConfig on stage %s", apiID, c.req.Stage)})
 		return b, false
 	}
@@ -481,7 +485,7 @@ func (c *collection) backend(ctx context.Context, sum, deployed map[string]any) 
 		b.VPCAccess = vpc
 	}
 	if !known {
-		c.snap.CollectionErrors = append(c.snap.CollectionErrors, CollectionError{Call: "DescribeDeployedApi",
+		c.snap.CollectionErrors = append(c.snap.CollectionErrors, snapshot.CollectionError{Call: "DescribeDeployedApi",
 			Code: "UnknownServiceProtocol", Message: fmt.Sprintf("API %s: ServiceProtocol %q is not one the rules know", apiID, raw)})
 		return b, false
 	}
@@ -593,7 +597,7 @@ func (c *collection) window(now time.Time) (from, to time.Time) {
 func (c *collection) traffic(ctx context.Context, now time.Time) error {
 	from, to := c.window(now)
 	c.progress("reading group QPS over the last %s", humanDuration(c.req.Lookback))
-	body, err := c.call(ctx, ProductCloudAPI, "DescribeGroupQps", map[string]string{
+	body, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeGroupQps", map[string]string{
 		"GroupId": c.req.GroupID, "StageName": c.req.Stage,
 		"StartTime": from.Format(qpsTimeFormat), "EndTime": to.Format(qpsTimeFormat),
 	})
@@ -602,7 +606,7 @@ func (c *collection) traffic(ctx context.Context, now time.Time) error {
 	}
 	p, ok := c.peak("DescribeGroupQps", body, "GroupQps", from, to)
 	if ok {
-		c.snap.Traffic = &Load{PeakRPS: p, From: from.Format(time.RFC3339), To: to.Format(time.RFC3339), Stage: c.req.Stage}
+		c.snap.Traffic = &snapshot.Load{PeakRPS: p, From: from.Format(time.RFC3339), To: to.Format(time.RFC3339), Stage: c.req.Stage}
 	}
 	return nil
 }
@@ -610,7 +614,7 @@ func (c *collection) traffic(ctx context.Context, now time.Time) error {
 func (c *collection) destinationLoad(ctx context.Context, now time.Time) error {
 	from, to := c.window(now)
 	c.progress("reading destination instance QPS")
-	body, err := c.call(ctx, ProductCloudAPI, "DescribeInstanceQps", map[string]string{
+	body, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeInstanceQps", map[string]string{
 		"InstanceId": c.req.TargetInstanceID,
 		"StartTime":  from.Format(qpsTimeFormat), "EndTime": to.Format(qpsTimeFormat),
 	})
@@ -619,7 +623,7 @@ func (c *collection) destinationLoad(ctx context.Context, now time.Time) error {
 	}
 	p, ok := c.peak("DescribeInstanceQps", body, "InstanceQps", from, to)
 	if ok {
-		c.snap.DestinationLoad = &Load{PeakRPS: p, From: from.Format(time.RFC3339), To: to.Format(time.RFC3339)}
+		c.snap.DestinationLoad = &snapshot.Load{PeakRPS: p, From: from.Format(time.RFC3339), To: to.Format(time.RFC3339)}
 	}
 	return nil
 }
@@ -675,7 +679,7 @@ func qpsPeak(body map[string]any, wrapper string) (peak float64, code, msg strin
 		}
 		f, err := strconv.ParseFloat(text, 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || f < 0 {
-			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue %q is not a finite number of 0 or more", wrapper, i, truncate(text, 40))
+			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue %q is not a finite number of 0 or more", wrapper, i, cloud.Truncate(text, 40))
 		}
 		usable++
 		peak = max(peak, f)
@@ -719,7 +723,7 @@ func (c *collection) securityGroups(ctx context.Context, _ time.Time) error {
 		chunk := ids[start:min(start+50, len(ids))]
 		enc, _ := json.Marshal(chunk)
 		c.progress("reading security group types")
-		body, err := c.call(ctx, ProductECS, "DescribeSecurityGroups", map[string]string{
+		body, err := c.call(ctx, cloud.ProductECS, "DescribeSecurityGroups", map[string]string{
 			"RegionId": c.req.RegionID, "SecurityGroupIds": string(enc), "PageSize": "50",
 		})
 		if err != nil {
@@ -737,7 +741,7 @@ func (c *collection) securityGroups(ctx context.Context, _ time.Time) error {
 	}
 	for _, id := range ids {
 		c.progress("reading security group %s", id)
-		body, err := c.call(ctx, ProductECS, "DescribeSecurityGroupAttribute", map[string]string{
+		body, err := c.call(ctx, cloud.ProductECS, "DescribeSecurityGroupAttribute", map[string]string{
 			"RegionId": c.req.RegionID, "SecurityGroupId": id, "Direction": "all",
 		})
 		if err != nil {

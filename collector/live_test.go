@@ -15,9 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
-
-	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+	"github.com/apigw-preflight/apigw-preflight/cloud"
+	"github.com/apigw-preflight/apigw-preflight/config"
+	"github.com/apigw-preflight/apigw-preflight/emulator"
+	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
 
 // testNow is the fixed collection time of the tests.
@@ -178,13 +179,13 @@ func (f fakeResolver) LookupHost(_ context.Context, host string) ([]string, erro
 var testResolver = fakeResolver{"backend.example.com": {"47.97.5.5", "2408:4000::1", "47.97.5.5"}}
 
 // fastRetry keeps retry tests quick.
-var fastRetry = RetryPolicy{MaxAttempts: 4, Base: time.Millisecond, Cap: 4 * time.Millisecond, MaxElapsed: 10 * time.Second}
+var fastRetry = cloud.RetryPolicy{MaxAttempts: 4, Base: time.Millisecond, Cap: 4 * time.Millisecond, MaxElapsed: 10 * time.Second}
 
 type env struct {
 	srv    *emulator.Server
 	url    string
 	log    *syncBuffer
-	client *Client
+	client *cloud.Client
 }
 
 type syncBuffer struct {
@@ -219,14 +220,14 @@ func startWorld(t *testing.T, world string) *env {
 }
 
 // staticClient builds a client signing with the given key pair.
-func (e *env) staticClient(t *testing.T, id, secret string, mod func(*ClientOptions)) *Client {
+func (e *env) staticClient(t *testing.T, id, secret string, mod func(*cloud.ClientOptions)) *cloud.Client {
 	t.Helper()
-	opts := ClientOptions{RegionID: testRegion, Endpoint: e.url,
-		credentials: credentials.NewStaticAKCredentialsProvider(id, secret)}
+	opts := cloud.ClientOptions{RegionID: testRegion, Endpoint: e.url,
+		Key: &cloud.AccessKey{ID: id, Secret: secret}}
 	if mod != nil {
 		mod(&opts)
 	}
-	c, err := NewClient(opts)
+	c, err := cloud.NewClient(opts)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
@@ -234,7 +235,7 @@ func (e *env) staticClient(t *testing.T, id, secret string, mod func(*ClientOpti
 }
 
 func testRequest(target string) Request {
-	cfg, err := ParseConfig([]byte(`
+	cfg, err := config.ParseConfig([]byte(`
 allowlists:
   - match: backend.example.com
     allow: []
@@ -251,7 +252,7 @@ allowlists:
 	}
 }
 
-func collect(t *testing.T, e *env, client *Client, req Request) (*Snapshot, error) {
+func collect(t *testing.T, e *env, client *cloud.Client, req Request) (*snapshot.Snapshot, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -259,7 +260,7 @@ func collect(t *testing.T, e *env, client *Client, req Request) (*Snapshot, erro
 }
 
 // roundTrip renders a snapshot the way it is written and decodes it again.
-func roundTrip(t *testing.T, s *Snapshot) map[string]any {
+func roundTrip(t *testing.T, s *snapshot.Snapshot) map[string]any {
 	t.Helper()
 	b, err := s.Marshal()
 	if err != nil {
@@ -286,7 +287,7 @@ func TestCollectServerlessToNormal(t *testing.T) {
 	if snap.SchemaVersion != "apigw-preflight/v1" || snap.CollectedAt != "2026-11-20T08:00:00Z" || snap.RegionID != "cn-hangzhou" {
 		t.Errorf("header = %q %q %q", snap.SchemaVersion, snap.CollectedAt, snap.RegionID)
 	}
-	if *snap.Collector != (Program{Name: "apigw-preflight", Version: "1.2.3"}) {
+	if *snap.Collector != (snapshot.Program{Name: "apigw-preflight", Version: "1.2.3"}) {
 		t.Errorf("collector = %+v", *snap.Collector)
 	}
 	// The cloud objects are verbatim: loose forms and all fields kept.
@@ -313,7 +314,7 @@ func TestCollectServerlessToNormal(t *testing.T) {
 		}
 	}
 
-	want := []Backend{
+	want := []snapshot.Backend{
 		{APIID: "api-http", APIName: "GetOrder", Stage: "RELEASE", Protocol: "HTTP", Address: "http://47.97.3.3:8080",
 			Host: "47.97.3.3", Port: 8080, IPs: []string{"47.97.3.3"}, Allowlist: []string{"47.96.0.0/16", "100.104.0.0/16"}},
 		{APIID: "api-https", APIName: "ListOrders", Stage: "RELEASE", Protocol: "HTTPS", Address: "https://backend.example.com/v1",
@@ -331,10 +332,10 @@ func TestCollectServerlessToNormal(t *testing.T) {
 		t.Errorf("backends:\n%s", got)
 	}
 
-	if *snap.Traffic != (Load{PeakRPS: 800, From: "2026-11-13T08:00:00Z", To: "2026-11-20T08:00:00Z", Stage: "RELEASE"}) {
+	if *snap.Traffic != (snapshot.Load{PeakRPS: 800, From: "2026-11-13T08:00:00Z", To: "2026-11-20T08:00:00Z", Stage: "RELEASE"}) {
 		t.Errorf("traffic = %+v", *snap.Traffic)
 	}
-	if *snap.DestinationLoad != (Load{PeakRPS: 1500, From: "2026-11-13T08:00:00Z", To: "2026-11-20T08:00:00Z"}) {
+	if *snap.DestinationLoad != (snapshot.Load{PeakRPS: 1500, From: "2026-11-13T08:00:00Z", To: "2026-11-20T08:00:00Z"}) {
 		t.Errorf("destinationLoad = %+v", *snap.DestinationLoad)
 	}
 	if snap.ENISecurityGroups != nil || snap.CollectionErrors != nil {
@@ -359,7 +360,7 @@ func TestCollectServerlessToNormal(t *testing.T) {
 		t.Errorf("backends[3].allowlist = %#v, want null", v)
 	}
 	raw, _ := snap.Marshal()
-	if _, err := Parse("collected.json", raw); err != nil {
+	if _, err := snapshot.Parse("collected.json", raw); err != nil {
 		t.Errorf("collected snapshot does not load: %v", err)
 	}
 }
@@ -518,7 +519,7 @@ func TestCollectGroupServerErrorGivesUp(t *testing.T) {
 	e := startWorld(t, baseWorld)
 	e.srv.AddFault(emulator.Fault{Action: "DescribeApiGroup", Code: "InternalError", Status: 500})
 	_, err := collect(t, e, e.staticClient(t, "testid", "testsecret", nil), testRequest(normalID))
-	var ae *APIError
+	var ae *cloud.APIError
 	if !errors.As(err, &ae) {
 		t.Fatalf("err = %v (%T), want *APIError", err, err)
 	}
@@ -538,7 +539,7 @@ func TestCollectNotFound(t *testing.T) {
 	client := e.staticClient(t, "testid", "testsecret", nil)
 	req := testRequest("apigateway-hz-nosuch")
 	_, err := collect(t, e, client, req)
-	var ae *APIError
+	var ae *cloud.APIError
 	if !errors.As(err, &ae) || ae.Code != "NotFoundInstance" || !strings.Contains(ae.Message, "destination instance apigateway-hz-nosuch") {
 		t.Errorf("missing destination: err = %v", err)
 	}
@@ -556,7 +557,7 @@ func TestCollectTimeouts(t *testing.T) {
 	e.srv.AddFault(emulator.Fault{Action: "DescribeApiGroup", Latency: 3 * time.Second, Count: 1})
 	// A read that is always slow: recorded, collection goes on.
 	e.srv.AddFault(emulator.Fault{Action: "DescribeInstanceQps", Latency: 3 * time.Second})
-	client := e.staticClient(t, "testid", "testsecret", func(o *ClientOptions) { o.ReadTimeout = 300 * time.Millisecond })
+	client := e.staticClient(t, "testid", "testsecret", func(o *cloud.ClientOptions) { o.ReadTimeout = 300 * time.Millisecond })
 	req := testRequest(normalID)
 	retry := fastRetry
 	retry.MaxAttempts = 2
@@ -572,7 +573,7 @@ func TestCollectTimeouts(t *testing.T) {
 	if snap.Group["GroupId"] != groupID {
 		t.Errorf("group = %v", snap.Group)
 	}
-	if len(snap.CollectionErrors) != 1 || snap.CollectionErrors[0].Call != "DescribeInstanceQps" || snap.CollectionErrors[0].Code != CodeTimeout {
+	if len(snap.CollectionErrors) != 1 || snap.CollectionErrors[0].Call != "DescribeInstanceQps" || snap.CollectionErrors[0].Code != cloud.CodeTimeout {
 		t.Errorf("collectionErrors = %+v", snap.CollectionErrors)
 	}
 	if snap.DestinationLoad != nil {
@@ -608,7 +609,7 @@ func TestCollectBrokenResponses(t *testing.T) {
 	if e.srv.Calls("DescribeInstances") != 3 || e.srv.Calls("DescribeApis") != 2 {
 		t.Errorf("calls: DescribeInstances %d (want 3), DescribeApis %d (want 2)", e.srv.Calls("DescribeInstances"), e.srv.Calls("DescribeApis"))
 	}
-	if len(snap.CollectionErrors) != 1 || snap.CollectionErrors[0].Code != CodeMalformedResponse ||
+	if len(snap.CollectionErrors) != 1 || snap.CollectionErrors[0].Code != cloud.CodeMalformedResponse ||
 		!strings.Contains(snap.CollectionErrors[0].Message, "gave up after 4 tries") {
 		t.Errorf("collectionErrors = %+v", snap.CollectionErrors)
 	}
@@ -658,9 +659,9 @@ const cliConfigJSON = `{
 
 // chainClient builds a client the way the CLI does: no injected
 // credentials, region from the environment or profile.
-func (e *env) chainClient(t *testing.T, profile string) (*Client, error) {
+func (e *env) chainClient(t *testing.T, profile string) (*cloud.Client, error) {
 	t.Helper()
-	return NewClient(ClientOptions{Profile: profile, Endpoint: e.url})
+	return cloud.NewClient(cloud.ClientOptions{Profile: profile, Endpoint: e.url})
 }
 
 func TestCredentialChainProfiles(t *testing.T) {
@@ -703,7 +704,7 @@ func TestCredentialChainProfiles(t *testing.T) {
 					t.Fatalf("Collect: %v", err)
 				}
 			} else {
-				var ae *APIError
+				var ae *cloud.APIError
 				if !errors.As(err, &ae) || ae.Code != tc.wantCode || !ae.IsCredential() {
 					t.Fatalf("err = %v, want %s", err, tc.wantCode)
 				}
@@ -763,14 +764,14 @@ func TestCredentialChainNothingFound(t *testing.T) {
 			if tc.config != "" {
 				writeCLIConfig(t, home, tc.config)
 			}
-			client, err := NewClient(ClientOptions{Profile: tc.profile, Endpoint: e.url, RegionID: testRegion})
+			client, err := cloud.NewClient(cloud.ClientOptions{Profile: tc.profile, Endpoint: e.url, RegionID: testRegion})
 			if err != nil {
 				t.Fatal(err)
 			}
 			_, err = collect(t, e, client, testRequest(normalID))
-			var ae *APIError
-			if !errors.As(err, &ae) || ae.Code != CodeNoCredentials || !ae.IsCredential() {
-				t.Fatalf("err = %v, want %s", err, CodeNoCredentials)
+			var ae *cloud.APIError
+			if !errors.As(err, &ae) || ae.Code != cloud.CodeNoCredentials || !ae.IsCredential() {
+				t.Fatalf("err = %v, want %s", err, cloud.CodeNoCredentials)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
@@ -789,7 +790,7 @@ func TestCredentialChainNothingFound(t *testing.T) {
 
 func TestRegionRequired(t *testing.T) {
 	clearCloudEnv(t)
-	if _, err := NewClient(ClientOptions{}); err == nil || !strings.Contains(err.Error(), "--region") {
+	if _, err := cloud.NewClient(cloud.ClientOptions{}); err == nil || !strings.Contains(err.Error(), "--region") {
 		t.Errorf("err = %v, want a message naming --region", err)
 	}
 }
@@ -799,12 +800,12 @@ func TestRegionRequired(t *testing.T) {
 func TestSecretsNeverLeak(t *testing.T) {
 	const wrongSecret = "WrongSecret-Zq8vX1y2"
 	secrets := []string{wrongSecret, "stssecret-abc123", "CAIS-token/with+chars==", "CAIS-stale-token-999", "testsecret",
-		percentEncode("CAIS-token/with+chars=="), percentEncode("CAIS-stale-token-999")}
+		emulator.PercentEncode("CAIS-token/with+chars=="), emulator.PercentEncode("CAIS-stale-token-999")}
 	e := startWorld(t, baseWorld)
 	var produced strings.Builder
 	progress := func(s string) { produced.WriteString(s + "\n") }
 
-	run := func(client *Client, req Request) error {
+	run := func(client *cloud.Client, req Request) error {
 		req.Progress = progress
 		snap, err := collect(t, e, client, req)
 		if err != nil {
@@ -821,12 +822,12 @@ func TestSecretsNeverLeak(t *testing.T) {
 	clearCloudEnv(t)
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", wrongSecret)
-	client, err := NewClient(ClientOptions{Endpoint: e.url, RegionID: testRegion})
+	client, err := cloud.NewClient(cloud.ClientOptions{Endpoint: e.url, RegionID: testRegion})
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = run(client, testRequest(normalID))
-	var ae *APIError
+	var ae *cloud.APIError
 	if !errors.As(err, &ae) || ae.Code != "SignatureDoesNotMatch" {
 		t.Fatalf("err = %v, want SignatureDoesNotMatch", err)
 	}
@@ -846,7 +847,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	e.srv.AddFault(emulator.Fault{Action: "DescribeGroupQps", Latency: 2 * time.Second})
 	e.srv.AddFault(emulator.Fault{Action: "DescribeInstanceQps", Kind: "reset"})
 	e.srv.AddFault(emulator.Fault{Action: "DescribeApis", Kind: "malformed"})
-	client, err = NewClient(ClientOptions{Endpoint: e.url, RegionID: testRegion, ReadTimeout: 200 * time.Millisecond})
+	client, err = cloud.NewClient(cloud.ClientOptions{Endpoint: e.url, RegionID: testRegion, ReadTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -864,7 +865,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	// A stale token from a profile.
 	home := clearCloudEnv(t)
 	writeCLIConfig(t, home, cliConfigJSON)
-	client, err = NewClient(ClientOptions{Endpoint: e.url, Profile: "badsts"})
+	client, err = cloud.NewClient(cloud.ClientOptions{Endpoint: e.url, Profile: "badsts"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -877,49 +878,6 @@ func TestSecretsNeverLeak(t *testing.T) {
 	for _, s := range secrets {
 		if strings.Contains(produced.String(), s) {
 			t.Errorf("secret %q appears in the output:\n%s", s, produced.String())
-		}
-	}
-}
-
-func TestRedactEncodedForms(t *testing.T) {
-	tr := &credentialTracker{}
-	tr.addSecret("a/b+c=d", "short")
-	in := "raw a/b+c=d, query a%2Fb%2Bc%3Dd, double a%252Fb%252Bc%253Dd"
-	got := tr.redact(in)
-	if strings.Contains(got, "a/b+c=d") || strings.Contains(got, "a%2Fb") || strings.Contains(got, "a%252F") {
-		t.Errorf("redact = %q", got)
-	}
-	if strings.Count(got, "[REDACTED]") != 3 {
-		t.Errorf("redact = %q", got)
-	}
-}
-
-func TestEndpointOption(t *testing.T) {
-	clearCloudEnv(t)
-	for _, tc := range []struct {
-		endpoint, scheme, domain string
-		bad                      bool
-	}{
-		{"", "HTTPS", "", false},
-		{"http://127.0.0.1:8080", "HTTP", "127.0.0.1:8080", false},
-		{"https://gw.example.internal/", "HTTPS", "gw.example.internal", false},
-		{"127.0.0.1:8080", "", "", true},
-		{"ftp://x", "", "", true},
-		{"http://x/path", "", "", true},
-	} {
-		c, err := NewClient(ClientOptions{RegionID: testRegion, Endpoint: tc.endpoint})
-		if tc.bad {
-			if err == nil {
-				t.Errorf("endpoint %q accepted", tc.endpoint)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("endpoint %q: %v", tc.endpoint, err)
-			continue
-		}
-		if c.scheme != tc.scheme || c.domain != tc.domain {
-			t.Errorf("endpoint %q: scheme %q domain %q", tc.endpoint, c.scheme, c.domain)
 		}
 	}
 }
@@ -986,7 +944,7 @@ groupQps:`, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var vpc *Backend
+	var vpc *snapshot.Backend
 	for i := range snap.Backends {
 		if snap.Backends[i].APIID == "api-vpc" {
 			vpc = &snap.Backends[i]

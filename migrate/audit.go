@@ -11,7 +11,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/apigw-preflight/apigw-preflight/collector"
+	"github.com/apigw-preflight/apigw-preflight/cloud"
 )
 
 // Record is one line of the audit log. Every attempt to migrate, whatever
@@ -141,7 +141,7 @@ func (rec *Record) addRequest(action, id, code string) {
 }
 
 func (rec *Record) addError(action string, err error) {
-	var ae *collector.APIError
+	var ae *cloud.APIError
 	if errors.As(err, &ae) {
 		rec.addRequest(action, ae.RequestID, ae.Code)
 		return

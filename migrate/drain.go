@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/apigw-preflight/apigw-preflight/collector"
+	"github.com/apigw-preflight/apigw-preflight/cloud"
 )
 
 // drainWindow is how far back each DescribeInstanceQps sample looks; the
@@ -40,7 +40,7 @@ func (r *run) watchDrain(ctx context.Context, source string, d time.Duration) {
 			r.rec.Drain = "interrupted"
 			fmt.Fprintf(m.Out, "Drain watch interrupted; %s may still receive traffic.\n", source)
 			return
-		case err != nil && collector.Retryable(err):
+		case err != nil && cloud.Retryable(err):
 			r.progress("drain: %v; trying again\n", err)
 		case err != nil:
 			r.rec.Drain = "error"
@@ -80,7 +80,7 @@ func (r *run) watchDrain(ctx context.Context, source string, d time.Duration) {
 // drainWindow: its value and time; ok is false when there is none.
 func (r *run) sampleQps(ctx context.Context, instance string) (v float64, at string, ok bool, err error) {
 	now := r.m.now().UTC()
-	body, err := r.m.API.Call(ctx, collector.ProductCloudAPI, "DescribeInstanceQps", map[string]string{
+	body, err := r.m.API.Call(ctx, cloud.ProductCloudAPI, "DescribeInstanceQps", map[string]string{
 		"InstanceId": instance,
 		"StartTime":  now.Add(-drainWindow).Format("2006-01-02T15:04:05Z"),
 		"EndTime":    now.Format("2006-01-02T15:04:05Z"),
@@ -97,7 +97,7 @@ func (r *run) sampleQps(ctx context.Context, instance string) (v float64, at str
 		}
 	}
 	if err := json.Unmarshal(body, &resp); err != nil {
-		return 0, "", false, &collector.APIError{Call: "DescribeInstanceQps", Code: collector.CodeMalformedResponse, Message: err.Error()}
+		return 0, "", false, &cloud.APIError{Call: "DescribeInstanceQps", Code: cloud.CodeMalformedResponse, Message: err.Error()}
 	}
 	var latest time.Time
 	for _, it := range resp.InstanceQps.MonitorItem {

@@ -12,10 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apigw-preflight/apigw-preflight/cloud"
 	"github.com/apigw-preflight/apigw-preflight/collector"
-	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+	"github.com/apigw-preflight/apigw-preflight/emulator"
 	"github.com/apigw-preflight/apigw-preflight/policies"
 	"github.com/apigw-preflight/apigw-preflight/report"
+	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
 
 const (
@@ -78,7 +80,7 @@ migrations:
 type harness struct {
 	t      *testing.T
 	srv    *emulator.Server
-	client *collector.Client
+	client *cloud.Client
 	engine *policies.Engine
 
 	url string
@@ -92,10 +94,10 @@ type harness struct {
 
 // newClient is another SDK client of the harness's emulator (the SDK's
 // client is not for sharing between goroutines).
-func (h *harness) newClient(opts collector.ClientOptions) *collector.Client {
+func (h *harness) newClient(opts cloud.ClientOptions) *cloud.Client {
 	h.t.Helper()
 	opts.RegionID, opts.Endpoint = "cn-hangzhou", h.url
-	c, err := collector.NewClient(opts)
+	c, err := cloud.NewClient(opts)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -140,7 +142,7 @@ func newHarness(t *testing.T) *harness {
 	}))
 	t.Cleanup(ts.Close)
 	h.url = ts.URL
-	h.client = h.newClient(collector.ClientOptions{})
+	h.client = h.newClient(cloud.ClientOptions{})
 	engineOnce.Do(func() { engine, engineErr = policies.New(context.Background(), policies.Options{}) })
 	if engineErr != nil {
 		t.Fatal(engineErr)
@@ -149,13 +151,13 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-var fastRetry = &collector.RetryPolicy{MaxAttempts: 4, Base: time.Millisecond, Cap: 2 * time.Millisecond}
+var fastRetry = &cloud.RetryPolicy{MaxAttempts: 4, Base: time.Millisecond, Cap: 2 * time.Millisecond}
 
 // preflight is the pipeline the command builds: collect, evaluate, gate.
 func (h *harness) preflight(group string) Preflight { return h.preflightOn(h.client, group) }
 
 // preflightOn is preflight through client.
-func (h *harness) preflightOn(client *collector.Client, group string) Preflight {
+func (h *harness) preflightOn(client *cloud.Client, group string) Preflight {
 	return func(ctx context.Context) (*Evidence, error) {
 		h.mu.Lock()
 		h.prechecks++
@@ -170,7 +172,7 @@ func (h *harness) preflightOn(client *collector.Client, group string) Preflight 
 		if err != nil {
 			return nil, err
 		}
-		doc, err := collector.Parse("snapshot.json", raw)
+		doc, err := snapshot.Parse("snapshot.json", raw)
 		if err != nil {
 			return nil, err
 		}
@@ -304,7 +306,7 @@ func kindOfErr(err error) Kind {
 
 // faultyAPI lets a test change one call's answer.
 type faultyAPI struct {
-	collector.API
+	cloud.API
 	hook func(action string, body []byte, err error) ([]byte, error)
 }
 

@@ -5,7 +5,7 @@
 // before the write still passes. Then it waits for the asynchronous
 // migration to end and verifies it. One run sends one write at most.
 //
-// The package talks to the cloud through collector.API only; it never
+// The package talks to the cloud through cloud.API only; it never
 // imports the SDK and never exits. Errors carry a Kind the command maps to
 // an exit code.
 package migrate
@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apigw-preflight/apigw-preflight/collector"
+	"github.com/apigw-preflight/apigw-preflight/cloud"
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
@@ -161,7 +161,7 @@ var DefaultPoll = PollPolicy{Base: 5 * time.Second, Cap: 30 * time.Second, Timeo
 // Migrator runs one gated migration.
 type Migrator struct {
 	// API makes the calls: the write, the polls, the drain watch.
-	API collector.API
+	API cloud.API
 	// Recheck runs the preflight again right before the write, and once
 	// more after a successful migration to show the new state.
 	Recheck Preflight
@@ -604,7 +604,7 @@ func (r *run) write(ctx context.Context, gid, target, remark string) (inFlight b
 	wait := m.poll().Base
 	for attempt := 1; ; attempt++ {
 		r.rec.WriteSent = true
-		body, err := m.API.Call(ctx, collector.ProductCloudAPI, ActionModify, params)
+		body, err := m.API.Call(ctx, cloud.ProductCloudAPI, ActionModify, params)
 		if err == nil {
 			r.rec.addRequest(ActionModify, requestID(body), "")
 			r.out.Wrote = true
@@ -699,7 +699,7 @@ func (r *run) settle(ctx context.Context, gid, target string, werr error) error 
 // cut short or an answer that is not an API error tells nothing: the
 // request may have been applied.
 func rejection(err error) (code string, explicit bool) {
-	var ae *collector.APIError
+	var ae *cloud.APIError
 	if !errors.As(err, &ae) {
 		return "", false
 	}
@@ -716,7 +716,7 @@ func rejection(err error) (code string, explicit bool) {
 // that is not worth another try. Anything else only costs a poll.
 func permanent(err error) bool {
 	_, explicit := rejection(err)
-	return explicit && !collector.Retryable(err)
+	return explicit && !cloud.Retryable(err)
 }
 
 // compare is what changed between the report's evidence and the re-check.
@@ -916,7 +916,7 @@ func (m *Migrator) sleep(ctx context.Context, d time.Duration) error {
 	if m.Sleep != nil {
 		return m.Sleep(ctx, d)
 	}
-	return collector.Sleep(ctx, d)
+	return cloud.Sleep(ctx, d)
 }
 
 func (m *Migrator) poll() PollPolicy {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apigw-preflight/apigw-preflight/collector"
-	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+	"github.com/apigw-preflight/apigw-preflight/cloud"
+	"github.com/apigw-preflight/apigw-preflight/emulator"
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
@@ -147,7 +147,7 @@ func TestStateChangedBeforeWrite(t *testing.T) {
 			h.srv.UpdateGroup("g-orders", func(g map[string]any) { g["IllegalStatus"] = "LOCKED" })
 		}, []string{"verdict: pass -> fail", "new finding error MIG014"}, 0},
 		{"another operator started a migration", func(h *harness) {
-			if _, err := h.client.Call(context.Background(), collector.ProductCloudAPI, ActionModify,
+			if _, err := h.client.Call(context.Background(), cloud.ProductCloudAPI, ActionModify,
 				map[string]string{"GroupId": "g-orders", "TargetInstanceId": dedSource}); err != nil {
 				h.t.Fatal(err)
 			}
@@ -254,7 +254,7 @@ func TestAmbiguousWriteIsNotResent(t *testing.T) {
 		// The write reaches the cloud but the answer is lost.
 		m.API = &faultyAPI{API: h.client, hook: func(action string, body []byte, err error) ([]byte, error) {
 			if action == ActionModify && err == nil {
-				return nil, &collector.APIError{Call: action, Code: collector.CodeTimeout, Message: "read timeout"}
+				return nil, &cloud.APIError{Call: action, Code: cloud.CodeTimeout, Message: "read timeout"}
 			}
 			return body, err
 		}}
@@ -358,7 +358,7 @@ func TestWaitTimeoutAndInFlight(t *testing.T) {
 func TestInFlightMigrationIsWaitedFor(t *testing.T) {
 	h := newHarness(t)
 	// Someone started the move already; the report sees it Running.
-	if _, err := h.client.Call(context.Background(), collector.ProductCloudAPI, ActionModify,
+	if _, err := h.client.Call(context.Background(), cloud.ProductCloudAPI, ActionModify,
 		map[string]string{"GroupId": "g-orders", "TargetInstanceId": dest}); err != nil {
 		t.Fatal(err)
 	}

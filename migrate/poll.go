@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/apigw-preflight/apigw-preflight/collector"
+	"github.com/apigw-preflight/apigw-preflight/cloud"
 )
 
 // wait polls DescribeApiGroup with backoff until the migration ends.
@@ -158,13 +158,13 @@ func (r *run) describe(ctx context.Context, gid string) (map[string]any, error) 
 
 // describeOnce is one DescribeApiGroup: the body and its RequestId.
 func (r *run) describeOnce(ctx context.Context, gid string) (map[string]any, string, error) {
-	body, err := r.m.API.Call(ctx, collector.ProductCloudAPI, "DescribeApiGroup", map[string]string{"GroupId": gid})
+	body, err := r.m.API.Call(ctx, cloud.ProductCloudAPI, "DescribeApiGroup", map[string]string{"GroupId": gid})
 	if err != nil {
 		return nil, "", err
 	}
 	var g map[string]any
 	if err := json.Unmarshal(body, &g); err != nil || g == nil {
-		return nil, "", &collector.APIError{Call: "DescribeApiGroup", Code: collector.CodeMalformedResponse,
+		return nil, "", &cloud.APIError{Call: "DescribeApiGroup", Code: cloud.CodeMalformedResponse,
 			Message: "the answer is not a JSON object"}
 	}
 	return g, field(g, "RequestId"), nil

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apigw-preflight/apigw-preflight/collector"
+	"github.com/apigw-preflight/apigw-preflight/cloud"
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
@@ -165,7 +165,7 @@ func TestConcurrentRunsWriteOnce(t *testing.T) {
 			}
 			var rs []*runner
 			for range n {
-				c := h.newClient(collector.ClientOptions{})
+				c := h.newClient(cloud.ClientOptions{})
 				first, err := h.preflightOn(c, "g-orders")(context.Background())
 				if err != nil {
 					t.Fatal(err)
@@ -370,7 +370,7 @@ func TestWriteAnswerBrokenAfterTheHeaders(t *testing.T) {
 			first := h.first("g-orders")
 			m, out, audit := h.migrator("g-orders")
 			if tc.stall {
-				m.API = h.newClient(collector.ClientOptions{ReadTimeout: 200 * time.Millisecond})
+				m.API = h.newClient(cloud.ClientOptions{ReadTimeout: 200 * time.Millisecond})
 			}
 			frontFor(h, ActionModify, 1, tc.apply, tc.stall)
 			got, err := m.Run(context.Background(), first, Options{Target: dest, Yes: true})
@@ -437,7 +437,7 @@ func TestPollAnswerBrokenIsPolledAgain(t *testing.T) {
 // another operator or tool would.
 func startMigration(h *harness, target string) {
 	h.t.Helper()
-	if _, err := h.newClient(collector.ClientOptions{}).Call(context.Background(), collector.ProductCloudAPI, ActionModify,
+	if _, err := h.newClient(cloud.ClientOptions{}).Call(context.Background(), cloud.ProductCloudAPI, ActionModify,
 		map[string]string{"GroupId": "g-orders", "TargetInstanceId": target}); err != nil {
 		h.t.Fatal(err)
 	}
@@ -445,7 +445,7 @@ func startMigration(h *harness, target string) {
 
 // sendHook runs before each call of the migrator's API.
 type sendHook struct {
-	collector.API
+	cloud.API
 	before func(action string)
 }
 

@@ -20,7 +20,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+	"github.com/apigw-preflight/apigw-preflight/emulator"
 )
 
 const usage = `apigw-emulator: an Alibaba Cloud API Gateway (CloudAPI 2016-07-14) and ECS
@@ -34,7 +34,7 @@ DescribeVpcAccesses, DescribeGroupQps, DescribeInstanceQps, ModifyApiGroupInstan
 DescribeSecurityGroupAttribute and DescribeSecurityGroups at "/", verifying the
 access key, STS token and HMAC-SHA1 signature of every request like the cloud.
 It listens on loopback only. The world format is described in
-collector/emulator/README.md; testdata/worlds/demo.yaml is a complete example.
+emulator/README.md; testdata/worlds/demo.yaml is a complete example.
 
 Flags:
 %s

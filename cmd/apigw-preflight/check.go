@@ -9,8 +9,9 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/apigw-preflight/apigw-preflight/collector"
+	"github.com/apigw-preflight/apigw-preflight/config"
 	"github.com/apigw-preflight/apigw-preflight/report"
+	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
 
 // newFlagSet makes a flag set that returns errors instead of exiting and
@@ -80,11 +81,11 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	var rf reportFlags
 	fs := newFlagSet("check")
 	rf.register(fs)
-	configFile := fs.String("config", "", "configuration `FILE` whose failOn, rpsHeadroom, defaultGroupRps and expiryWindowDays apply unless the flag is given, and whose allowlists apply to backends the snapshot has none for; default "+collector.DefaultConfigFile+" if present")
+	configFile := fs.String("config", "", "configuration `FILE` whose failOn, rpsHeadroom, defaultGroupRps and expiryWindowDays apply unless the flag is given, and whose allowlists apply to backends the snapshot has none for; default "+config.DefaultConfigFile+" if present")
 	if err := parseFlags(e, fs, args, checkHelp); err != nil {
 		return err
 	}
-	cfg, err := collector.LoadConfig(*configFile, fs.Changed("config"))
+	cfg, err := config.LoadConfig(*configFile, fs.Changed("config"))
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -127,9 +128,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 
 // loadSnapshots reads and validates every input before any is evaluated.
 // All bad inputs are named, then the run stops with exit 2.
-func loadSnapshots(e *env, names []string) ([]*collector.Document, error) {
+func loadSnapshots(e *env, names []string) ([]*snapshot.Document, error) {
 	stdinUsed := false
-	var docs []*collector.Document
+	var docs []*snapshot.Document
 	var bad []string
 	for _, n := range names {
 		if n == "-" {
@@ -138,9 +139,9 @@ func loadSnapshots(e *env, names []string) ([]*collector.Document, error) {
 			}
 			stdinUsed = true
 		}
-		d, err := collector.LoadFile(n, e.stdin)
+		d, err := snapshot.LoadFile(n, e.stdin)
 		if err != nil {
-			var ie *collector.InputError
+			var ie *snapshot.InputError
 			if !errors.As(err, &ie) {
 				return nil, withCode(exitToolError, err)
 			}
@@ -161,10 +162,10 @@ func loadSnapshots(e *env, names []string) ([]*collector.Document, error) {
 // applyConfigAllowlists gives every backend of doc whose allowlist the
 // snapshot leaves unknown (null or absent) the allowlist of the
 // configuration's first matching entry, as collect and run do while
-// collecting (collector.Config.AllowlistFor). A backend with an allowlist,
+// collecting (config.Config.AllowlistFor). A backend with an allowlist,
 // even an empty one, keeps it. It returns the backends filled in, as
 // "host (allowlists[i], line n)", in snapshot order.
-func applyConfigAllowlists(cfg *collector.Config, doc *collector.Document) []string {
+func applyConfigAllowlists(cfg *config.Config, doc *snapshot.Document) []string {
 	if cfg == nil || len(cfg.Allowlists) == 0 {
 		return nil
 	}
@@ -203,9 +204,9 @@ func applyConfigAllowlists(cfg *collector.Config, doc *collector.Document) []str
 }
 
 // matchedEntry names the configuration entry AllowlistFor chose.
-func matchedEntry(cfg *collector.Config, host string, ips []string) string {
+func matchedEntry(cfg *config.Config, host string, ips []string) string {
 	for i, e := range cfg.Allowlists {
-		one := &collector.Config{Allowlists: []collector.AllowlistEntry{e}}
+		one := &config.Config{Allowlists: []config.AllowlistEntry{e}}
 		if one.AllowlistFor(host, ips) != nil {
 			return fmt.Sprintf("allowlists[%d], match %q, line %d", i, e.Match, e.Line)
 		}

@@ -11,7 +11,10 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/apigw-preflight/apigw-preflight/cloud"
 	"github.com/apigw-preflight/apigw-preflight/collector"
+	"github.com/apigw-preflight/apigw-preflight/config"
+	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
 
 // collectFlags are the flags of a live collection, shared by collect and run.
@@ -33,7 +36,7 @@ func (cf *collectFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&cf.region, "region", "", "region `ID`; default ALIBABA_CLOUD_REGION_ID, else the CLI profile's region_id")
 	fs.StringVar(&cf.profile, "profile", "", "use profile `NAME` of ~/.aliyun/config.json (only it, not the environment keys)")
 	fs.StringVar(&cf.endpoint, "endpoint", "", "send every call to `URL` (e.g. http://127.0.0.1:8080 for the emulator); default the regional HTTPS endpoints")
-	fs.StringVar(&cf.config, "config", "", "configuration `FILE` (allowlists, defaults); default "+collector.DefaultConfigFile+" if present")
+	fs.StringVar(&cf.config, "config", "", "configuration `FILE` (allowlists, defaults); default "+config.DefaultConfigFile+" if present")
 	fs.StringVar(&cf.stage, "stage", "RELEASE", "`STAGE` whose deployed backends and traffic are read: RELEASE, PRE or TEST")
 	fs.StringVar(&cf.lookback, "lookback", "", "QPS look-back `WINDOW` from 1h to 90d, a duration (168h) or days (7d); default the config's lookback, else 7d")
 	fs.BoolVarP(&cf.quiet, "quiet", "q", false, "no progress or notes on stderr")
@@ -68,15 +71,15 @@ func parseSize(s string) (int64, error) {
 
 // collected is a finished collection.
 type collected struct {
-	snap   *collector.Snapshot
+	snap   *snapshot.Snapshot
 	raw    []byte // the snapshot as written
-	config *collector.Config
+	config *config.Config
 }
 
 // loadConfig reads the configuration file: the one named by --config, or
 // the default file when it exists. A bad file is a usage error.
-func (cf *collectFlags) loadConfig(fs *pflag.FlagSet) (*collector.Config, error) {
-	cfg, err := collector.LoadConfig(cf.config, fs.Changed("config"))
+func (cf *collectFlags) loadConfig(fs *pflag.FlagSet) (*config.Config, error) {
+	cfg, err := config.LoadConfig(cf.config, fs.Changed("config"))
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -86,7 +89,7 @@ func (cf *collectFlags) loadConfig(fs *pflag.FlagSet) (*collector.Config, error)
 // run validates the flags, reads the cloud and returns the snapshot.
 // Flag problems are usage errors (exit 2); failed essential reads and
 // rejected credentials are tool errors (exit 1).
-func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *collector.Config) (*collected, error) {
+func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *config.Config) (*collected, error) {
 	if cf.group == "" || cf.to == "" {
 		return nil, usageErr("%s: --group and --to are required; run 'apigw-preflight %s --help'", name, name)
 	}
@@ -96,7 +99,7 @@ func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *colle
 	}
 	var lookback = cfg.Lookback
 	if cf.lookback != "" {
-		d, err := collector.ParseLookback(cf.lookback)
+		d, err := config.ParseLookback(cf.lookback)
 		if err != nil {
 			return nil, usageErr("--lookback: %v", err)
 		}
@@ -112,7 +115,7 @@ func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *colle
 	if err != nil {
 		return nil, err
 	}
-	if ignored := collector.SDKDebugIgnored(); len(ignored) > 0 && !cf.quiet {
+	if ignored := cloud.SDKDebugIgnored(); len(ignored) > 0 && !cf.quiet {
 		fmt.Fprintf(e.stderr, "apigw-preflight: DEBUG=%s ignored: the SDK's debug output prints signed requests and tokens\n", strings.Join(ignored, ","))
 	}
 	var progress collector.Progress
@@ -146,7 +149,7 @@ func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *colle
 	if err != nil {
 		return nil, withCode(exitToolError, fmt.Errorf("%s: render snapshot: %w", name, err))
 	}
-	if err := checkSnapshotSize(len(raw), collector.MaxSnapshotBytes); err != nil {
+	if err := checkSnapshotSize(len(raw), snapshot.MaxSnapshotBytes); err != nil {
 		return nil, withCode(exitToolError, fmt.Errorf("%s: %w", name, err))
 	}
 	if !cf.quiet && len(snap.CollectionErrors) > 0 {
@@ -172,8 +175,8 @@ func checkSnapshotSize(n, limit int) error {
 
 // client builds the SDK-backed client from the region, profile and
 // endpoint flags. Bad values are usage errors.
-func (cf *collectFlags) client() (*collector.Client, string, error) {
-	region, _, err := collector.ResolveRegion(cf.region, cf.profile)
+func (cf *collectFlags) client() (*cloud.Client, string, error) {
+	region, _, err := cloud.ResolveRegion(cf.region, cf.profile)
 	if err != nil {
 		return nil, "", usageErr("%v", err)
 	}
@@ -181,7 +184,7 @@ func (cf *collectFlags) client() (*collector.Client, string, error) {
 	if err != nil {
 		return nil, "", usageErr("--max-response-size %v", err)
 	}
-	client, err := collector.NewClient(collector.ClientOptions{
+	client, err := cloud.NewClient(cloud.ClientOptions{
 		RegionID:         region,
 		Profile:          cf.profile,
 		Endpoint:         cf.endpoint,

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apigw-preflight/apigw-preflight/collector"
-	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+	"github.com/apigw-preflight/apigw-preflight/emulator"
+	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
 
 // cliWorld: "orders" moves cleanly from the serverless instance to a
@@ -103,14 +103,14 @@ func TestCollectCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := collector.Parse("snap.json", raw)
+	doc, err := snapshot.Parse("snap.json", raw)
 	if err != nil {
 		t.Fatalf("written snapshot does not load: %v", err)
 	}
 	if doc.GroupID != "g-orders" || doc.DestID != "apigateway-hz-ab12cd34ef56" || doc.SourceID != "api-shared-vpc-001" {
 		t.Errorf("snapshot = %s %s %s", doc.GroupID, doc.SourceID, doc.DestID)
 	}
-	var snap collector.Snapshot
+	var snap snapshot.Snapshot
 	if err := json.Unmarshal(raw, &snap); err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestRunCommand(t *testing.T) {
 	if !strings.Contains(r.stdout, `"g-orders"`) || !strings.Contains(r.stdout, "snap.json") {
 		t.Errorf("report does not name the group and snapshot file:\n%s", r.stdout)
 	}
-	if _, err := collector.LoadFile(filepath.Join(dir, "snap.json"), nil); err != nil {
+	if _, err := snapshot.LoadFile(filepath.Join(dir, "snap.json"), nil); err != nil {
 		t.Errorf("--snapshot-out: %v", err)
 	}
 
@@ -310,10 +310,10 @@ func TestCollectOverallTimeout(t *testing.T) {
 }
 
 func TestCheckSnapshotSize(t *testing.T) {
-	if err := checkSnapshotSize(collector.MaxSnapshotBytes, collector.MaxSnapshotBytes); err != nil {
+	if err := checkSnapshotSize(snapshot.MaxSnapshotBytes, snapshot.MaxSnapshotBytes); err != nil {
 		t.Errorf("at the limit: %v", err)
 	}
-	err := checkSnapshotSize(collector.MaxSnapshotBytes+1, collector.MaxSnapshotBytes)
+	err := checkSnapshotSize(snapshot.MaxSnapshotBytes+1, snapshot.MaxSnapshotBytes)
 	if err == nil || !strings.Contains(err.Error(), "more than the 64 MiB a snapshot may hold; nothing was written") {
 		t.Errorf("over the limit: %v", err)
 	}

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+	"github.com/apigw-preflight/apigw-preflight/emulator"
 )
 
 const (

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+	"github.com/apigw-preflight/apigw-preflight/emulator"
 )
 
 // busy peaks above what the destination allows, but its QPS read is

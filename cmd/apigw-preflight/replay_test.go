@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/apigw-preflight/apigw-preflight/collector/emulator"
+	"github.com/apigw-preflight/apigw-preflight/emulator"
 )
 
 // demoKeys are the demo world's access key.

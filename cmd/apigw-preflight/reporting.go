@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/apigw-preflight/apigw-preflight/collector"
 	"github.com/apigw-preflight/apigw-preflight/policies"
 	"github.com/apigw-preflight/apigw-preflight/report"
+	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
 
 // reportFlags are the evaluation and reporting flags shared by every command
@@ -177,7 +177,7 @@ func newEvaluator(ctx context.Context, p *plan) (*evaluator, error) {
 }
 
 // evaluate checks one snapshot and returns its migration record.
-func (ev *evaluator) evaluate(ctx context.Context, doc *collector.Document) (report.Migration, error) {
+func (ev *evaluator) evaluate(ctx context.Context, doc *snapshot.Document) (report.Migration, error) {
 	m := report.Migration{
 		Input:       doc.Name,
 		GroupID:     doc.GroupID,

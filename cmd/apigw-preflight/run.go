@@ -10,9 +10,10 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/apigw-preflight/apigw-preflight/collector"
+	"github.com/apigw-preflight/apigw-preflight/config"
 	"github.com/apigw-preflight/apigw-preflight/migrate"
 	"github.com/apigw-preflight/apigw-preflight/report"
+	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
 
 func runHelp(w io.Writer, fs *pflag.FlagSet) {
@@ -164,7 +165,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 type pipeline struct {
 	e    *env
 	cf   *collectFlags
-	cfg  *collector.Config
+	cfg  *config.Config
 	plan *plan
 	ev   *evaluator
 }
@@ -182,7 +183,7 @@ func (pl *pipeline) run(ctx context.Context, snapOut string) (*collected, *repor
 		}
 		name = snapOut
 	}
-	doc, err := collector.Parse(name, c.raw)
+	doc, err := snapshot.Parse(name, c.raw)
 	if err != nil {
 		// The collector wrote something its own contract rejects: a bug,
 		// not bad input.
@@ -207,7 +208,7 @@ func (pl *pipeline) recheck(ctx context.Context) (*migrate.Evidence, error) {
 
 // applyConfigDefaults takes the gate and rule settings of the
 // configuration file for every flag not given on the command line.
-func applyConfigDefaults(fs *pflag.FlagSet, rf *reportFlags, cfg *collector.Config) {
+func applyConfigDefaults(fs *pflag.FlagSet, rf *reportFlags, cfg *config.Config) {
 	if cfg == nil {
 		return
 	}

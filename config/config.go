@@ -1,4 +1,6 @@
-package collector
+// Package config reads the tool's configuration file (YAML): backend
+// allowlists, the gate threshold and the rules' tunables.
+package config
 
 import (
 	"bytes"

@@ -1,7 +1,7 @@
-// Package collector owns the snapshot contract (apigw-preflight/v1): its Go
-// types, its JSON Schema, loading and validating snapshot files, and the
-// read-only cloud collection that writes them.
-package collector
+// Package snapshot owns the snapshot contract (apigw-preflight/v1): its Go
+// types, its JSON Schema, and loading and validating snapshot files. It
+// does not talk to the cloud; package collector writes snapshots.
+package snapshot
 
 import "encoding/json"
 

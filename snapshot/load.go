@@ -1,4 +1,4 @@
-package collector
+package snapshot
 
 import (
 	"bytes"
@@ -295,7 +295,7 @@ func validate(file string, obj map[string]any, lines *LineIndex) error {
 		Path: PathString(path),
 		Line: lines.Line(path),
 		Msg:  msg,
-		Hint: "see the snapshot contract in collector/snapshot.schema.json",
+		Hint: "see the snapshot contract in snapshot/snapshot.schema.json",
 	}
 }
 

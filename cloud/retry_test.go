@@ -1,4 +1,4 @@
-package collector
+package cloud
 
 import (
 	"context"
@@ -64,7 +64,7 @@ func TestRetryDo(t *testing.T) {
 	p := RetryPolicy{MaxAttempts: 5, Base: time.Second, Cap: 4 * time.Second, Jitter: func() float64 { return 0 },
 		Sleep: func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return ctx.Err() }}
 	tries := 0
-	err := p.do(context.Background(), "Test", nil, func(context.Context) error {
+	err := p.Do(context.Background(), "Test", nil, func(context.Context) error {
 		tries++
 		return &APIError{Code: "Throttling"}
 	})
@@ -84,7 +84,7 @@ func TestRetryDo(t *testing.T) {
 
 	// A permanent error is returned at once.
 	tries = 0
-	err = p.do(context.Background(), "Test", nil, func(context.Context) error { tries++; return &APIError{Code: "Forbidden.RAM"} })
+	err = p.Do(context.Background(), "Test", nil, func(context.Context) error { tries++; return &APIError{Code: "Forbidden.RAM"} })
 	if tries != 1 || err == nil {
 		t.Errorf("permanent error: tries = %d, err = %v", tries, err)
 	}
@@ -96,7 +96,7 @@ func TestRetryDo(t *testing.T) {
 	tries = 0
 	start := time.Now()
 	p.MaxElapsed = 50 * time.Millisecond
-	_ = p.do(context.Background(), "Test", nil, func(context.Context) error {
+	_ = p.Do(context.Background(), "Test", nil, func(context.Context) error {
 		tries++
 		time.Sleep(30 * time.Millisecond)
 		return &APIError{Code: "Throttling"}
@@ -110,7 +110,7 @@ func TestRetryDo(t *testing.T) {
 	p = RetryPolicy{MaxAttempts: 3, Base: time.Hour, Cap: time.Hour}
 	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	start = time.Now()
-	err = p.do(ctx, "Test", nil, func(context.Context) error { return &APIError{Code: "Throttling"} })
+	err = p.Do(ctx, "Test", nil, func(context.Context) error { return &APIError{Code: "Throttling"} })
 	if !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
 		t.Errorf("cancel: err = %v after %s", err, time.Since(start))
 	}

@@ -1,4 +1,4 @@
-package collector
+package cloud
 
 import (
 	"context"
@@ -57,7 +57,7 @@ var retryableCodes = map[string]bool{
 // API code and a 5xx or 429 status (a proxy's HTML 502: Code HTTP502)
 // counts as retryable too.
 func Retryable(err error) bool {
-	ae, ok := asAPIError(err)
+	ae, ok := AsAPIError(err)
 	if !ok {
 		return false
 	}
@@ -109,13 +109,13 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// do runs fn until it succeeds, fails for good, or the policy is spent.
+// Do runs fn until it succeeds, fails for good, or the policy is spent.
 // fn gets a context that ends when MaxElapsed has passed since the first
 // try; a try cut short by it ends the call with a CodeTimeout *APIError
 // (while ctx's own end is returned as ctx.Err()). notify (may be nil)
 // hears about each retry. The last error is returned; an *APIError records
 // how many tries were made.
-func (p RetryPolicy) do(ctx context.Context, action string, notify func(err error, attempt int, wait time.Duration), fn func(ctx context.Context) error) error {
+func (p RetryPolicy) Do(ctx context.Context, action string, notify func(err error, attempt int, wait time.Duration), fn func(ctx context.Context) error) error {
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = 1
 	}
@@ -135,7 +135,7 @@ func (p RetryPolicy) do(ctx context.Context, action string, notify func(err erro
 			return ctx.Err()
 		}
 		if err != nil && callCtx.Err() != nil {
-			ae, ok := asAPIError(err)
+			ae, ok := AsAPIError(err)
 			msg := fmt.Sprintf("no answer within %s, the time one call may take with its retries", p.MaxElapsed)
 			if ok && ae.Code != "" && !errors.Is(err, context.DeadlineExceeded) {
 				msg += fmt.Sprintf(" (last try: %s)", ae.Code)
@@ -147,7 +147,7 @@ func (p RetryPolicy) do(ctx context.Context, action string, notify func(err erro
 		}
 		wait := p.backoff(attempt)
 		if attempt >= p.MaxAttempts || (p.MaxElapsed > 0 && time.Since(start)+wait > p.MaxElapsed) {
-			if ae, ok := asAPIError(err); ok {
+			if ae, ok := AsAPIError(err); ok {
 				ae.Attempts = attempt
 			}
 			return err

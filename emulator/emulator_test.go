@@ -615,7 +615,7 @@ func TestConcurrentRequests(t *testing.T) {
 }
 
 func TestDemoWorld(t *testing.T) {
-	w, err := LoadWorld(filepath.Join("..", "..", "testdata", "worlds", "demo.yaml"))
+	w, err := LoadWorld(filepath.Join("..", "testdata", "worlds", "demo.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

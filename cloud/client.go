@@ -1,4 +1,4 @@
-package collector
+package cloud
 
 import (
 	"context"
@@ -25,7 +25,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 
 	// Initialised before the SDK: its debug switch never turns on.
-	"github.com/apigw-preflight/apigw-preflight/collector/internal/quietsdk"
+	"github.com/apigw-preflight/apigw-preflight/cloud/internal/quietsdk"
 )
 
 // Products the collector calls.
@@ -87,7 +87,7 @@ func ClassifyError(err error) ErrorKind {
 	if err == nil {
 		return ""
 	}
-	ae, ok := asAPIError(err)
+	ae, ok := AsAPIError(err)
 	if !ok {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return KindAmbiguous
@@ -172,7 +172,8 @@ func (e *APIError) Error() string {
 // missing or were rejected.
 func (e *APIError) IsCredential() bool { return e.credential }
 
-func asAPIError(err error) (*APIError, bool) {
+// AsAPIError finds the *APIError in err's chain.
+func AsAPIError(err error) (*APIError, bool) {
 	var ae *APIError
 	ok := errors.As(err, &ae)
 	return ae, ok
@@ -203,8 +204,16 @@ type ClientOptions struct {
 	// travel unencrypted.
 	InsecureEndpoint bool
 
-	// credentials replaces the tracked provider chain (tests).
-	credentials credentials.CredentialsProvider
+	// Key, when set, replaces the credentials chain with this one key
+	// (with an STS token when SecurityToken is set). Its secrets are
+	// redacted like any the chain hands out.
+	Key *AccessKey
+}
+
+// AccessKey is a fixed access key pair, with an STS token for temporary
+// credentials.
+type AccessKey struct {
+	ID, Secret, SecurityToken string
 }
 
 // DefaultMaxResponseBytes is the default bound of one answer's body.
@@ -337,8 +346,12 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		c.domain = u.Host
 	}
 	c.creds = newCredentialTracker(opts.Profile)
-	if opts.credentials != nil {
-		c.creds.inner = opts.credentials
+	if k := opts.Key; k != nil {
+		if k.SecurityToken != "" {
+			c.creds.inner = credentials.NewStaticSTSCredentialsProvider(k.ID, k.Secret, k.SecurityToken)
+		} else {
+			c.creds.inner = credentials.NewStaticAKCredentialsProvider(k.ID, k.Secret)
+		}
 	}
 	connect, read := opts.ConnectTimeout, opts.ReadTimeout
 	if connect <= 0 {
@@ -402,7 +415,7 @@ func (c *Client) CredentialSource() string { return c.creds.Source() }
 func (c *Client) Redact(s string) string { return RedactSecrets(c.creds.redact(s)) }
 
 // clean is a message fit to show: redacted first, then cut to n bytes.
-func (c *Client) clean(s string, n int) string { return truncate(c.Redact(s), n) }
+func (c *Client) clean(s string, n int) string { return Truncate(c.Redact(s), n) }
 
 // Call makes one RPC call (POST, parameters in the query string) and
 // returns the response body. ctx cancels the wait; the request itself is
@@ -575,8 +588,9 @@ func transportError(err error) (code string, kind ErrorKind, ok bool) {
 	return "", "", false
 }
 
-// truncate cuts s to at most n bytes on a rune boundary. Redact first.
-func truncate(s string, n int) string {
+// Truncate trims s and cuts it to at most n bytes on a rune boundary,
+// marking a cut with "...". Redact first.
+func Truncate(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) <= n {
 		return s

@@ -1,4 +1,4 @@
-package collector
+package cloud
 
 import (
 	"encoding/json"
