@@ -42,7 +42,7 @@ type Evidence struct {
 
 // Passed reports whether the gate passed: no finding at or above the
 // threshold and no rule that could not be evaluated.
-func (e *Evidence) Passed() bool { return e != nil && e.Result != nil && e.Result.ExitCode == 0 }
+func (e *Evidence) Passed() bool { return e.verdict() == report.VerdictPass }
 
 // GroupID, GroupName, InstanceID, MigrationStatus and MigrationError read
 // the group's fields.
@@ -73,16 +73,11 @@ func (e *Evidence) findings() []report.Finding {
 	return out
 }
 
-func (e *Evidence) verdict() string {
-	switch {
-	case e == nil || e.Result == nil:
+func (e *Evidence) verdict() report.Verdict {
+	if e == nil || e.Result == nil {
 		return ""
-	case e.Result.ExitCode == 0:
-		return "pass"
-	case e.Result.ExitCode == 3:
-		return "fail"
 	}
-	return "error"
+	return e.Result.Verdict()
 }
 
 func sha256Hex(b []byte) string {
@@ -775,7 +770,7 @@ func compare(first, second *Evidence, target string) diff {
 // kindOf is the refusal class of a failed gate: rule errors are tool
 // errors (exit 1), failing findings refusals (exit 3).
 func kindOf(e *Evidence) Kind {
-	if e != nil && e.Result != nil && e.Result.ExitCode == 1 {
+	if e.verdict() == report.VerdictError {
 		return KindFailed
 	}
 	return KindRefused
