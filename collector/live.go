@@ -270,12 +270,10 @@ func (c *collection) record(call, code, format string, a ...any) {
 	c.snap.CollectionErrors = append(c.snap.CollectionErrors, snapshot.CollectionError{Call: call, Code: code, Message: fmt.Sprintf(format, a...)})
 }
 
-// redact removes secrets from a message: those the API knows of (a
-// *Client does), then secret-carrying parameters by pattern.
+// redact removes secret-carrying parameters from a message by pattern.
+// The messages of a *cloud.Client's errors are redacted already, the
+// secrets it holds included; this covers any other API.
 func (c *collection) redact(s string) string {
-	if r, ok := c.api.(interface{ Redact(string) string }); ok {
-		s = r.Redact(s)
-	}
 	return cloud.Truncate(cloud.RedactSecrets(s), 1000)
 }
 

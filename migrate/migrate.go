@@ -714,7 +714,8 @@ func permanent(err error) bool {
 	return explicit && !cloud.Retryable(err)
 }
 
-// compare is what changed between the report's evidence and the re-check.
+// diff is what changed between the report's evidence and the re-check:
+// refuse is set when the change stops the write; lines say what changed.
 type diff struct {
 	refuse bool
 	lines  []string

@@ -13,7 +13,6 @@ func init() {
 	register(Format{
 		Name:        "json",
 		Description: "for programs: every migration, finding and rule as one JSON document",
-		Extension:   ".json",
 		New:         func(Options) Reporter { return jsonReporter{} },
 	})
 }

@@ -19,7 +19,6 @@ func init() {
 	register(Format{
 		Name:        "sarif",
 		Description: "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)",
-		Extension:   ".sarif",
 		New:         func(Options) Reporter { return sarifReporter{} },
 	})
 }

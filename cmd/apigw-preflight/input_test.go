@@ -62,8 +62,9 @@ func TestCheckRejectsAmbiguousJSON(t *testing.T) {
 	t.Run("byte order mark", func(t *testing.T) {
 		bom := write(t, dir, "bom.json", "\xef\xbb\xbf"+healthy)
 		plain := write(t, dir, "plain.json", healthy)
-		a := runCLI(t, dir, "", "check", "-f", "json=a.json", bom)
-		b := runCLI(t, dir, "", "check", "-f", "json=b.json", plain)
+		// --now: AGP001's message names the time the age is measured at.
+		a := runCLI(t, dir, "", "check", "--now", "2026-12-01T00:00:00Z", "-f", "json=a.json", bom)
+		b := runCLI(t, dir, "", "check", "--now", "2026-12-01T00:00:00Z", "-f", "json=b.json", plain)
 		if a.code != exitPass || b.code != exitPass {
 			t.Fatalf("exit %d and %d: %s %s", a.code, b.code, a.stderr, b.stderr)
 		}
