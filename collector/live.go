@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/netip"
 	"slices"
@@ -672,12 +671,12 @@ func qpsPeak(body map[string]any, wrapper string) (peak float64, code, msg strin
 		default:
 			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue is %s, not a number", wrapper, i, jsonType(v))
 		}
-		if text == "" {
-			continue
+		f, ok, err := cloud.ParseQPS(text)
+		if err != nil {
+			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue %q is %v", wrapper, i, cloud.Truncate(text, 40), err)
 		}
-		f, err := strconv.ParseFloat(text, 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || f < 0 {
-			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue %q is not a finite number of 0 or more", wrapper, i, cloud.Truncate(text, 40))
+		if !ok {
+			continue
 		}
 		usable++
 		peak = max(peak, f)
