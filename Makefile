@@ -6,6 +6,8 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 OUT       := out
 OPA       := $(shell $(GO) env GOPATH)/bin/opa
 OPA_VERSION := v1.22.3
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+STATICCHECK_VERSION := v0.8.2
 
 .PHONY: all build test lint bench demo fmt clean tools
 
@@ -23,15 +25,19 @@ test:
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 ./...
 
-## lint: go vet, gofmt and opa fmt / strict check of the policies
-lint: $(OPA)
+## lint: go vet, gofmt, staticcheck and opa fmt / strict check of the policies
+lint: $(OPA) $(STATICCHECK)
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(STATICCHECK) ./...
 	$(OPA) fmt --list --fail policies/
 	$(OPA) check --strict policies/
 
 $(OPA):
 	$(GO) install github.com/open-policy-agent/opa@$(OPA_VERSION)
+
+$(STATICCHECK):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 ## bench: evaluation benchmarks (compare runs with benchstat)
 bench:

@@ -22,6 +22,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
+	"github.com/apigw-preflight/apigw-preflight/cloud/calls"
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
@@ -434,5 +435,5 @@ func InputValue(doc map[string]any) (ast.Value, error) {
 
 // storeFor holds the tunables under data.apigw.config.
 func storeFor(cfg map[string]any) storage.Store {
-	return inmem.NewFromObject(map[string]any{"apigw": map[string]any{"config": normalizeConfig(cfg)}})
+	return inmem.NewFromObject(map[string]any{"apigw": map[string]any{"config": normalizeConfig(cfg), "calls": calls.Data()}})
 }

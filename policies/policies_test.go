@@ -9,7 +9,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/format"
-	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
 )
 
@@ -20,7 +19,9 @@ func TestRegoUnitTests(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	store := inmem.New()
+	// The tests see the data the engine gives the rules (the call
+	// registry; the tunables' defaults are the rules' own).
+	store := storeFor(nil)
 	txn, err := store.NewTransaction(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -22,14 +22,12 @@ type Options struct {
 type Format struct {
 	Name        string
 	Description string
-	// Extension is the usual file name ending, for help text and defaults.
-	Extension string
-	New       func(Options) Reporter
+	New         func(Options) Reporter
 }
 
-// formats is the single registry of output formats: --help, flag validation
-// and the README table are all derived from it. Each format registers itself
-// from its own file with register.
+// formats is the single registry of output formats: the --format help and
+// its validation are derived from it. Each format registers itself from its
+// own file with register.
 var formats []Format
 
 func register(f Format) {

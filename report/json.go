@@ -13,7 +13,6 @@ func init() {
 	register(Format{
 		Name:        "json",
 		Description: "for programs: every migration, finding and rule as one JSON document",
-		Extension:   ".json",
 		New:         func(Options) Reporter { return jsonReporter{} },
 	})
 }
@@ -50,7 +49,7 @@ func (jsonReporter) Report(w io.Writer, r *Result) error {
 		Rules:           r.Rules,
 		Migrations:      make([]jsonMigration, len(r.Migrations)),
 	}
-	out.Passed = out.Summary.Failed == 0
+	out.Passed = r.Verdict() == VerdictPass
 	for i := range r.Migrations {
 		m := &r.Migrations[i]
 		out.Migrations[i] = jsonMigration{Migration: m, Passed: !r.MigrationFails(m)}

@@ -15,7 +15,6 @@ func init() {
 	register(Format{
 		Name:        "junit",
 		Description: "JUnit XML: one test suite per migration, one test case per rule",
-		Extension:   ".xml",
 		New:         func(Options) Reporter { return junitReporter{} },
 	})
 }
@@ -29,35 +28,34 @@ func init() {
 //     too. classname is "apigw-preflight.<GroupId>.<Destination>" with every
 //     character outside [A-Za-z0-9_-] replaced by "_", so CI tools that split
 //     classnames at dots see package "apigw-preflight.<GroupId>";
-//   - a test case has one <failure> per finding that fails the gate
-//     (Result.FindingFails: at or above Result.FailOn, or undecided under
-//     FailOnUndecided); type is the finding's severity, or "undecided" when
-//     only FailOnUndecided makes it fail; message is the finding's message,
-//     text the finding with its remediation. A rule with several failing
-//     findings gets a testcase each. Findings that do not fail the gate go
-//     to <system-out>. An undecided finding is labelled "[<severity>,
-//     undecided]" in the text;
-//   - a rule that could not be evaluated (Migration.ErrorFor) is an <error>,
-//     which takes the place of any failure;
-//   - waived findings (not in the model yet) will become <skipped>: when a
-//     Finding carries a waiver, junitWaived returns it, the finding no longer
-//     counts towards failure, and a test case whose findings at or above the
-//     threshold are all waived is <skipped message="waived: ..."> instead of
-//     failed;
+//   - a rule's findings that fail the gate (Result.FindingFails: at or
+//     above Result.FailOn, or undecided under FailOnUndecided) give one
+//     test case each, with one <failure>, so failures match findings one
+//     to one; when a rule has several, each case's name adds what the
+//     finding is about: "<ID> <name> [<key or resource>]". type is the
+//     finding's severity, or "undecided" when only FailOnUndecided makes it
+//     fail; message is the finding's message, text the finding with its
+//     remediation. Findings that do not fail the gate go to <system-out>
+//     (of the first failing case, or of the rule's one case). An undecided
+//     finding is labelled "[<severity>, undecided]" in the text;
+//   - a rule that could not be evaluated (Migration.ErrorFor) is one test
+//     case with an <error>, which takes the place of any failure;
 //   - times are "0.000": the model does not record evaluation time;
 //   - all text is stripped of ANSI escape sequences and of characters XML 1.0
 //     forbids before it is written.
 type junitReporter struct{}
 
 type junitTestSuites struct {
-	XMLName  xml.Name         `xml:"testsuites"`
-	Name     string           `xml:"name,attr"`
-	Tests    int              `xml:"tests,attr"`
-	Failures int              `xml:"failures,attr"`
-	Errors   int              `xml:"errors,attr"`
-	Skipped  int              `xml:"skipped,attr"`
-	Time     string           `xml:"time,attr"`
-	Suites   []junitTestSuite `xml:"testsuite"`
+	XMLName  xml.Name `xml:"testsuites"`
+	Name     string   `xml:"name,attr"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
+	// Skipped is always 0: nothing is skipped. The attribute is kept for
+	// the consumers that expect it.
+	Skipped int              `xml:"skipped,attr"`
+	Time    string           `xml:"time,attr"`
+	Suites  []junitTestSuite `xml:"testsuite"`
 }
 
 type junitTestSuite struct {
@@ -65,7 +63,7 @@ type junitTestSuite struct {
 	Tests      int             `xml:"tests,attr"`
 	Failures   int             `xml:"failures,attr"`
 	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
+	Skipped    int             `xml:"skipped,attr"` // always 0, as above
 	Time       string          `xml:"time,attr"`
 	Properties []junitProperty `xml:"properties>property,omitempty"`
 	Cases      []junitTestCase `xml:"testcase"`
@@ -83,7 +81,6 @@ type junitTestCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
-	Skipped   *junitProblem `xml:"skipped,omitempty"`
 	SystemOut *junitOutput  `xml:"system-out,omitempty"`
 }
 
@@ -140,7 +137,6 @@ func buildJUnit(r *Result) junitTestSuites {
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
-		doc.Skipped += s.Skipped
 		doc.Suites = append(doc.Suites, s)
 	}
 	return doc
@@ -176,14 +172,11 @@ func junitSuite(r *Result, m *Migration, name, class string) junitTestSuite {
 		}
 		findings := m.FindingsFor(id)
 		SortFindings(findings) // FindingsFor returns a fresh slice
-		var failing, waived, below []Finding
+		var failing, below []Finding
 		for _, f := range findings {
-			switch {
-			case junitWaived(f) != "":
-				waived = append(waived, f)
-			case r.FindingFails(f):
+			if r.FindingFails(f) {
 				failing = append(failing, f)
-			default:
+			} else {
 				below = append(below, f)
 			}
 		}
@@ -218,9 +211,6 @@ func junitSuite(r *Result, m *Migration, name, class string) junitTestSuite {
 				s.Cases = append(s.Cases, c)
 			}
 			continue
-		} else if len(waived) > 0 {
-			tc.Skipped = &junitProblem{Message: junitText("waived: " + junitWaived(waived[0]))}
-			s.Skipped++
 		}
 		if len(below) > 0 {
 			tc.SystemOut = &junitOutput{Text: junitText(junitFindingsText(below))}
@@ -242,11 +232,6 @@ func junitFindingLabel(f Finding, i int) string {
 	}
 	return fmt.Sprintf("#%d", i+1)
 }
-
-// junitWaived returns why a finding is waived, or "" when it is not. The
-// model has no waivers yet, so nothing is waived; when Finding gains one,
-// this is the only place to change.
-func junitWaived(Finding) string { return "" }
 
 // junitRuleIDs lists the rules to report for a migration, sorted: those
 // evaluated, plus any a finding or error names, so nothing is dropped.

@@ -245,12 +245,40 @@ type Result struct {
 	// (--fail-on-undecided).
 	FailOnUndecided bool        `json:"-"`
 	Migrations      []Migration `json:"migrations"`
-	// ExitCode is the code the invocation ends with, decided before any
-	// report is written so reports can record it.
+	// ExitCode is the code the invocation ends with, which its caller maps
+	// from Verdict before any report is written, so that reports can
+	// record it (json exitCode, SARIF invocation exitCode). Nothing in
+	// this package reads a decision from it.
 	ExitCode int `json:"exitCode"`
 	// WorkDir is the directory input paths are made relative to in reports
 	// that need relative paths (SARIF).
 	WorkDir string `json:"-"`
+}
+
+// Verdict is the outcome of the gate over a result.
+type Verdict string
+
+const (
+	// VerdictPass: no migration fails the gate.
+	VerdictPass Verdict = "pass"
+	// VerdictFail: a finding fails the gate (FindingFails).
+	VerdictFail Verdict = "fail"
+	// VerdictError: a rule could not be evaluated on some snapshot; an
+	// error is never a pass and outranks a failing finding.
+	VerdictError Verdict = "error"
+)
+
+// Verdict derives the gate's outcome from the findings and rule errors,
+// the threshold (FailOn) and FailOnUndecided.
+func (r *Result) Verdict() Verdict {
+	s := r.Summary()
+	switch {
+	case s.RuleErrors > 0:
+		return VerdictError
+	case s.Failed > 0:
+		return VerdictFail
+	}
+	return VerdictPass
 }
 
 // Summary counts findings by severity.

@@ -19,7 +19,6 @@ func init() {
 	register(Format{
 		Name:        "sarif",
 		Description: "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)",
-		Extension:   ".sarif",
 		New:         func(Options) Reporter { return sarifReporter{} },
 	})
 }
@@ -67,8 +66,9 @@ func init() {
 //   - Tool findings (AGP001 snapshot-stale) are results like the rules'
 //     findings, with their rule descriptor from Result.Rules.
 //   - Rule evaluation errors are invocations[0].toolExecutionNotifications at
-//     level error; executionSuccessful is false exactly when ExitCode is 1
-//     (tool or runtime error).
+//     level error; executionSuccessful is false exactly when the verdict
+//     is VerdictError (a rule could not be evaluated); exitCode is
+//     Result.ExitCode.
 //   - No timestamps and no working directory: the same Result gives the
 //     same bytes.
 type sarifReporter struct{}
@@ -123,7 +123,7 @@ func buildSARIF(r *Result) (*sarif.Report, error) {
 	}
 
 	inv := sarif.NewInvocation().
-		WithExecutionSuccess(r.ExitCode != 1).
+		WithExecutionSuccess(r.Verdict() != VerdictError).
 		WithExitCode(r.ExitCode)
 
 	for i := range r.Migrations {

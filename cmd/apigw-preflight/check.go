@@ -10,45 +10,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/apigw-preflight/apigw-preflight/config"
-	"github.com/apigw-preflight/apigw-preflight/report"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
-
-// newFlagSet makes a flag set that returns errors instead of exiting and
-// prints help from the command's own text.
-func newFlagSet(name string) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SortFlags = false
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return fs
-}
-
-// parseFlags parses args; --help prints the help to stdout and returns
-// errHelp.
-func parseFlags(e *env, fs *pflag.FlagSet, args []string, help func(io.Writer, *pflag.FlagSet)) error {
-	err := fs.Parse(args)
-	if errors.Is(err, pflag.ErrHelp) {
-		help(e.stdout, fs)
-		return errHelp
-	}
-	if err != nil {
-		return usageErr("%s: %v; run 'apigw-preflight %s --help'", fs.Name(), err, fs.Name())
-	}
-	return nil
-}
-
-// errHelp ends a command that printed its help.
-var errHelp = &exitError{code: exitPass}
-
-func formatHelp() string {
-	var b strings.Builder
-	b.WriteString("Formats:\n")
-	for _, f := range report.Formats() {
-		fmt.Fprintf(&b, "  %-6s %s\n", f.Name, f.Description)
-	}
-	return b.String()
-}
 
 func checkHelp(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, `Usage: apigw-preflight check [flags] SNAPSHOT...
@@ -107,19 +70,14 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 				d.Name, countNoun(len(filled), "backend"), cfg.Path, strings.Join(filled, ", "))
 		}
 	}
-	ev, err := newEvaluator(ctx, p)
+	eng, err := newEngine(ctx, p)
 	if err != nil {
 		return err
 	}
-	migs := make([]report.Migration, 0, len(docs))
-	for _, d := range docs {
-		m, err := ev.evaluate(ctx, d)
-		if err != nil {
-			return err
-		}
-		migs = append(migs, m)
+	r, err := evaluate(ctx, eng, p, docs)
+	if err != nil {
+		return err
 	}
-	r := ev.result(migs, p.failOn)
 	if err := writeReports(ctx, e, p, r); err != nil {
 		return err
 	}

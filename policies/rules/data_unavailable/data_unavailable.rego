@@ -5,8 +5,8 @@
 #   writes the snapshot. Each entry is a warning naming the failed call, its
 #   error code and message, and the rules whose data it would have supplied,
 #   so that a quiet rule is not mistaken for a passed one: DescribeGroupQps and
-#   DescribeInstanceQps feed MIG001; DescribeApis, DescribeDeployedApi,
-#   DescribeVpcAccesses and DescribeBackendInfo feed MIG004, MIG008 and MIG009;
+#   DescribeInstanceQps feed MIG001; DescribeApis, DescribeDeployedApi and
+#   DescribeVpcAccesses feed MIG004, MIG008 and MIG009;
 #   DescribeSecurityGroupAttribute and DescribeSecurityGroups feed MIG009. An
 #   unknown call is reported against the rules that use its data. The key is
 #   the call name, with the entry's index when the call failed more than once.
@@ -131,8 +131,6 @@ cli(call) := sprintf("aliyun cloudapi DescribeApis --GroupId %s", [group_id]) if
 cli(call) := sprintf("aliyun cloudapi DescribeDeployedApi --GroupId %s --ApiId <api-id> --StageName RELEASE", [group_id]) if canonical(call) == "DescribeDeployedApi"
 
 cli(call) := "aliyun cloudapi DescribeVpcAccesses" if canonical(call) == "DescribeVpcAccesses"
-
-cli(call) := "aliyun cloudapi DescribeBackendInfo --BackendId <backend-id>" if canonical(call) == "DescribeBackendInfo"
 
 cli(call) := sprintf("aliyun ecs DescribeSecurityGroupAttribute --RegionId %s --SecurityGroupId <sg-id> --Direction egress", [region]) if canonical(call) == "DescribeSecurityGroupAttribute"
 

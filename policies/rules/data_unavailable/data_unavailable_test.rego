@@ -57,7 +57,6 @@ test_call_table if {
 		"DescribeApis": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group)",
 		"DescribeDeployedApi": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group)",
 		"DescribeVpcAccesses": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group)",
-		"DescribeBackendInfo": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group)",
 		"DescribeSecurityGroupAttribute": "MIG009 (eni-security-group)",
 		"DescribeSecurityGroups": "MIG009 (eni-security-group)",
 	}
