@@ -2,7 +2,9 @@
 GO        ?= go
 BIN       := bin
 VERSION   ?= $(or $(shell git describe --tags --match 'v[0-9]*' 2>/dev/null | sed 's/^v//'),0.1.0-dev)
-LDFLAGS   := -s -w -X main.version=$(VERSION)
+COMMIT    ?= $(or $(shell git rev-parse HEAD 2>/dev/null),unknown)
+DATE      ?= $(or $(shell git log -1 --format=%cI 2>/dev/null),unknown)
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 OUT       := out
 OPA       := $(shell $(GO) env GOPATH)/bin/opa
 OPA_VERSION := v1.22.3
