@@ -8,11 +8,17 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/apigw-preflight/apigw-preflight/policies"
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
+// Set at build time with -ldflags "-X main.version=... -X main.commit=...
+// -X main.date=..." (make build, GoReleaser); empty otherwise.
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
 
 const informationURI = "https://github.com/apigw-preflight/apigw-preflight"
 
@@ -32,7 +38,39 @@ func toolInfo() report.Tool {
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
+// buildCommit and buildDate fall back on what the Go toolchain stamped
+// into the binary (a build in a git checkout), then on "unknown".
+func buildCommit() string {
+	if commit != "" {
+		return commit
+	}
+	return buildSetting("vcs.revision")
+}
+
+func buildDate() string {
+	if date != "" {
+		return date
+	}
+	return buildSetting("vcs.time")
+}
+
+func buildSetting(key string) string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == key && s.Value != "" {
+				return s.Value
+			}
+		}
+	}
+	return "unknown"
+}
+
 func runVersion(_ context.Context, e *env, _ []string) error {
-	fmt.Fprintf(e.stdout, "apigw-preflight %s\n", toolVersion())
+	pack, err := policies.PackVersion()
+	if err != nil {
+		return withCode(exitToolError, err)
+	}
+	fmt.Fprintf(e.stdout, "apigw-preflight %s\ncommit:    %s\nbuilt:     %s\nrule pack: %s\n",
+		toolVersion(), buildCommit(), buildDate(), pack)
 	return nil
 }
