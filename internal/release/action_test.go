@@ -528,11 +528,11 @@ func direct(t *testing.T, dir string, args ...string) (string, int) {
 // the summary holds the exit code's meaning and the report in a fence.
 func TestRunGateFailed(t *testing.T) {
 	dir := snapshotDir(t, map[string]string{"orders.json": "healthy.json", "payments.json": "firing/MIG003-tls-dropped.json"})
-	report, code := direct(t, dir, "check", "-f", "text", "snapshots/orders.json", "snapshots/payments.json")
+	report, code := direct(t, dir, "check", "--now", "2026-12-01T00:00:00Z", "-f", "text", "snapshots/orders.json", "snapshots/payments.json")
 	if code != 3 {
 		t.Fatalf("the sample gate: exit %d, want 3", code)
 	}
-	r := runScript(t, "run.sh", dir, "BIN="+binary, "ARGS=check -f text -f sarif=preflight.sarif snapshots/*.json",
+	r := runScript(t, "run.sh", dir, "BIN="+binary, "ARGS=check --now 2026-12-01T00:00:00Z -f text -f sarif=preflight.sarif snapshots/*.json",
 		"SARIF_FILE=preflight.sarif", "JOB_SUMMARY=true")
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
@@ -556,11 +556,11 @@ func TestRunGateFailed(t *testing.T) {
 // name holding a space, and no summary when job-summary is false.
 func TestRunPassed(t *testing.T) {
 	dir := snapshotDir(t, map[string]string{"orders prod.json": "healthy.json"})
-	report, code := direct(t, dir, "check", "snapshots/orders prod.json")
+	report, code := direct(t, dir, "check", "--now", "2026-12-01T00:00:00Z", "snapshots/orders prod.json")
 	if code != 0 {
 		t.Fatalf("the healthy sample: exit %d", code)
 	}
-	args := "check \\\n  --fail-on error\n  'snapshots/orders prod.json'\n"
+	args := "check --now 2026-12-01T00:00:00Z \\\n  --fail-on error\n  'snapshots/orders prod.json'\n"
 	r := runScript(t, "run.sh", dir, "BIN="+binary, "ARGS="+args, "SARIF_FILE=", "JOB_SUMMARY=true")
 	if r.code != 0 || r.outputs != "exit-code=0\n" || r.stdout != report {
 		t.Errorf("exit %d, GITHUB_OUTPUT %q\nstdout:\n%s\nstderr:\n%s\nwant stdout:\n%s", r.code, r.outputs, r.stdout, r.stderr, report)
