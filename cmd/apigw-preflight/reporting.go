@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,9 +26,10 @@ type reportFlags struct {
 	maxAge          string
 	now             string
 	color           string
-	rpsHeadroom     float64
-	defaultGroupRps int
-	expiryWindow    int
+	rules           ruleFlags
+	// fileRules are the configuration file's rule settings; the flags'
+	// come after them and win.
+	fileRules []policies.Setting
 }
 
 func (rf *reportFlags) register(fs *pflag.FlagSet) {
@@ -40,9 +42,7 @@ func (rf *reportFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&rf.maxAge, "max-age", "7d", "AGP001 warns when a snapshot was collected more than `AGE` before now: a duration (36h) or days (7d); 0 turns the check off")
 	fs.StringVar(&rf.now, "now", "", "measure snapshot ages at `TIME` (RFC 3339, e.g. 2026-11-21T00:00:00Z) instead of the clock, for reproducible reports")
 	fs.StringVar(&rf.color, "color", "auto", "colour in the text report on stdout: auto (terminal and no NO_COLOR), always, never")
-	fs.Float64Var(&rf.rpsHeadroom, "rps-headroom", 0.2, "MIG001: extra capacity required above the observed peak, as a fraction")
-	fs.IntVar(&rf.defaultGroupRps, "default-group-rps", 500, "MIG002: the default group RPS limit; any other TrafficLimit needs a ticket")
-	fs.IntVar(&rf.expiryWindow, "expiry-window-days", 30, "MIG011: warn when the destination expires within this many days")
+	rf.rules.register(fs)
 }
 
 // output is one report to produce.
@@ -59,7 +59,7 @@ type plan struct {
 	maxAge          time.Duration // 0: AGP001 off
 	now             time.Time     // zero: the clock
 	color           bool
-	config          map[string]any
+	settings        []policies.Setting // the rules' settings, file first
 }
 
 func (rf *reportFlags) resolve(e *env) (*plan, error) {
@@ -122,20 +122,11 @@ func (rf *reportFlags) resolve(e *env) (*plan, error) {
 	default:
 		return nil, usageErr("--color %q: want auto, always or never", rf.color)
 	}
-	if rf.rpsHeadroom < 0 || rf.rpsHeadroom > 10 {
-		return nil, usageErr("--rps-headroom %v: want a fraction between 0 and 10 (0.2 means 20%%)", rf.rpsHeadroom)
+	flagRules, err := rf.rules.settings()
+	if err != nil {
+		return nil, err
 	}
-	if rf.defaultGroupRps <= 0 {
-		return nil, usageErr("--default-group-rps %d: want a positive number", rf.defaultGroupRps)
-	}
-	if rf.expiryWindow < 0 {
-		return nil, usageErr("--expiry-window-days %d: want zero or more", rf.expiryWindow)
-	}
-	p.config = map[string]any{
-		"rpsHeadroom":      rf.rpsHeadroom,
-		"defaultGroupRps":  rf.defaultGroupRps,
-		"expiryWindowDays": rf.expiryWindow,
-	}
+	p.settings = append(append(p.settings, rf.fileRules...), flagRules...)
 	return p, nil
 }
 
@@ -169,7 +160,11 @@ type evaluator struct {
 }
 
 func newEvaluator(ctx context.Context, p *plan) (*evaluator, error) {
-	eng, err := policies.New(ctx, policies.Options{Config: p.config, MaxAge: p.maxAge, Now: p.now})
+	eng, err := policies.New(ctx, policies.Options{Settings: p.settings, MaxAge: p.maxAge, Now: p.now})
+	var se *policies.SettingError
+	if errors.As(err, &se) {
+		return nil, usageErr("%v", err)
+	}
 	if err != nil {
 		return nil, withCode(exitToolError, fmt.Errorf("load policies: %w", err))
 	}
