@@ -336,6 +336,9 @@ func resolveSettings(rules []report.Rule, settings []Setting) (map[string]*ruleS
 		}
 		r, ok := byKey[s.Rule]
 		if !ok {
+			r, ok = byKey[strings.ToUpper(s.Rule)] // an ID in lower case
+		}
+		if !ok {
 			if s.Rule == SnapshotStale.ID || s.Rule == SnapshotStale.Name {
 				return nil, bad("%s %s is a tool rule, set with --max-age (0 turns it off)", SnapshotStale.ID, SnapshotStale.Name)
 			}

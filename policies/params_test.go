@@ -117,7 +117,7 @@ func TestParamValuesReachTheRule(t *testing.T) {
 	got = probe(t,
 		Setting{Rule: "ZZZ910", Key: "ratio", Value: 1, Where: "f:1", Layer: "file"},
 		Setting{Rule: "ZZZ910", Key: "ratio", Value: "0.25", Text: true, Where: "--set", Layer: "flags"},
-		Setting{Rule: "ZZZ910", Key: "count", Value: " 7 ", Text: true, Where: "--set", Layer: "flags"},
+		Setting{Rule: "zzz910", Key: "count", Value: " 7 ", Text: true, Where: "--set", Layer: "flags"},
 		Setting{Rule: "ZZZ910", Key: "strict", Value: "true", Text: true, Where: "--set", Layer: "flags"},
 		Setting{Rule: "ZZZ910", Key: "label", Value: "12", Text: true, Where: "--set", Layer: "flags"},
 		Setting{Rule: "ZZZ910", Key: "window", Value: "90m", Text: true, Where: "--set", Layer: "flags"},

@@ -19,21 +19,22 @@ type ruleFlags struct {
 }
 
 // paramAliasFlags are the flags that set one rule parameter each.
+// In usage, the backquoted word names the value in the help.
 var paramAliasFlags = []struct {
-	flag, rule, param, usage string
+	flag, rule, param, value, usage string
 }{
-	{"rps-headroom", "MIG001", "rpsHeadroom", "MIG001: extra capacity required above the observed peak, as a `FRACTION`"},
-	{"default-group-rps", "MIG002", "defaultGroupRps", "MIG002: the default group RPS `LIMIT`; any other TrafficLimit needs a ticket"},
-	{"expiry-window-days", "MIG011", "expiryWindowDays", "MIG011: warn when the destination expires within this many `DAYS`"},
+	{"rps-headroom", "MIG001", "rpsHeadroom", "FRACTION", "MIG001: extra capacity required above the observed peak, as a `FRACTION`"},
+	{"default-group-rps", "MIG002", "defaultGroupRps", "LIMIT", "MIG002: the default group RPS `LIMIT`; any other TrafficLimit needs a ticket"},
+	{"expiry-window-days", "MIG011", "expiryWindowDays", "DAYS", "MIG011: warn when the destination expires within this many `DAYS`"},
 }
 
 func (rf *ruleFlags) register(fs *pflag.FlagSet) {
 	rf.fs = fs
-	fs.StringArrayVar(&rf.sets, "set", nil, "set a rule's parameter, or its enabled or severity, as `RULE.KEY=VALUE` (RULE is an ID or name), repeatable; "+
-		"beats the configuration file's rules section; 'apigw-preflight policies list' shows the parameters and their defaults")
+	fs.StringArrayVar(&rf.sets, "set", nil, "`RULE.KEY=VALUE` sets KEY of rule RULE (an ID or name): one of its parameters, enabled (true, false) or severity (error, warning, note); "+
+		"repeatable; beats the configuration file's rules section; 'apigw-preflight policies list' shows the parameters and their defaults")
 	rf.aliases = make([]string, len(paramAliasFlags))
 	for i, a := range paramAliasFlags {
-		fs.StringVar(&rf.aliases[i], a.flag, "", fmt.Sprintf("%s; the same as --set %s.%s=VALUE", a.usage, a.rule, a.param))
+		fs.StringVar(&rf.aliases[i], a.flag, "", fmt.Sprintf("%s; the same as --set %s.%s=%s", a.usage, a.rule, a.param, a.value))
 	}
 }
 

@@ -278,3 +278,19 @@ func TestPoliciesListShowsParams(t *testing.T) {
 		t.Errorf("text list has %d params lines, want 3:\n%s", n, r.stdout)
 	}
 }
+
+func TestSetFlagHelp(t *testing.T) {
+	for _, cmd := range []string{"check", "run"} {
+		r := runCLI(t, t.TempDir(), "", cmd, "--help")
+		for _, want := range []string{
+			"--set RULE.KEY=VALUE",
+			"--rps-headroom FRACTION", "the same as --set MIG001.rpsHeadroom=FRACTION",
+			"--default-group-rps LIMIT", "the same as --set MIG002.defaultGroupRps=LIMIT",
+			"--expiry-window-days DAYS", "the same as --set MIG011.expiryWindowDays=DAYS",
+		} {
+			if r.code != exitPass || !strings.Contains(r.stdout, want) {
+				t.Errorf("%s --help (exit %d) lacks %q", cmd, r.code, want)
+			}
+		}
+	}
+}
