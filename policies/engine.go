@@ -37,9 +37,11 @@ const RulesPrefix = "data.apigw.rules."
 
 // Options configure an engine.
 type Options struct {
-	// Config is put under data.apigw.config; rules read tunables from it
-	// (rpsHeadroom, defaultGroupRps, expiryWindowDays).
-	Config map[string]any
+	// Settings are the user's choices for the rules (enabled, severity,
+	// parameters), applied in order over the METADATA defaults. A setting
+	// that names an unknown rule or parameter, or has a bad value, makes New
+	// fail with a *SettingError.
+	Settings []Setting
 	// Extra are further policy files (path -> source) compiled with the
 	// built-in ones, e.g. an organisation's own rules.
 	Extra map[string]string
@@ -54,8 +56,11 @@ type Options struct {
 
 // Engine evaluates the rule pack. It is safe for concurrent use.
 type Engine struct {
-	opts  Options
-	rules []report.Rule
+	opts Options
+	// rules are the enabled rules, with the severity the settings give
+	// them; declared holds each one's METADATA severity.
+	rules    []report.Rule
+	declared []report.Severity
 	// all evaluates every rule in one query, sharing the work of common
 	// helpers; queries, one per rule, attribute an error to its rule when
 	// the combined query fails.
@@ -130,12 +135,34 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	rules, err := RulesFromModules(mods)
+	all, err := RulesFromModules(mods)
 	if err != nil {
 		return nil, err
 	}
-	store := storeFor(opts.Config)
-	e := &Engine{opts: opts, rules: rules}
+	if err := checkParamCalls(comp, all); err != nil {
+		return nil, err
+	}
+	settings, err := resolveSettings(all, opts.Settings)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{opts: opts}
+	params := map[string]any{}
+	for _, r := range all {
+		rs := settings[r.ID]
+		if len(r.Params) > 0 {
+			params[r.ID] = rs.params
+		}
+		if rs.disabled {
+			continue
+		}
+		e.declared = append(e.declared, r.Severity)
+		if rs.severity != report.SeverityNone {
+			r.Severity = rs.severity
+		}
+		e.rules = append(e.rules, r)
+	}
+	store := storeFor(params)
 	prepare := func(q string) (rego.PreparedEvalQuery, error) {
 		return rego.New(
 			rego.Compiler(comp),
@@ -144,8 +171,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			rego.StrictBuiltinErrors(true),
 		).PrepareForEval(ctx)
 	}
-	refs := make([]string, len(rules))
-	for i, r := range rules {
+	refs := make([]string, len(e.rules))
+	for i, r := range e.rules {
 		refs[i] = r.Package + ".findings"
 		pq, err := prepare(refs[i])
 		if err != nil {
@@ -159,19 +186,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// normalizeConfig drops unset tunables so the Rego defaults apply.
-func normalizeConfig(cfg map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range cfg {
-		if v != nil {
-			out[k] = v
-		}
-	}
-	return out
-}
-
 // Rules returns the rules the engine evaluates, tool rules (AGP) included,
-// sorted by ID.
+// sorted by ID: disabled rules are left out, and a rule's Severity is the
+// one the settings give it.
 func (e *Engine) Rules() []report.Rule {
 	rules := append(slices.Clone(e.rules), e.opts.toolRules()...)
 	slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
@@ -272,6 +289,9 @@ func ruleFromAnnotation(file, pkg string, a *ast.Annotations) (report.Rule, erro
 			break
 		}
 	}
+	if r.Params, err = parseParams(file, r.ID, custom["params"]); err != nil {
+		return r, err
+	}
 	return r, nil
 }
 
@@ -312,7 +332,7 @@ func (e *Engine) evaluateAll(ctx context.Context, input ast.Value) ([]report.Fin
 	}
 	var findings []report.Finding
 	for i, set := range sets {
-		fs, err := decodeFindings(e.rules[i], set)
+		fs, err := e.decodeFindings(i, set)
 		if err != nil {
 			return nil, false
 		}
@@ -342,7 +362,7 @@ func (e *Engine) evaluateEach(ctx context.Context, input ast.Value) ([]report.Fi
 			errs = append(errs, report.RuleError{RuleID: rule.ID, Message: "findings is undefined; a rule package must define the partial set rule 'findings'"})
 			continue
 		}
-		fs, err := decodeFindings(rule, rs[0].Expressions[0].Value)
+		fs, err := e.decodeFindings(i, rs[0].Expressions[0].Value)
 		if err != nil {
 			errs = append(errs, report.RuleError{RuleID: rule.ID, Message: err.Error()})
 			continue
@@ -368,7 +388,11 @@ type rawFinding struct {
 // not decide; the lib's undecided helper writes it and sets the marker.
 const undecidedPrefix = "could not check"
 
-func decodeFindings(rule report.Rule, set any) ([]report.Finding, error) {
+// decodeFindings reads the findings set of rule i. A finding without a
+// severity has the rule's METADATA default; a severity setting then moves
+// the findings at that default (see overrideSeverity).
+func (e *Engine) decodeFindings(i int, set any) ([]report.Finding, error) {
+	rule, declared := e.rules[i], e.declared[i]
 	raw, err := json.Marshal(set)
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: encode findings: %w", rule.ID, err)
@@ -382,7 +406,7 @@ func decodeFindings(rule report.Rule, set any) ([]report.Finding, error) {
 		f := report.Finding{
 			RuleID:      rule.ID,
 			RuleName:    rule.Name,
-			Severity:    rule.Severity,
+			Severity:    declared,
 			Message:     strings.TrimSpace(it.Message),
 			Remediation: strings.TrimSpace(it.Remediation),
 			Resource:    it.Resource,
@@ -405,6 +429,9 @@ func decodeFindings(rule report.Rule, set any) ([]report.Finding, error) {
 				return nil, fmt.Errorf("rule %s: finding severity: %w", rule.ID, err)
 			}
 			f.Severity = sev
+		}
+		if rule.Severity != declared {
+			f.Severity = overrideSeverity(f.Severity, declared, rule.Severity)
 		}
 		if f.Message == "" {
 			return nil, fmt.Errorf("rule %s: a finding has no message", rule.ID)
@@ -433,7 +460,11 @@ func InputValue(doc map[string]any) (ast.Value, error) {
 	return v, nil
 }
 
-// storeFor holds the tunables under data.apigw.config.
-func storeFor(cfg map[string]any) storage.Store {
-	return inmem.NewFromObject(map[string]any{"apigw": map[string]any{"config": normalizeConfig(cfg), "calls": calls.Data()}})
+// storeFor holds the rules' parameter values under data.apigw.params and
+// the cloud call registry under data.apigw.calls.
+func storeFor(params map[string]any) storage.Store {
+	if params == nil {
+		params = map[string]any{}
+	}
+	return inmem.NewFromObject(map[string]any{"apigw": map[string]any{"params": params, "calls": calls.Data()}})
 }

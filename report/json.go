@@ -46,7 +46,7 @@ func (jsonReporter) Report(w io.Writer, r *Result) error {
 		FailOnUndecided: r.FailOnUndecided,
 		ExitCode:        r.ExitCode,
 		Summary:         r.Summary(),
-		Rules:           r.Rules,
+		Rules:           withoutParams(r.Rules),
 		Migrations:      make([]jsonMigration, len(r.Migrations)),
 	}
 	out.Passed = r.Verdict() == VerdictPass
@@ -61,4 +61,19 @@ func (jsonReporter) Report(w io.Writer, r *Result) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
+}
+
+// withoutParams copies rules without their parameters: a report keeps the
+// rule descriptors it has always had, and `policies list -o json` is where
+// the parameters are listed.
+func withoutParams(rules []Rule) []Rule {
+	if rules == nil {
+		return nil
+	}
+	out := make([]Rule, len(rules))
+	for i, r := range rules {
+		r.Params = nil
+		out[i] = r
+	}
+	return out
 }

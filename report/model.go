@@ -112,6 +112,25 @@ type Rule struct {
 	// Package is the Rego package path that holds the rule, e.g.
 	// "data.apigw.rules.rps_capacity".
 	Package string `json:"package"`
+	// Params are the rule's tunables, as its METADATA declares them
+	// (custom.params), in declaration order.
+	Params []Param `json:"params,omitempty"`
+}
+
+// Param is one tunable of a rule: its name, type, default and what it
+// does. Rules read the effective value through the lib helper param.
+type Param struct {
+	Name string `json:"name"`
+	// Type is number, integer, string, boolean or duration.
+	Type string `json:"type"`
+	// Default is the value the rule uses unless a setting changes it: a
+	// float64 or int64 for number and integer, a bool, or a string (a
+	// duration as written, e.g. "36h" or "7d").
+	Default     any    `json:"default"`
+	Description string `json:"description"`
+	// Min and Max bound a number or integer, inclusive; nil when unbounded.
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
 }
 
 // Resource names the cloud object a finding is about.

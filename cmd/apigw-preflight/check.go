@@ -44,7 +44,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	var rf reportFlags
 	fs := newFlagSet("check")
 	rf.register(fs)
-	configFile := fs.String("config", "", "configuration `FILE` whose failOn, rpsHeadroom, defaultGroupRps and expiryWindowDays apply unless the flag is given, and whose allowlists apply to backends the snapshot has none for; default "+config.DefaultConfigFile+" if present")
+	configFile := fs.String("config", "", "configuration `FILE` whose failOn and rules settings apply unless a flag sets the same, and whose allowlists apply to backends the snapshot has none for; default "+config.DefaultConfigFile+" if present")
 	if err := parseFlags(e, fs, args, checkHelp); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/apigw-preflight/apigw-preflight/config"
+	"github.com/apigw-preflight/apigw-preflight/policies"
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
@@ -25,9 +26,10 @@ type reportFlags struct {
 	maxAge          string
 	now             string
 	color           string
-	rpsHeadroom     float64
-	defaultGroupRps int
-	expiryWindow    int
+	rules           ruleFlags
+	// fileRules are the configuration file's rule settings; the flags'
+	// come after them and win.
+	fileRules []policies.Setting
 }
 
 func (rf *reportFlags) register(fs *pflag.FlagSet) {
@@ -40,9 +42,7 @@ func (rf *reportFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&rf.maxAge, "max-age", "7d", "AGP001 warns when a snapshot was collected more than `AGE` before now: a duration (36h) or days (7d); 0 turns the check off")
 	fs.StringVar(&rf.now, "now", "", "measure snapshot ages at `TIME` (RFC 3339, e.g. 2026-11-21T00:00:00Z) instead of the clock, for reproducible reports")
 	fs.StringVar(&rf.color, "color", "auto", "colour in the text report on stdout: auto (terminal and no NO_COLOR), always, never")
-	fs.Float64Var(&rf.rpsHeadroom, "rps-headroom", 0.2, "MIG001: extra capacity required above the observed peak, as a fraction")
-	fs.IntVar(&rf.defaultGroupRps, "default-group-rps", 500, "MIG002: the default group RPS limit; any other TrafficLimit needs a ticket")
-	fs.IntVar(&rf.expiryWindow, "expiry-window-days", 30, "MIG011: warn when the destination expires within this many days")
+	rf.rules.register(fs)
 }
 
 // output is one report to produce.
@@ -60,7 +60,7 @@ type reportSetup struct {
 	maxAge          time.Duration // 0: AGP001 off
 	now             time.Time     // zero: the clock
 	color           bool
-	config          map[string]any
+	settings        []policies.Setting // the rules' settings, file first
 }
 
 func (rf *reportFlags) resolve(e *env) (*reportSetup, error) {
@@ -123,20 +123,11 @@ func (rf *reportFlags) resolve(e *env) (*reportSetup, error) {
 	default:
 		return nil, usageErr("--color %q: want auto, always or never", rf.color)
 	}
-	if rf.rpsHeadroom < 0 || rf.rpsHeadroom > 10 {
-		return nil, usageErr("--rps-headroom %v: want a fraction between 0 and 10 (0.2 means 20%%)", rf.rpsHeadroom)
+	flagRules, err := rf.rules.settings()
+	if err != nil {
+		return nil, err
 	}
-	if rf.defaultGroupRps <= 0 {
-		return nil, usageErr("--default-group-rps %d: want a positive number", rf.defaultGroupRps)
-	}
-	if rf.expiryWindow < 0 {
-		return nil, usageErr("--expiry-window-days %d: want zero or more", rf.expiryWindow)
-	}
-	p.config = map[string]any{
-		"rpsHeadroom":      rf.rpsHeadroom,
-		"defaultGroupRps":  rf.defaultGroupRps,
-		"expiryWindowDays": rf.expiryWindow,
-	}
+	p.settings = append(append(p.settings, rf.fileRules...), flagRules...)
 	return p, nil
 }
 
@@ -198,15 +189,7 @@ func applyConfigDefaults(fs *pflag.FlagSet, rf *reportFlags, cfg *config.Config)
 	if cfg.FailOn != "" && !fs.Changed("fail-on") {
 		rf.failOn = cfg.FailOn
 	}
-	if cfg.RPSHeadroom != nil && !fs.Changed("rps-headroom") {
-		rf.rpsHeadroom = *cfg.RPSHeadroom
-	}
-	if cfg.DefaultGroupRPS != nil && !fs.Changed("default-group-rps") {
-		rf.defaultGroupRps = *cfg.DefaultGroupRPS
-	}
-	if cfg.ExpiryWindowDays != nil && !fs.Changed("expiry-window-days") {
-		rf.expiryWindow = *cfg.ExpiryWindowDays
-	}
+	rf.fileRules = fileSettings(cfg)
 }
 
 // parseSize reads a byte count: 1048576, 512KiB, 16MiB, 1GiB (K, M, G,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/pflag"
@@ -15,9 +16,11 @@ import (
 func policiesHelp(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, `Usage: apigw-preflight policies list [--output text|json|markdown]
 
-List the built-in rules with their IDs, default severities and titles, as read
-from the rules' METADATA (json adds descriptions, remediations and help links;
-markdown is the table the README shows).
+List the built-in rules with their IDs, default severities, titles and
+parameters (with their defaults), as read from the rules' METADATA (json adds
+descriptions, remediations, help links and each parameter's type, bounds and
+description; markdown is the table the README shows). Set a parameter with
+--set RULE.PARAM=VALUE or in the configuration file's rules section.
 
 Flags:
 %s`, fs.FlagUsages())
@@ -53,6 +56,14 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintln(tw, "ID\tNAME\tSEVERITY\tTITLE")
 	for _, r := range rules {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Severity, r.Title)
+		if len(r.Params) > 0 {
+			params := make([]string, len(r.Params))
+			for i, p := range r.Params {
+				params[i] = fmt.Sprintf("%s=%v", p.Name, p.Default)
+			}
+			// Under the title, so the columns stay aligned.
+			fmt.Fprintf(tw, "\t\t\tparams: %s\n", strings.Join(params, " "))
+		}
 	}
 	return tw.Flush()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -14,7 +15,11 @@ import (
 
 // newEngine loads the rule pack with the setup's tunables.
 func newEngine(ctx context.Context, s *reportSetup) (*policies.Engine, error) {
-	eng, err := policies.New(ctx, policies.Options{Config: s.config, MaxAge: s.maxAge, Now: s.now})
+	eng, err := policies.New(ctx, policies.Options{Settings: s.settings, MaxAge: s.maxAge, Now: s.now})
+	var se *policies.SettingError
+	if errors.As(err, &se) {
+		return nil, usageErr("%v", err)
+	}
 	if err != nil {
 		return nil, withCode(exitToolError, fmt.Errorf("load policies: %w", err))
 	}

@@ -22,8 +22,8 @@ func runHelp(w io.Writer, fs *pflag.FlagSet) {
 Collect, evaluate and report in one step: what 'collect' followed by 'check'
 does, without the intermediate file (keep it with --snapshot-out). Credentials,
 region and endpoint work as for 'collect'; the reporting flags as for 'check'.
-The configuration file's failOn, rpsHeadroom, defaultGroupRps and
-expiryWindowDays apply unless the matching flag is given.
+The configuration file's failOn and rules settings apply unless a flag
+(--fail-on, --set or its aliases) sets the same.
 
 Migrating (--migrate): after the report is written, move the group with
 ModifyApiGroupInstance (GroupId, TargetInstanceId, Remark), but only when:

@@ -2,25 +2,9 @@
 # title: Shared helpers for the built-in rules
 # description: >-
 #   Reading the loose value forms the CloudAPI uses (booleans and numbers as
-#   strings, comma lists, JSON inside strings), the tunables, and the tables of
+#   strings, comma lists, JSON inside strings), the rules' parameters (params.rego), and the tables of
 #   rules.md (HTTPS security policies, instance specifications).
 package apigw.lib
-
-# ---- tunables ---------------------------------------------------------------
-# The engine puts user settings under data.apigw.config; tests override with
-# `with data.apigw.config as {...}`.
-
-default_config := {
-	"rpsHeadroom": 0.2,
-	"defaultGroupRps": 500,
-	"expiryWindowDays": 30,
-}
-
-default user_config := {}
-
-user_config := data.apigw.config
-
-config := object.union(default_config, user_config)
 
 # ---- loose values -----------------------------------------------------------
 

@@ -70,14 +70,6 @@ test_private_ranges if {
 	not lib.private("bogus")
 }
 
-test_config_defaults_and_overrides if {
-	lib.config.rpsHeadroom == 0.2
-	lib.config.defaultGroupRps == 500
-	c := lib.config with data.apigw.config as {"rpsHeadroom": 0.5}
-	c.rpsHeadroom == 0.5
-	c.expiryWindowDays == 30
-}
-
 test_undecided_builds_a_could_not_check_warning if {
 	lib.undecided({"check": "x: y", "severity": "error", "message": "ignored", "key": "k"}) == {
 		"severity": "warning",

@@ -19,6 +19,14 @@
 #     Ticket > API Gateway) asking them to migrate the group to the destination
 #     instance, then record the ticket number in a waiver for MIG002.
 #   tags: [procedure, capacity]
+#   params:
+#     - name: defaultGroupRps
+#       type: integer
+#       default: 500
+#       min: 1
+#       description: >-
+#         The default group RPS limit; a group whose TrafficLimit differs from
+#         it needs a support ticket.
 package apigw.rules.custom_rps_ticket
 
 import data.apigw.lib
@@ -32,9 +40,7 @@ group := as_object(object.get(input, "group", null))
 
 dest_id := lib.get(object.get(input, "destination", {}), "InstanceId")
 
-default default_rps := 500
-
-default_rps := n if n := lib.num(lib.config.defaultGroupRps)
+default_rps := lib.param(rego.metadata.chain(), "defaultGroupRps")
 
 traffic_limit := lib.num(object.get(group, "TrafficLimit", null))
 

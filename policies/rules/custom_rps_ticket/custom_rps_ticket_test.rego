@@ -156,11 +156,11 @@ test_string_numbers if {
 
 test_default_is_tunable if {
 	count(custom_rps_ticket.findings) == 0 with input as with_limit(1000)
-		with data.apigw.config as {"defaultGroupRps": 1000}
-	count(custom_rps_ticket.findings) == 0 with input as with_limit(1000)
-		with data.apigw.config as {"defaultGroupRps": "1000"}
+		with data.apigw.params as {"MIG002": {"defaultGroupRps": 1000}}
+	count(custom_rps_ticket.findings) == 0 with input as with_limit("1000")
+		with data.apigw.params as {"MIG002": {"defaultGroupRps": 1000}}
 	fs := custom_rps_ticket.findings with input as base
-		with data.apigw.config as {"defaultGroupRps": 1000}
+		with data.apigw.params as {"MIG002": {"defaultGroupRps": 1000}}
 	count(fs) == 1
 	some f in fs
 	contains(f.message, "custom RPS limit of 500 (TrafficLimit, default 1,000)")

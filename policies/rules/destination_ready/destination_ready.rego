@@ -27,6 +27,14 @@
 #     --InstanceId ...); renew a subscription instance that expires soon in the
 #     API Gateway console > Instances > Renew.
 #   tags: [procedure, billing]
+#   params:
+#     - name: expiryWindowDays
+#       type: integer
+#       default: 30
+#       min: 0
+#       description: >-
+#         Warn when a subscription destination expires within this many days
+#         of the snapshot's collectedAt.
 package apigw.rules.destination_ready
 
 import data.apigw.lib
@@ -83,10 +91,7 @@ expiry_ms := epoch_ms(expired_raw)
 
 collected_ms := time_ms(lib.get(input, "collectedAt"))
 
-window_days := n if {
-	n := lib.num(lib.config.expiryWindowDays)
-	n >= 0
-} else := 30
+window_days := lib.param(rego.metadata.chain(), "expiryWindowDays")
 
 # epoch_ms(x): epoch milliseconds (number or digit string) or a time/date
 # string, as milliseconds; undefined when unreadable or out of range.

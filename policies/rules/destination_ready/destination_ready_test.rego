@@ -106,15 +106,15 @@ test_expiry_uses_collected_at_not_clock if {
 
 test_window_override if {
 	count(run(expiring("2026-12-01"))) == 1
-	count(run(expiring("2026-12-01"))) == 0 with data.apigw.config as {"expiryWindowDays": 5}
-	count(run(expiring("2026-12-01"))) == 1 with data.apigw.config as {"expiryWindowDays": 11}
+	count(run(expiring("2026-12-01"))) == 0 with data.apigw.params as {"MIG011": {"expiryWindowDays": 5}}
+	count(run(expiring("2026-12-01"))) == 1 with data.apigw.params as {"MIG011": {"expiryWindowDays": 11}}
 }
 
 test_window_override_loose if {
-	fs := run(expiring("2027-01-15")) with data.apigw.config as {"expiryWindowDays": "60"}
+	fs := run(expiring("2027-01-15")) with data.apigw.params as {"MIG011": {"expiryWindowDays": 60}}
 	[f] := [f | some f in fs]
 	contains(f.message, "within the 60-day window")
-	count(run(expiring("2026-12-01"))) == 0 with data.apigw.config as {"expiryWindowDays": 5}
+	count(run(expiring("2026-12-01"))) == 0 with data.apigw.params as {"MIG011": {"expiryWindowDays": 5}}
 }
 
 test_already_expired_errors if {

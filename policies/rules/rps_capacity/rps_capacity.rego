@@ -31,6 +31,15 @@
 #     `aliyun cloudapi ModifyInstanceSpec --InstanceId <destination> --InstanceSpec <spec>`;
 #     if even api.s2.large.x6 (60,000 RPS) is too small, split the group.
 #   tags: [capacity]
+#   params:
+#     - name: rpsHeadroom
+#       type: number
+#       default: 0.2
+#       min: 0
+#       max: 10
+#       description: >-
+#         Capacity the destination must have above the group's observed peak,
+#         as a fraction (0.2 keeps 20% spare).
 package apigw.rules.rps_capacity
 
 import data.apigw.lib
@@ -50,12 +59,7 @@ group := as_object(object.get(input, "group", null))
 
 # ---- tunables -----------------------------------------------------------------
 
-default headroom := 0.2
-
-headroom := h if {
-	h := lib.num(lib.config.rpsHeadroom)
-	h >= 0
-}
+headroom := lib.param(rego.metadata.chain(), "rpsHeadroom")
 
 headroom_pct := sprintf("%v", [round(headroom * 1000) / 10])
 

@@ -186,7 +186,7 @@ test_nothing_fits_says_split if {
 test_exactly_at_limit_is_quiet if {
 	# 1,760 x 1.25 + 300 = 2,500: equal to the limit is enough.
 	count(rps_capacity.findings) == 0 with input as with_traffic(1760)
-		with data.apigw.config as {"rpsHeadroom": 0.25}
+		with data.apigw.params as {"MIG001": {"rpsHeadroom": 0.25}}
 }
 
 test_headroom_is_tunable if {
@@ -195,11 +195,11 @@ test_headroom_is_tunable if {
 
 	# ... and 2,000 x 1.0 + 300 = 2,300 fits without headroom.
 	count(rps_capacity.findings) == 0 with input as with_traffic(2000)
-		with data.apigw.config as {"rpsHeadroom": 0}
+		with data.apigw.params as {"MIG001": {"rpsHeadroom": 0}}
 
-	# A string setting is read too: 2,000 x 1.5 + 300 = 3,300.
+	# ... and 2,000 x 1.5 + 300 = 3,300 with 50%.
 	fs := rps_capacity.findings with input as with_traffic(2000)
-		with data.apigw.config as {"rpsHeadroom": "0.5"}
+		with data.apigw.params as {"MIG001": {"rpsHeadroom": 0.5}}
 	some f in fs
 	contains(f.message, "needs 3,300 RPS")
 	contains(f.message, "plus 50% headroom")
