@@ -7,7 +7,7 @@ OUT       := out
 OPA       := $(shell $(GO) env GOPATH)/bin/opa
 OPA_VERSION := v1.22.3
 
-.PHONY: all build test lint bench demo fmt clean tools
+.PHONY: all build test lint bench demo docs fmt clean tools
 
 all: build
 
@@ -22,6 +22,10 @@ test:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 ./...
+
+## docs: the README's rule table and policies/rules/README.md, from the rules' METADATA
+docs:
+	$(GO) test -count=1 -run '^(TestReadmeRules|TestRuleCatalogue)$$' ./policies/ -update
 
 ## lint: go vet, gofmt and opa fmt / strict check of the policies
 lint: $(OPA)

@@ -25,10 +25,12 @@ import (
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
-// Builtin holds the built-in policies: lib/ and rules/<name>/, tests included
-// (the engine skips *_test.rego; the test runner uses them).
+// Builtin holds the built-in policies: the Rego files of lib/ and of every
+// rules/<name>/, tests included (the engine skips *_test.rego; the test
+// runner uses them). The firing samples in rules/<name>/testdata/ stay out
+// of the binary.
 //
-//go:embed lib rules
+//go:embed lib/*.rego rules/*/*.rego
 var Builtin embed.FS
 
 // RulesPrefix is the package prefix under which rule packages live.

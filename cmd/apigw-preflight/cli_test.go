@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/apigw-preflight/apigw-preflight/policies"
+	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
 // binary is the apigw-preflight binary built once for the end-to-end tests.
@@ -268,7 +273,7 @@ func TestHelp(t *testing.T) {
 	if r.code != exitPass {
 		t.Fatalf("exit %d", r.code)
 	}
-	for _, want := range []string{"--format", "FORMAT[=FILE]", "--fail-on", "sarif", "junit", "Exit codes:", "3  gate failed"} {
+	for _, want := range []string{"--format", "FORMAT[=FILE]", "--fail-on", "sarif", "junit", "Exit codes:", "3  gate failed", "'apigw-preflight policies list' shows them"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("check --help lacks %q", want)
 		}
@@ -286,17 +291,31 @@ func TestPoliciesList(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	for i := 1; i <= 15; i++ {
-		if id := fmt.Sprintf("MIG%03d", i); !strings.Contains(r.stdout, id) {
-			t.Errorf("policies list lacks %s", id)
+	rules := builtinRules(t)
+	for _, rule := range rules {
+		if !regexp.MustCompile(`(?m)^` + rule.ID + `\s+` + rule.Name + `\s`).MatchString(r.stdout) {
+			t.Errorf("policies list lacks %s %s", rule.ID, rule.Name)
 		}
 	}
+	if lines := strings.Count(r.stdout, "\n"); lines != len(rules)+2 { // header, rules, AGP001
+		t.Errorf("policies list has %d lines for %d rule directories:\n%s", lines, len(rules), r.stdout)
+	}
+}
+
+// builtinRules are the rules of the rule directories under policies/rules/.
+func builtinRules(t *testing.T) []report.Rule {
+	t.Helper()
+	e, err := policies.New(context.Background(), policies.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Rules()
 }
 
 // One evaluation writes text, SARIF and JUnit; two runs on the same input
 // give the same SARIF bytes, wherever the input file lives.
 func TestSarifAndJUnitFromOneRun(t *testing.T) {
-	src := repoFile(t, "testdata/snapshots/firing/MIG009-sg-drops-backend.json")
+	src := repoFile(t, "policies/rules/eni_security_group/testdata/MIG009-sg-drops-backend.json")
 	raw, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)

@@ -62,8 +62,8 @@ func TestCheckRejectsAmbiguousJSON(t *testing.T) {
 	t.Run("byte order mark", func(t *testing.T) {
 		bom := write(t, dir, "bom.json", "\xef\xbb\xbf"+healthy)
 		plain := write(t, dir, "plain.json", healthy)
-		a := runCLI(t, dir, "", "check", "-f", "json=a.json", bom)
-		b := runCLI(t, dir, "", "check", "-f", "json=b.json", plain)
+		a := runCLI(t, dir, "", "check", fresh, "-f", "json=a.json", bom)
+		b := runCLI(t, dir, "", "check", fresh, "-f", "json=b.json", plain)
 		if a.code != exitPass || b.code != exitPass {
 			t.Fatalf("exit %d and %d: %s %s", a.code, b.code, a.stderr, b.stderr)
 		}
