@@ -182,11 +182,14 @@ func (e *Engine) Rules() []report.Rule {
 var ruleIDPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*[0-9]+$`)
 
 // RulesFromModules reads rule descriptors from the package METADATA of every
-// module under data.apigw.rules. A rule package without an ID, or two
+// module under data.apigw.rules. A rule package may span several files, one
+// of which holds the METADATA block; a rule package without one, or two
 // packages with one ID, is an error.
 func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 	var rules []report.Rule
 	seen := map[string]string{}
+	described := map[string]bool{}
+	var bare []string // files of rule packages without a METADATA block
 	names := make([]string, 0, len(mods))
 	for n := range mods {
 		names = append(names, n)
@@ -205,11 +208,8 @@ func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 			}
 		}
 		if ann == nil {
-			// A second file of an already described package needs none.
-			if hasRuleFor(rules, pkg) {
-				continue
-			}
-			return nil, fmt.Errorf("%s: rule package %s has no METADATA block (needs custom.id, name, severity, remediation)", file, pkg)
+			bare = append(bare, file)
+			continue
 		}
 		r, err := ruleFromAnnotation(file, pkg, ann)
 		if err != nil {
@@ -219,19 +219,16 @@ func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 			return nil, fmt.Errorf("%s: rule ID %s is already used by %s", file, r.ID, other)
 		}
 		seen[r.ID] = file
+		described[pkg] = true
 		rules = append(rules, r)
+	}
+	for _, file := range bare {
+		if pkg := mods[file].Package.Path.String(); !described[pkg] {
+			return nil, fmt.Errorf("%s: rule package %s has no METADATA block (needs custom.id, name, severity, remediation)", file, pkg)
+		}
 	}
 	slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
 	return rules, nil
-}
-
-func hasRuleFor(rules []report.Rule, pkg string) bool {
-	for _, r := range rules {
-		if r.Package == pkg {
-			return true
-		}
-	}
-	return false
 }
 
 func ruleFromAnnotation(file, pkg string, a *ast.Annotations) (report.Rule, error) {
