@@ -37,7 +37,7 @@ lint: $(OPA)
 $(OPA):
 	$(GO) install github.com/open-policy-agent/opa@$(OPA_VERSION)
 
-## bench: evaluation benchmarks (compare runs with benchstat)
+## bench: evaluation benchmarks: the rule pack per path, each rule, engine set-up (compare runs with benchstat)
 bench:
 	@mkdir -p $(OUT)
 	$(GO) test -run '^$$' -bench . -benchmem -count $(or $(COUNT),6) ./policies/ | tee $(OUT)/bench.txt

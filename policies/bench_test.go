@@ -93,7 +93,8 @@ func BenchmarkNewEngine(b *testing.B) {
 }
 
 // BenchmarkEvaluateBatchPerRule is BenchmarkEvaluateBatch through the
-// per-rule queries only.
+// per-rule queries only, the path the engine takes when the combined query
+// fails; it measures the choice of the combined query as the normal path.
 func BenchmarkEvaluateBatchPerRule(b *testing.B) {
 	ctx := context.Background()
 	e, err := New(ctx, Options{})
@@ -112,7 +113,8 @@ func BenchmarkEvaluateBatchPerRule(b *testing.B) {
 	}
 }
 
-// BenchmarkRule evaluates one rule's query on every sample per iteration.
+// BenchmarkRule evaluates one rule's query on every sample snapshot per
+// iteration, to find the rules that cost most.
 func BenchmarkRule(b *testing.B) {
 	ctx := context.Background()
 	e, err := New(ctx, Options{})

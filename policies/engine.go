@@ -58,8 +58,11 @@ type Engine struct {
 	opts  Options
 	rules []report.Rule
 	// all evaluates every rule in one query, sharing the work of common
-	// helpers; queries, one per rule, attribute an error to its rule when
-	// the combined query fails.
+	// helpers (the lib's accessors and tables are computed once per input);
+	// on the samples it allocates a third less than the per-rule queries
+	// and is faster (make bench: EvaluateBatch against
+	// EvaluateBatchPerRule). queries, one per rule, run only when the
+	// combined query fails, to pin the error on its rule.
 	all     rego.PreparedEvalQuery
 	queries []rego.PreparedEvalQuery
 }

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -151,5 +152,26 @@ func TestRuleAcrossFiles(t *testing.T) {
 	_, err := New(context.Background(), Options{Extra: map[string]string{"extra/a_helpers.rego": helper}})
 	if err == nil || !strings.Contains(err.Error(), "extra/a_helpers.rego: rule package data.apigw.rules.zz_split has no METADATA block") {
 		t.Fatalf("New without the METADATA file: %v", err)
+	}
+}
+
+// The combined query and the per-rule queries (the fallback that pins an
+// error on its rule) give the same findings on every sample.
+func TestQueryPathsAgree(t *testing.T) {
+	e := newTestEngine(t, nil)
+	ctx := context.Background()
+	for _, f := range sampleFiles(t) {
+		v, err := InputValue(decodeFile(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, ok := e.evaluateAll(ctx, v)
+		each, errs, err := e.evaluateEach(ctx, v)
+		if !ok || err != nil || len(errs) > 0 {
+			t.Fatalf("%s: combined ok=%v, per rule %v %v", f, ok, err, errs)
+		}
+		if !reflect.DeepEqual(all, each) || len(all) == 0 && !strings.Contains(f, "healthy") {
+			t.Errorf("%s: combined query gives %+v, per-rule queries %+v", f, all, each)
+		}
 	}
 }
