@@ -11,7 +11,7 @@ OPA_VERSION := v1.22.3
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test lint bench demo fmt clean tools release-snapshot
+.PHONY: all build test lint bench demo docs fmt clean tools release-snapshot
 
 all: build
 
@@ -29,6 +29,10 @@ test:
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 ./...
 
+## docs: the README's rule table and policies/rules/README.md, from the rules' METADATA
+docs:
+	$(GO) test -count=1 -run '^(TestReadmeRules|TestRuleCatalogue)$$' ./policies/ -update
+
 ## lint: go vet, gofmt, staticcheck and opa fmt / strict check of the policies
 lint: $(OPA) $(STATICCHECK)
 	$(GO) vet ./...
@@ -43,7 +47,7 @@ $(OPA):
 $(STATICCHECK):
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-## bench: evaluation benchmarks (compare runs with benchstat)
+## bench: evaluation benchmarks: the rule pack per path, each rule, engine set-up (compare runs with benchstat)
 bench:
 	@mkdir -p $(OUT)
 	$(GO) test -run '^$$' -bench . -benchmem -count $(or $(COUNT),6) ./policies/ | tee $(OUT)/bench.txt

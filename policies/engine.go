@@ -26,10 +26,12 @@ import (
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
-// Builtin holds the built-in policies: lib/ and rules/<name>/, tests included
-// (the engine skips *_test.rego; the test runner uses them).
+// Builtin holds the built-in policies: the Rego files of lib/ and of every
+// rules/<name>/, tests included (the engine skips *_test.rego; the test
+// runner uses them). The firing samples in rules/<name>/testdata/ stay out
+// of the binary.
 //
-//go:embed lib rules
+//go:embed lib/*.rego rules/*/*.rego
 var Builtin embed.FS
 
 // RulesPrefix is the package prefix under which rule packages live.
@@ -62,8 +64,11 @@ type Engine struct {
 	rules    []report.Rule
 	declared []report.Severity
 	// all evaluates every rule in one query, sharing the work of common
-	// helpers; queries, one per rule, attribute an error to its rule when
-	// the combined query fails.
+	// helpers (the lib's accessors and tables are computed once per input);
+	// on the samples it allocates a third less than the per-rule queries
+	// and is faster (make bench: EvaluateBatch against
+	// EvaluateBatchPerRule). queries, one per rule, run only when the
+	// combined query fails, to pin the error on its rule.
 	all     rego.PreparedEvalQuery
 	queries []rego.PreparedEvalQuery
 }
@@ -198,11 +203,14 @@ func (e *Engine) Rules() []report.Rule {
 var ruleIDPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*[0-9]+$`)
 
 // RulesFromModules reads rule descriptors from the package METADATA of every
-// module under data.apigw.rules. A rule package without an ID, or two
+// module under data.apigw.rules. A rule package may span several files, one
+// of which holds the METADATA block; a rule package without one, or two
 // packages with one ID, is an error.
 func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 	var rules []report.Rule
 	seen := map[string]string{}
+	described := map[string]bool{}
+	var bare []string // files of rule packages without a METADATA block
 	names := make([]string, 0, len(mods))
 	for n := range mods {
 		names = append(names, n)
@@ -221,11 +229,8 @@ func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 			}
 		}
 		if ann == nil {
-			// A second file of an already described package needs none.
-			if hasRuleFor(rules, pkg) {
-				continue
-			}
-			return nil, fmt.Errorf("%s: rule package %s has no METADATA block (needs custom.id, name, severity, remediation)", file, pkg)
+			bare = append(bare, file)
+			continue
 		}
 		r, err := ruleFromAnnotation(file, pkg, ann)
 		if err != nil {
@@ -235,19 +240,16 @@ func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 			return nil, fmt.Errorf("%s: rule ID %s is already used by %s", file, r.ID, other)
 		}
 		seen[r.ID] = file
+		described[pkg] = true
 		rules = append(rules, r)
+	}
+	for _, file := range bare {
+		if pkg := mods[file].Package.Path.String(); !described[pkg] {
+			return nil, fmt.Errorf("%s: rule package %s has no METADATA block (needs custom.id, name, severity, remediation)", file, pkg)
+		}
 	}
 	slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
 	return rules, nil
-}
-
-func hasRuleFor(rules []report.Rule, pkg string) bool {
-	for _, r := range rules {
-		if r.Package == pkg {
-			return true
-		}
-	}
-	return false
 }
 
 func ruleFromAnnotation(file, pkg string, a *ast.Annotations) (report.Rule, error) {

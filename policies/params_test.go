@@ -192,7 +192,7 @@ func TestSettingErrors(t *testing.T) {
 // errors, are gone, and the engine no longer lists it.
 func TestDisabledRuleIsNotEvaluated(t *testing.T) {
 	extra := map[string]string{"extra/broken.rego": brokenRule}
-	doc := decodeFile(t, "../testdata/snapshots/firing/MIG001-peak-over-limit.json")
+	doc := decodeFile(t, "rules/rps_capacity/testdata/MIG001-peak-over-limit.json")
 	doc["n"] = "not a number"
 	ids := func(e *Engine) (rules, found, failed []string) {
 		for _, r := range e.Rules() {
@@ -308,7 +308,7 @@ func TestSeverityOverride(t *testing.T) {
 // An override of a built-in rule: MIG011's expired destination (an error)
 // becomes a warning, so an error gate passes it.
 func TestSeverityOverrideOfBuiltinRule(t *testing.T) {
-	doc := decodeFile(t, "../testdata/snapshots/firing/MIG011-destination-stopped.json")
+	doc := decodeFile(t, "rules/destination_ready/testdata/MIG011-destination-stopped.json")
 	sev := func(settings ...Setting) []report.Severity {
 		e, err := New(context.Background(), Options{Settings: settings})
 		if err != nil {

@@ -12,7 +12,7 @@ import (
 // Every sample snapshot in testdata keeps to the contract.
 func TestSamplesValidate(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/snapshots/*.json")
-	more, _ := filepath.Glob("../testdata/snapshots/firing/*.json")
+	more, _ := filepath.Glob("../policies/rules/*/testdata/*.json")
 	files = append(files, more...)
 	if len(files) < 2 {
 		t.Fatalf("found %d samples", len(files))

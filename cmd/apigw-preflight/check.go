@@ -16,8 +16,8 @@ import (
 func checkHelp(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, `Usage: apigw-preflight check [flags] SNAPSHOT...
 
-Evaluate the built-in rules (MIG001 to MIG015) on snapshot files offline and
-gate on the findings. Each SNAPSHOT is one pending migration (one API group and
+Evaluate the built-in rules ('apigw-preflight policies list' shows them) on
+snapshot files offline and gate on the findings. Each SNAPSHOT is one pending migration (one API group and
 its destination instance) in the apigw-preflight/v1 format; '-' reads standard
 input. Every input is validated before anything is evaluated: one bad file
 stops the run with exit 2 and no report is written.

@@ -47,9 +47,9 @@ func findingsOf(t *testing.T, raw []byte) (found, evaluated []string) {
 const sampleNow = "2026-11-21T00:00:00Z"
 
 func TestSetFlag(t *testing.T) {
-	capacity := repoFile(t, "testdata/snapshots/firing/MIG001-peak-over-limit.json")
-	expiring := repoFile(t, "testdata/snapshots/firing/MIG011-expires-soon.json")
-	drain := repoFile(t, "testdata/snapshots/firing/MIG013-dedicated-source.json")
+	capacity := repoFile(t, "policies/rules/rps_capacity/testdata/MIG001-peak-over-limit.json")
+	expiring := repoFile(t, "policies/rules/destination_ready/testdata/MIG011-expires-soon.json")
+	drain := repoFile(t, "policies/rules/source_drain/testdata/MIG013-dedicated-source.json")
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -107,7 +107,7 @@ func TestSetFlag(t *testing.T) {
 
 func TestRulesSectionOfTheConfigFile(t *testing.T) {
 	dir := t.TempDir()
-	capacity := repoFile(t, "testdata/snapshots/firing/MIG001-peak-over-limit.json")
+	capacity := repoFile(t, "policies/rules/rps_capacity/testdata/MIG001-peak-over-limit.json")
 	check := func(config string, args ...string) cliResult {
 		t.Helper()
 		write(t, dir, "c.yaml", config)

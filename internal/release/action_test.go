@@ -527,7 +527,7 @@ func direct(t *testing.T, dir string, args ...string) (string, int) {
 // handed to the upload by its absolute path, stdout is the command's, and
 // the summary holds the exit code's meaning and the report in a fence.
 func TestRunGateFailed(t *testing.T) {
-	dir := snapshotDir(t, map[string]string{"orders.json": "healthy.json", "payments.json": "firing/MIG003-tls-dropped.json"})
+	dir := snapshotDir(t, map[string]string{"orders.json": "healthy.json", "payments.json": "../../policies/rules/https_policy/testdata/MIG003-tls-dropped.json"})
 	report, code := direct(t, dir, "check", "--now", "2026-12-01T00:00:00Z", "-f", "text", "snapshots/orders.json", "snapshots/payments.json")
 	if code != 3 {
 		t.Fatalf("the sample gate: exit %d, want 3", code)

@@ -554,7 +554,7 @@ func TestPreCommitHooks(t *testing.T) {
 	if code := run("testdata/snapshots/healthy.json", "testdata/snapshots/vpc-connect-healthy.json"); code != 0 {
 		t.Errorf("hook on the healthy samples: exit %d, want 0", code)
 	}
-	if code := run("testdata/snapshots/healthy.json", "testdata/snapshots/firing/MIG003-tls-dropped.json"); code != 3 {
+	if code := run("testdata/snapshots/healthy.json", "policies/rules/https_policy/testdata/MIG003-tls-dropped.json"); code != 3 {
 		t.Errorf("hook with a failing snapshot: exit %d, want 3", code)
 	}
 }
