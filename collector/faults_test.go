@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/apigw-preflight/apigw-preflight/cloud"
 	"github.com/apigw-preflight/apigw-preflight/emulator"
+	"github.com/apigw-preflight/apigw-preflight/internal/leaktest"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
 
@@ -333,44 +333,8 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 	}
 }
 
-// longToken is an STS token of the realistic length of 1,088 characters.
-func longToken() string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	var b strings.Builder
-	b.WriteString("CAIS")
-	x := uint32(2463534242)
-	for b.Len() < 1086 {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		b.WriteByte(alphabet[x%64])
-	}
-	b.WriteString("==")
-	return b.String()
-}
-
-// fragmentLeak returns a piece of 16 characters or more of a secret (raw
-// or percent-encoded once or twice) that appears in out, or "".
-func fragmentLeak(out string, secrets ...string) string {
-	const n = 16
-	grams := map[string]bool{}
-	for i := 0; i+n <= len(out); i++ {
-		grams[out[i:i+n]] = true
-	}
-	for _, sec := range secrets {
-		for _, form := range []string{sec, emulator.PercentEncode(sec), emulator.PercentEncode(emulator.PercentEncode(sec)), url.QueryEscape(sec)} {
-			for i := 0; i+n <= len(form); i++ {
-				if grams[form[i:i+n]] {
-					return form[i : i+n]
-				}
-			}
-		}
-	}
-	return ""
-}
-
 func TestLongTokenNeverLeaks(t *testing.T) {
-	token := longToken()
+	token := leaktest.LongSTSToken(2463534242)
 	if len(token) != 1088 {
 		t.Fatalf("token length %d", len(token))
 	}
@@ -440,7 +404,7 @@ func TestLongTokenNeverLeaks(t *testing.T) {
 		t.Errorf("the echo was not kept, redacted: %+v", ce)
 	}
 	produced.WriteString(e.log.String())
-	if frag := fragmentLeak(produced.String(), token, secret, wrongSecret); frag != "" {
+	if frag := leaktest.Fragment(produced.String(), token, secret, wrongSecret); frag != "" {
 		t.Errorf("secret fragment %q appears in the output:\n%s", frag, produced.String())
 	}
 }

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/apigw-preflight/apigw-preflight/emulator"
+	"github.com/apigw-preflight/apigw-preflight/internal/leaktest"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
 
@@ -38,49 +38,12 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-// longSTSToken is an STS token of the realistic length of 1,088 characters.
-func longSTSToken() string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	var b strings.Builder
-	b.WriteString("CAIS")
-	x := uint32(88172645)
-	for b.Len() < 1086 {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		b.WriteByte(alphabet[x%64])
-	}
-	b.WriteString("==")
-	return b.String()
-}
-
-// leakedFragment returns a piece of 16 characters of a secret, raw or
-// percent-encoded once or twice, that appears in out, or "".
-func leakedFragment(out string, secrets ...string) string {
-	const n = 16
-	grams := map[string]bool{}
-	for i := 0; i+n <= len(out); i++ {
-		grams[out[i:i+n]] = true
-	}
-	for _, sec := range secrets {
-		once := emulator.PercentEncode(sec)
-		for _, form := range []string{sec, once, emulator.PercentEncode(once), url.QueryEscape(sec)} {
-			for i := 0; i+n <= len(form); i++ {
-				if grams[form[i:i+n]] {
-					return form[i : i+n]
-				}
-			}
-		}
-	}
-	return ""
-}
-
 // TestSecretsNeverLeakCLI drives run and collect with a 1,088-character
 // STS token, DEBUG=sdk, answers that echo the request and a wrong secret,
 // and greps stdout, stderr, the snapshot, every report and the emulator
 // log for any 16-character piece of a secret.
 func TestSecretsNeverLeakCLI(t *testing.T) {
-	token := longSTSToken()
+	token := leaktest.LongSTSToken(88172645)
 	const secret = "CliStsSecret-7Hq2Lm9Xv3"
 	const wrong = "CliWrongSecret-4Tz8Pk1N"
 	raw, err := os.ReadFile(repoFile(t, "testdata/worlds/cli.yaml"))
@@ -141,7 +104,7 @@ func TestSecretsNeverLeakCLI(t *testing.T) {
 		t.Errorf("wrong secret: exit %d, stderr %q", r.code, r.stderr)
 	}
 	produced.WriteString(r.stdout + r.stderr + log.String())
-	if frag := leakedFragment(produced.String(), token, secret, wrong); frag != "" {
+	if frag := leaktest.Fragment(produced.String(), token, secret, wrong); frag != "" {
 		t.Errorf("secret fragment %q appears in the output", frag)
 	}
 }
