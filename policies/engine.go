@@ -258,6 +258,11 @@ func ruleFromAnnotation(file, pkg string, a *ast.Annotations) (report.Rule, erro
 		return r, fmt.Errorf("%s: rule %s: METADATA custom.severity: %w", file, r.ID, err)
 	}
 	r.Severity = sev
+	switch r.Precision = str("precision"); r.Precision {
+	case "", "very-high", "high", "medium", "low":
+	default:
+		return r, fmt.Errorf("%s: rule %s: METADATA custom.precision %q: want very-high, high, medium or low", file, r.ID, r.Precision)
+	}
 	if tags, ok := custom["tags"].([]any); ok {
 		for _, t := range tags {
 			if s, ok := t.(string); ok {

@@ -150,7 +150,7 @@ func junitSuite(r *Result, m *Migration, name, class string) junitTestSuite {
 	s := junitTestSuite{Name: junitText(name), Time: junitTime}
 	file := ""
 	if m.Input != "-" {
-		file = sarifURI(r.WorkDir, m.Input)
+		file, _ = InputPath(r.WorkDir, "", m.Input)
 	}
 	for _, p := range [][2]string{
 		{"groupId", m.GroupID},

@@ -365,7 +365,7 @@ func writeReports(ctx context.Context, e *env, p *plan, r *report.Result) error 
 	rendered := make([][]byte, len(p.outputs))
 	for i, o := range p.outputs {
 		var buf bytes.Buffer
-		opts := report.Options{Color: p.color && o.file == ""}
+		opts := report.Options{Color: p.color && o.file == "", SourceRoot: p.sourceRoot, SARIFCategory: p.sarifCategory}
 		if err := o.format.New(opts).Report(&buf, r); err != nil {
 			return withCode(exitToolError, fmt.Errorf("render %s report: %w", o.format.Name, err))
 		}

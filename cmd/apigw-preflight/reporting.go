@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/pflag"
 
@@ -28,6 +29,8 @@ type reportFlags struct {
 	rpsHeadroom     float64
 	defaultGroupRps int
 	expiryWindow    int
+	sourceRoot      string
+	sarifCategory   string
 }
 
 func (rf *reportFlags) register(fs *pflag.FlagSet) {
@@ -43,6 +46,8 @@ func (rf *reportFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&rf.rpsHeadroom, "rps-headroom", 0.2, "MIG001: extra capacity required above the observed peak, as a fraction")
 	fs.IntVar(&rf.defaultGroupRps, "default-group-rps", 500, "MIG002: the default group RPS limit; any other TrafficLimit needs a ticket")
 	fs.IntVar(&rf.expiryWindow, "expiry-window-days", 30, "MIG011: warn when the destination expires within this many days")
+	fs.StringVar(&rf.sourceRoot, "source-root", "", "report file locations (sarif, junit, github, gitlab) relative to `DIR`; default the git top level of the working directory (the nearest parent with .git), else the working directory")
+	fs.StringVar(&rf.sarifCategory, "sarif-category", "", "set the sarif run's automationDetails.id (GitHub's analysis category) to `NAME`; default none, so the upload step's category applies")
 }
 
 // output is one report to produce.
@@ -60,6 +65,21 @@ type plan struct {
 	now             time.Time     // zero: the clock
 	color           bool
 	config          map[string]any
+	// sourceRoot is the absolute directory report locations are relative
+	// to; sarifCategory the sarif run's category ("" for none).
+	sourceRoot    string
+	sarifCategory string
+}
+
+// locating returns the first output whose format points at lines of the
+// input files (report.Format.Locates), or "".
+func (p *plan) locating() string {
+	for _, o := range p.outputs {
+		if o.format.Locates {
+			return o.format.Name
+		}
+	}
+	return ""
 }
 
 func (rf *reportFlags) resolve(e *env) (*plan, error) {
@@ -131,12 +151,51 @@ func (rf *reportFlags) resolve(e *env) (*plan, error) {
 	if rf.expiryWindow < 0 {
 		return nil, usageErr("--expiry-window-days %d: want zero or more", rf.expiryWindow)
 	}
+	if p.sourceRoot, err = resolveSourceRoot(rf.sourceRoot); err != nil {
+		return nil, err
+	}
+	p.sarifCategory = strings.TrimSpace(rf.sarifCategory)
+	if rf.sarifCategory != "" && (p.sarifCategory == "" || strings.IndexFunc(p.sarifCategory, unicode.IsControl) >= 0) {
+		return nil, usageErr("--sarif-category %q: give a name without control characters, such as apigw-preflight/prod", rf.sarifCategory)
+	}
 	p.config = map[string]any{
 		"rpsHeadroom":      rf.rpsHeadroom,
 		"defaultGroupRps":  rf.defaultGroupRps,
 		"expiryWindowDays": rf.expiryWindow,
 	}
 	return p, nil
+}
+
+// resolveSourceRoot returns --source-root as an absolute directory, or
+// the default: the nearest directory holding .git (a directory, or the
+// file a git worktree or submodule has) from the working directory up,
+// else the working directory. No git command runs.
+func resolveSourceRoot(flag string) (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", withCode(exitToolError, fmt.Errorf("working directory: %w", err))
+	}
+	if flag != "" {
+		dir := flag
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(wd, dir)
+		}
+		st, err := os.Stat(dir)
+		if err != nil || !st.IsDir() {
+			return "", usageErr("--source-root %s: not a directory; give the repository's top level", flag)
+		}
+		return filepath.Clean(dir), nil
+	}
+	for dir := wd; ; {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return wd, nil
+		}
+		dir = parent
+	}
 }
 
 // parseMaxAge reads --max-age: a Go duration ("36h") or whole days ("7d");

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// ciSARIF is the part of a SARIF log the CI tests read.
+type ciSARIF struct {
+	Runs []struct {
+		OriginalURIBaseIDs map[string]struct {
+			URI string `json:"uri"`
+		} `json:"originalUriBaseIds"`
+		AutomationDetails *struct {
+			ID string `json:"id"`
+		} `json:"automationDetails"`
+		Results []struct {
+			RuleID              string            `json:"ruleId"`
+			PartialFingerprints map[string]string `json:"partialFingerprints"`
+			Locations           []struct {
+				PhysicalLocation struct {
+					ArtifactLocation struct {
+						URI       string `json:"uri"`
+						URIBaseID string `json:"uriBaseId"`
+					} `json:"artifactLocation"`
+				} `json:"physicalLocation"`
+			} `json:"locations"`
+		} `json:"results"`
+	} `json:"runs"`
+}
+
+func readSARIF(t *testing.T, path string) ciSARIF {
+	t.Helper()
+	var log ciSARIF
+	if err := json.Unmarshal(readFile(t, path), &log); err != nil || len(log.Runs) != 1 {
+		t.Fatalf("%s: %v (%d runs)", path, err, len(log.Runs))
+	}
+	return log
+}
+
+// hashesByFingerprint maps "uri fingerprint" to the result's line hash.
+func hashesByResult(log ciSARIF) map[string]string {
+	out := map[string]string{}
+	for _, res := range log.Runs[0].Results {
+		k := res.Locations[0].PhysicalLocation.ArtifactLocation.URI + " " + res.PartialFingerprints["apigwPreflight/v1"]
+		out[k] = res.PartialFingerprints["primaryLocationLineHash"]
+	}
+	return out
+}
+
+// A repository: .git at its top, the snapshots under infra/snapshots.
+func repoWithSnapshots(t *testing.T, names ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{".git", "infra/snapshots", "infra/deploy"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range names {
+		write(t, dir, filepath.Join("infra/snapshots", filepath.Base(n)), string(readFile(t, repoFile(t, n))))
+	}
+	return dir
+}
+
+// The SARIF of a job run at the repository's top and of one run in a
+// subdirectory (GitHub's working-directory:) is the same file: URIs are
+// relative to the git top level, found without git.
+func TestSARIFRepositoryRelative(t *testing.T) {
+	dir := repoWithSnapshots(t, "testdata/snapshots/firing/MIG009-sg-drops-backend.json", "testdata/snapshots/firing/MIG004-allowlist-misses-egress.json")
+	top := runCLI(t, dir, "", "check", "--now", testNow, "-f", "sarif=top.sarif", "infra/snapshots/MIG009-sg-drops-backend.json", "infra/snapshots/MIG004-allowlist-misses-egress.json")
+	sub := runCLI(t, filepath.Join(dir, "infra", "deploy"), "", "check", "--now", testNow, "-f", "sarif=../../sub.sarif",
+		"../snapshots/MIG009-sg-drops-backend.json", "../snapshots/MIG004-allowlist-misses-egress.json")
+	if top.code != exitGateFailed || sub.code != exitGateFailed {
+		t.Fatalf("exit %d and %d, want 3: %s %s", top.code, sub.code, top.stderr, sub.stderr)
+	}
+	a, b := readFile(t, filepath.Join(dir, "top.sarif")), readFile(t, filepath.Join(dir, "sub.sarif"))
+	if string(a) != string(b) {
+		t.Error("the SARIF of a run in a subdirectory differs from the one at the top")
+	}
+	log := readSARIF(t, filepath.Join(dir, "top.sarif"))
+	run := log.Runs[0]
+	if got, want := run.OriginalURIBaseIDs["%SRCROOT%"].URI, "file://"+filepath.ToSlash(dir)+"/"; got != want {
+		t.Errorf("%%SRCROOT%% = %q, want %q", got, want)
+	}
+	if run.AutomationDetails != nil {
+		t.Errorf("automationDetails %+v without --sarif-category", run.AutomationDetails)
+	}
+	for _, res := range run.Results {
+		loc := res.Locations[0].PhysicalLocation.ArtifactLocation
+		if !strings.HasPrefix(loc.URI, "infra/snapshots/MIG00") || loc.URIBaseID != "%SRCROOT%" {
+			t.Errorf("%s: uri %q base %q", res.RuleID, loc.URI, loc.URIBaseID)
+		}
+	}
+
+	// --source-root and --sarif-category.
+	r := runCLI(t, filepath.Join(dir, "infra"), "", "check", "--now", testNow, "--source-root", ".", "--sarif-category", "apigw-preflight/prod",
+		"-f", "sarif=../cat.sarif", "snapshots/MIG009-sg-drops-backend.json")
+	if r.code != exitGateFailed {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	log = readSARIF(t, filepath.Join(dir, "cat.sarif"))
+	if ad := log.Runs[0].AutomationDetails; ad == nil || ad.ID != "apigw-preflight/prod/" {
+		t.Errorf("automationDetails %+v, want id apigw-preflight/prod/", ad)
+	}
+	if uri := log.Runs[0].Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI; uri != "snapshots/MIG009-sg-drops-backend.json" {
+		t.Errorf("--source-root .: uri %q", uri)
+	}
+	for _, bad := range [][]string{{"--source-root", "missing"}, {"--sarif-category", "a\nb"}, {"--sarif-category", " "}} {
+		r := runCLI(t, dir, "", append([]string{"check", "--now", testNow, "-f", "sarif=bad.sarif"}, append(bad, "infra/snapshots/MIG009-sg-drops-backend.json")...)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, bad[0]) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming the flag", bad, r.code, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.sarif")); err == nil {
+		t.Error("a refused run wrote its report")
+	}
+}
+
+// The sample reports (what .ci/run uploads): every result has a line hash,
+// no two share one, and adding an input leaves every other result's hash
+// and the (absent) category as they were.
+func TestSARIFSampleLineHashes(t *testing.T) {
+	samples, _ := filepath.Glob(repoFile(t, "testdata/snapshots/firing/*.json"))
+	samples = append(samples, repoFile(t, "testdata/snapshots/healthy.json"))
+	dir := t.TempDir()
+	r := runCLI(t, dir, "", append([]string{"check", "--now", testNow, "--source-root", repoFile(t, "."), "-f", "sarif=all.sarif"}, samples...)...)
+	if r.code != exitGateFailed {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	all := readSARIF(t, filepath.Join(dir, "all.sarif"))
+	seen := map[string]string{}
+	for _, res := range all.Runs[0].Results {
+		h := res.PartialFingerprints["primaryLocationLineHash"]
+		uri := res.Locations[0].PhysicalLocation.ArtifactLocation.URI
+		if h == "" || !strings.HasPrefix(uri, "testdata/snapshots/") {
+			t.Errorf("%s in %s: line hash %q", res.RuleID, uri, h)
+		}
+		if prev, dup := seen[h]; dup {
+			t.Errorf("%s in %s shares line hash %s with %s", res.RuleID, uri, h, prev)
+		}
+		seen[h] = res.RuleID + " in " + uri
+	}
+	if len(seen) < 40 {
+		t.Fatalf("only %d results: the samples do not exercise the test", len(seen))
+	}
+
+	fewer := slices.DeleteFunc(slices.Clone(samples), func(s string) bool { return strings.Contains(s, "MIG009-prefix-list") })
+	r = runCLI(t, dir, "", append([]string{"check", "--now", testNow, "--source-root", repoFile(t, "."), "-f", "sarif=fewer.sarif"}, fewer...)...)
+	if r.code != exitGateFailed {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	want := hashesByResult(all)
+	got := hashesByResult(readSARIF(t, filepath.Join(dir, "fewer.sarif")))
+	if len(got) >= len(want) {
+		t.Fatalf("%d results without one input, %d with it", len(got), len(want))
+	}
+	for k, h := range got {
+		if want[k] != h {
+			t.Errorf("%s: line hash %s without the added input, %s with it", k, h, want[k])
+		}
+	}
+}
+
+// run's SARIF points at the snapshot file, so run needs --snapshot-out
+// with -f sarif: without it, a usage error before any cloud call.
+func TestRunSARIFNeedsSnapshotOut(t *testing.T) {
+	dir := t.TempDir()
+	r := runCLI(t, dir, "", "run", "--group", "g", "--to", "i", "--endpoint", "http://127.0.0.1:1", "-f", "sarif=r.sarif")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "-f sarif needs --snapshot-out FILE") {
+		t.Fatalf("exit %d, stderr %q; want 2 asking for --snapshot-out", r.code, r.stderr)
+	}
+	if got := listDir(t, dir); len(got) != 0 {
+		t.Errorf("dir holds %v", got)
+	}
+}
