@@ -453,7 +453,7 @@ func sarifShorten(s string, max int) string {
 // "<region>/<kind>/<id>".
 func sarifLogical(m *Migration, subject Resource) []*sarif.LogicalLocation {
 	if m.IsPlan() {
-		addr := cmp.Or(subject.Name, subject.ID)
+		addr := cmp.Or(subject.ID, subject.Name)
 		if addr == "" {
 			return nil
 		}

@@ -237,6 +237,7 @@ func newEvaluator(ctx context.Context, p *plan) (*evaluator, error) {
 
 // evaluate checks one snapshot and returns its migration record.
 func (ev *evaluator) evaluate(ctx context.Context, doc *snapshot.Document) (report.Migration, error) {
+	start := time.Now()
 	m := report.Migration{
 		Input:       doc.Name,
 		GroupID:     doc.GroupID,
@@ -267,6 +268,7 @@ func (ev *evaluator) evaluate(ctx context.Context, doc *snapshot.Document) (repo
 	for _, r := range ev.engine.Rules() {
 		m.Evaluated = append(m.Evaluated, r.ID)
 	}
+	m.Elapsed = time.Since(start)
 	return m, nil
 }
 
