@@ -45,7 +45,7 @@ func formatHelp() string {
 	var b strings.Builder
 	b.WriteString("Formats:\n")
 	for _, f := range report.Formats() {
-		fmt.Fprintf(&b, "  %-6s %s\n", f.Name, f.Description)
+		fmt.Fprintf(&b, "  %-9s %s\n", f.Name, f.Description)
 	}
 	return b.String()
 }

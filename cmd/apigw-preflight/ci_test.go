@@ -178,3 +178,56 @@ func TestRunSARIFNeedsSnapshotOut(t *testing.T) {
 		t.Errorf("dir holds %v", got)
 	}
 }
+
+// -f github writes annotations to stdout and appends the markdown summary
+// to $GITHUB_STEP_SUMMARY; -f markdown and -f gitlab write their files.
+func TestCIFormats(t *testing.T) {
+	dir := repoWithSnapshots(t, "testdata/snapshots/firing/MIG004-allowlist-misses-egress.json")
+	write(t, dir, "summary.md", "earlier step\n")
+	in := "infra/snapshots/MIG004-allowlist-misses-egress.json"
+	r := runCLIEnv(t, dir, []string{"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary.md")},
+		"check", "--now", testNow, "-f", "github", "-f", "markdown=pr.md", "-f", "gitlab=cq.json", in)
+	if r.code != exitGateFailed {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.HasPrefix(r.stdout, "::error file="+in+",line=") || !strings.Contains(r.stdout, ",title=MIG004 egress-allowlist (") {
+		t.Errorf("stdout is not annotations on the snapshot:\n%s", r.stdout)
+	}
+	md := readFile(t, filepath.Join(dir, "pr.md"))
+	if got := string(readFile(t, filepath.Join(dir, "summary.md"))); got != "earlier step\n"+string(md) || !strings.HasPrefix(string(md), "## apigw-preflight: FAIL") {
+		t.Errorf("job summary:\n%s\nwant the earlier step's text, then:\n%s", got, md)
+	}
+	var issues []struct {
+		CheckName string `json:"check_name"`
+		Severity  string `json:"severity"`
+		Location  struct {
+			Path  string              `json:"path"`
+			Lines struct{ Begin int } `json:"lines"`
+		} `json:"location"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "cq.json")), &issues); err != nil || len(issues) == 0 {
+		t.Fatalf("code quality: %v %v", err, issues)
+	}
+	for _, is := range issues {
+		if is.Location.Path != in || is.Location.Lines.Begin < 1 {
+			t.Errorf("issue %+v", is)
+		}
+	}
+
+	// A summary file that cannot be written: exit 1, reports in place.
+	r = runCLIEnv(t, dir, []string{"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "missing", "summary.md")},
+		"check", "--now", testNow, "-f", "github=gh.txt", in)
+	if r.code != exitToolError || !strings.Contains(r.stderr, "append the job summary to GITHUB_STEP_SUMMARY") {
+		t.Errorf("unwritable summary: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if b := readFile(t, filepath.Join(dir, "gh.txt")); !strings.HasPrefix(string(b), "::error ") {
+		t.Errorf("gh.txt: %q", b)
+	}
+	// run: the github and gitlab formats point at the snapshot too.
+	for _, f := range []string{"github", "gitlab=cq2.json"} {
+		r = runCLI(t, dir, "", "run", "--group", "g", "--to", "i", "--endpoint", "http://127.0.0.1:1", "-f", f)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "needs --snapshot-out FILE") {
+			t.Errorf("run -f %s without --snapshot-out: exit %d, stderr %q", f, r.code, r.stderr)
+		}
+	}
+}
