@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apigw-preflight/apigw-preflight/report"
@@ -20,4 +21,12 @@ func MarkdownTable(rules []report.Rule) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.ID, r.Name, r.Severity, title)
 	}
 	return b.String()
+}
+
+// AllRules lists every rule of e sorted by ID: the snapshot rules, the tool
+// rules and the plan rules, as policies list and the README show them.
+func AllRules(e *Engine) []report.Rule {
+	rules := append(e.Rules(), e.PlanRules()...)
+	slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
+	return rules
 }

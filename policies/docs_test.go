@@ -29,7 +29,7 @@ func TestReadmeRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := MarkdownTable(e.Rules())
+	want := MarkdownTable(AllRules(e))
 	got := s[i+len(rulesBegin) : j]
 	if got == want {
 		return

@@ -34,6 +34,11 @@ var Builtin embed.FS
 // RulesPrefix is the package prefix under which rule packages live.
 const RulesPrefix = "data.apigw.rules."
 
+// PlanRulesPrefix is the package prefix of the rules evaluated on Terraform
+// plans (terraform show -json) instead of snapshots; they have the same
+// METADATA contract.
+const PlanRulesPrefix = "data.apigw.terraform."
+
 // Options configure an engine.
 type Options struct {
 	// Config is put under data.apigw.config; rules read tunables from it
@@ -60,6 +65,9 @@ type Engine struct {
 	// the combined query fails.
 	all     rego.PreparedEvalQuery
 	queries []rego.PreparedEvalQuery
+	// plan evaluates the rules under PlanRulesPrefix (nil when there are
+	// none); it has no tool rules.
+	plan *Engine
 }
 
 // LoadModules parses policy files from fsys (every .rego file; tests
@@ -134,6 +142,14 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	store := storeFor(opts.Config)
+	var planRules []report.Rule
+	rules = slices.DeleteFunc(rules, func(r report.Rule) bool {
+		if strings.HasPrefix(r.Package, PlanRulesPrefix) {
+			planRules = append(planRules, r)
+			return true
+		}
+		return false
+	})
 	e := &Engine{opts: opts, rules: rules}
 	prepare := func(q string) (rego.PreparedEvalQuery, error) {
 		return rego.New(
@@ -155,7 +171,40 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if e.all, err = prepare("x = [" + strings.Join(refs, ", ") + "]"); err != nil {
 		return nil, fmt.Errorf("prepare rules: %w", err)
 	}
+	if len(planRules) > 0 {
+		e.plan = &Engine{rules: planRules}
+		refs := make([]string, len(planRules))
+		for i, r := range planRules {
+			refs[i] = r.Package + ".findings"
+			pq, err := prepare(refs[i])
+			if err != nil {
+				return nil, fmt.Errorf("prepare rule %s: %w", r.ID, err)
+			}
+			e.plan.queries = append(e.plan.queries, pq)
+		}
+		if e.plan.all, err = prepare("x = [" + strings.Join(refs, ", ") + "]"); err != nil {
+			return nil, fmt.Errorf("prepare plan rules: %w", err)
+		}
+	}
 	return e, nil
+}
+
+// PlanRules returns the rules evaluated on Terraform plans, sorted by ID.
+func (e *Engine) PlanRules() []report.Rule {
+	if e.plan == nil {
+		return nil
+	}
+	return slices.Clone(e.plan.rules)
+}
+
+// EvaluatePlan runs the plan rules on one input (a decoded terraform show
+// -json plan), as Evaluate does the snapshot rules; there are no tool
+// findings on plans.
+func (e *Engine) EvaluatePlan(ctx context.Context, input ast.Value) ([]report.Finding, []report.RuleError, error) {
+	if e.plan == nil {
+		return nil, nil, ctx.Err()
+	}
+	return e.plan.Evaluate(ctx, input)
 }
 
 // normalizeConfig drops unset tunables so the Rego defaults apply.
@@ -180,8 +229,8 @@ func (e *Engine) Rules() []report.Rule {
 var ruleIDPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*[0-9]+$`)
 
 // RulesFromModules reads rule descriptors from the package METADATA of every
-// module under data.apigw.rules. A rule package without an ID, or two
-// packages with one ID, is an error.
+// module under data.apigw.rules and data.apigw.terraform. A rule package
+// without an ID, or two packages with one ID, is an error.
 func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 	var rules []report.Rule
 	seen := map[string]string{}
@@ -193,7 +242,7 @@ func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 	for _, file := range names {
 		m := mods[file]
 		pkg := m.Package.Path.String()
-		if !strings.HasPrefix(pkg, RulesPrefix) || strings.HasSuffix(pkg, "_test") {
+		if !(strings.HasPrefix(pkg, RulesPrefix) || strings.HasPrefix(pkg, PlanRulesPrefix)) || strings.HasSuffix(pkg, "_test") {
 			continue
 		}
 		var ann *ast.Annotations

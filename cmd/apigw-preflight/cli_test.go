@@ -287,7 +287,7 @@ func TestPoliciesList(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	for i := 1; i <= 15; i++ {
+	for i := 1; i <= 16; i++ {
 		if id := fmt.Sprintf("MIG%03d", i); !strings.Contains(r.stdout, id) {
 			t.Errorf("policies list lacks %s", id)
 		}

@@ -46,7 +46,8 @@ func policiesHelp(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, `Usage: apigw-preflight policies list [--output text|json|markdown]
 
 List the built-in rules with their IDs, default severities and titles, as read
-from the rules' METADATA (json adds descriptions, remediations and help links;
+from the rules' METADATA (MIG016 applies to Terraform plans, the others to
+snapshots) (json adds descriptions, remediations and help links;
 markdown is the table the README shows).
 
 Flags:
@@ -69,7 +70,7 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(exitToolError, err)
 	}
-	rules := eng.Rules()
+	rules := policies.AllRules(eng)
 	switch *output {
 	case "json":
 		enc := json.NewEncoder(e.stdout)

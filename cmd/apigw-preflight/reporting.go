@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/apigw-preflight/apigw-preflight/policies"
 	"github.com/apigw-preflight/apigw-preflight/report"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
+	"github.com/apigw-preflight/apigw-preflight/terraform"
 )
 
 // reportFlags are the evaluation and reporting flags shared by every command
@@ -272,13 +274,49 @@ func (ev *evaluator) evaluate(ctx context.Context, doc *snapshot.Document) (repo
 	return m, nil
 }
 
+// evaluatePlan checks one Terraform plan with the plan rules and returns
+// its record: a migration of kind terraform-plan whose findings name the
+// plan's resources.
+func (ev *evaluator) evaluatePlan(ctx context.Context, pl *terraform.Plan) (report.Migration, error) {
+	start := time.Now()
+	m := report.Migration{Input: pl.Name, Kind: report.KindTerraformPlan, Findings: []report.Finding{}}
+	input, err := policies.InputValue(pl.Value)
+	if err != nil {
+		return m, withCode(exitToolError, fmt.Errorf("%s: %w", pl.Name, err))
+	}
+	findings, errs, err := ev.engine.EvaluatePlan(ctx, input)
+	if err != nil {
+		return m, withCode(exitToolError, fmt.Errorf("evaluate %s: %w", pl.Name, err))
+	}
+	for i := range findings {
+		f := &findings[i]
+		if len(f.Path) > 0 {
+			f.Line = pl.Lines.Line(f.Path)
+		}
+		f.Fingerprint = report.Fingerprint("", "", *f)
+	}
+	m.Findings = append(m.Findings, findings...)
+	m.Errors = errs
+	for _, r := range ev.engine.PlanRules() {
+		m.Evaluated = append(m.Evaluated, r.ID)
+	}
+	m.Elapsed = time.Since(start)
+	return m, nil
+}
+
 // result assembles a Result and decides the exit code before any report is
-// written, so reports can record it.
+// written, so reports can record it. The plan rules are described when a
+// plan was evaluated.
 func (ev *evaluator) result(migs []report.Migration, failOn report.Threshold) *report.Result {
 	wd, _ := os.Getwd()
+	rules := ev.engine.Rules()
+	if slices.ContainsFunc(migs, func(m report.Migration) bool { return m.IsPlan() }) {
+		rules = append(rules, ev.engine.PlanRules()...)
+		slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
+	}
 	r := &report.Result{
 		Tool:            toolInfo(),
-		Rules:           ev.engine.Rules(),
+		Rules:           rules,
 		FailOn:          failOn,
 		FailOnUndecided: ev.failOnUndecided,
 		Migrations:      migs,
