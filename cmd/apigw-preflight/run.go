@@ -24,7 +24,9 @@ Collect, evaluate and report in one step: what 'collect' followed by 'check'
 does, without the intermediate file (keep it with --snapshot-out). Credentials,
 region and endpoint work as for 'collect'; the reporting flags as for 'check'.
 The configuration file's failOn, rpsHeadroom, defaultGroupRps and
-expiryWindowDays apply unless the matching flag is given.
+expiryWindowDays apply unless the matching flag is given. The formats whose
+results point at lines of the snapshot (sarif, github, gitlab) need
+--snapshot-out FILE, so that the file they point at exists.
 
 Migrating (--migrate): after the report is written, move the group with
 ModifyApiGroupInstance (GroupId, TargetInstanceId, Remark), but only when:
