@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"slices"
@@ -229,5 +230,48 @@ func TestCIFormats(t *testing.T) {
 		if r.code != exitUsage || !strings.Contains(r.stderr, "needs --snapshot-out FILE") {
 			t.Errorf("run -f %s without --snapshot-out: exit %d, stderr %q", f, r.code, r.stderr)
 		}
+	}
+}
+
+// The sample JUnit report: reordering the inputs changes no test's
+// classname or name, and no two tests share both.
+func TestJUnitSampleNamesIgnoreInputOrder(t *testing.T) {
+	samples, _ := filepath.Glob(repoFile(t, "testdata/snapshots/firing/*.json"))
+	samples = append(samples, repoFile(t, "testdata/snapshots/healthy.json"))
+	ids := func(file string, inputs []string) []string {
+		dir := t.TempDir()
+		r := runCLI(t, dir, "", append([]string{"check", "--now", testNow, "--source-root", repoFile(t, "."), "-f", "junit=" + file}, inputs...)...)
+		if r.code != exitGateFailed {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		var doc struct {
+			Suites []struct {
+				Cases []struct {
+					Name      string `xml:"name,attr"`
+					Classname string `xml:"classname,attr"`
+				} `xml:"testcase"`
+			} `xml:"testsuite"`
+		}
+		if err := xml.Unmarshal(readFile(t, filepath.Join(dir, file)), &doc); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range doc.Suites {
+			for _, c := range s.Cases {
+				out = append(out, c.Classname+" / "+c.Name)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	a := ids("a.xml", samples)
+	reversed := slices.Clone(samples)
+	slices.Reverse(reversed)
+	b := ids("b.xml", reversed)
+	if !slices.Equal(a, b) {
+		t.Errorf("test names depend on the input order:\n%v\n%v", a, b)
+	}
+	if len(slices.Compact(slices.Clone(a))) != len(a) || len(a) < 400 {
+		t.Errorf("%d tests, some sharing classname and name", len(a))
 	}
 }
