@@ -26,12 +26,14 @@ import (
 
 	// Initialised before the SDK: its debug switch never turns on.
 	"github.com/apigw-preflight/apigw-preflight/cloud/internal/quietsdk"
+
+	"github.com/apigw-preflight/apigw-preflight/cloud/calls"
 )
 
-// Products the collector calls.
+// Products the tool calls (see the registry in package calls).
 const (
-	ProductCloudAPI = "CloudAPI"
-	ProductECS      = "Ecs"
+	ProductCloudAPI = calls.ProductCloudAPI
+	ProductECS      = calls.ProductECS
 )
 
 var products = map[string]struct{ version, domain string }{
@@ -249,6 +251,13 @@ func (t *ctxTransport) set(ctx context.Context) {
 	t.mu.Unlock()
 }
 
+// reset forgets the context of the call that ended.
+func (t *ctxTransport) reset() {
+	t.mu.Lock()
+	t.ctx = nil
+	t.mu.Unlock()
+}
+
 func (t *ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.mu.Lock()
 	ctx := t.ctx
@@ -408,14 +417,14 @@ func (c *Client) Region() string { return c.region }
 // been made ("no credentials yet" before). Never the secret.
 func (c *Client) CredentialSource() string { return c.creds.Source() }
 
-// Redact removes from s the credential secrets the client knows of (raw
-// and percent-encoded), then the values of parameters that carry secrets
-// whoever they belong to (SecurityToken=, Signature=, AccessKeySecret, in
-// their encoded forms too; see RedactSecrets).
-func (c *Client) Redact(s string) string { return RedactSecrets(c.creds.redact(s)) }
-
-// clean is a message fit to show: redacted first, then cut to n bytes.
-func (c *Client) clean(s string, n int) string { return Truncate(c.Redact(s), n) }
+// clean is a message fit to show: the credential secrets the client knows
+// of (raw and percent-encoded) removed, then the values of parameters that
+// carry secrets whoever they belong to (SecurityToken=, Signature=,
+// AccessKeySecret, in their encoded forms too; see RedactSecrets), then cut
+// to n bytes. Every message of an error the client returns is cleaned.
+func (c *Client) clean(s string, n int) string {
+	return Truncate(RedactSecrets(c.creds.redact(s)), n)
+}
 
 // Call makes one RPC call (POST, parameters in the query string) and
 // returns the response body. ctx cancels the wait; the request itself is
@@ -448,7 +457,7 @@ func (c *Client) Call(ctx context.Context, product, action string, params map[st
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.transport.set(ctx)
-		defer c.transport.set(nil)
+		defer c.transport.reset()
 		defer func() {
 			// The SDK asserts the types of an error answer's fields (a
 			// numeric Code panics); an answer must never crash the tool.

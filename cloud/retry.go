@@ -10,7 +10,9 @@ import (
 )
 
 // RetryPolicy bounds the retries of one cloud call: jittered exponential
-// backoff, at most MaxAttempts tries and MaxElapsed in total.
+// backoff, at most MaxAttempts tries and MaxElapsed in total. It is the one
+// retry loop of the tool: the collection's reads and the migrator's write
+// and reads all run through Do.
 type RetryPolicy struct {
 	// MaxAttempts counts the first try; 1 disables retries.
 	MaxAttempts int
@@ -23,6 +25,11 @@ type RetryPolicy struct {
 	MaxElapsed time.Duration
 	// Jitter returns a number in [0, 1); nil uses math/rand.
 	Jitter func() float64
+	// NoJitter makes every wait exactly Base, doubling up to Cap.
+	NoJitter bool
+	// RetryIf tells which errors are worth another try; nil uses Retryable.
+	// A write sets it to what proves the request was not applied.
+	RetryIf func(error) bool
 	// Sleep waits d or until ctx is done; nil uses a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -73,15 +80,19 @@ func Retryable(err error) bool {
 	return ae.Code == "" && ae.HTTPStatus >= 500
 }
 
-// backoff is the wait before retry n (1-based): half fixed, half jitter,
-// so waits grow even with unlucky jitter.
-func (p RetryPolicy) backoff(n int) time.Duration {
+// Backoff is the wait before retry n (1-based): Base doubled n-1 times,
+// at most Cap; half of it fixed, half jitter (unless NoJitter), so waits
+// grow even with unlucky jitter.
+func (p RetryPolicy) Backoff(n int) time.Duration {
 	d := p.Base
 	for i := 1; i < n && d < p.Cap; i++ {
 		d *= 2
 	}
 	if p.Cap > 0 && d > p.Cap {
 		d = p.Cap
+	}
+	if p.NoJitter {
+		return d
 	}
 	j := rand.Float64
 	if p.Jitter != nil {
@@ -109,7 +120,8 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Do runs fn until it succeeds, fails for good, or the policy is spent.
+// Do runs fn until it succeeds, fails for good (RetryIf), or the policy is
+// spent.
 // fn gets a context that ends when MaxElapsed has passed since the first
 // try; a try cut short by it ends the call with a CodeTimeout *APIError
 // (while ctx's own end is returned as ctx.Err()). notify (may be nil)
@@ -142,10 +154,14 @@ func (p RetryPolicy) Do(ctx context.Context, action string, notify func(err erro
 			}
 			return &APIError{Call: action, Code: CodeTimeout, Kind: KindAmbiguous, Message: msg, Attempts: attempt}
 		}
-		if err == nil || !Retryable(err) {
+		retry := Retryable
+		if p.RetryIf != nil {
+			retry = p.RetryIf
+		}
+		if err == nil || !retry(err) {
 			return err
 		}
-		wait := p.backoff(attempt)
+		wait := p.Backoff(attempt)
 		if attempt >= p.MaxAttempts || (p.MaxElapsed > 0 && time.Since(start)+wait > p.MaxElapsed) {
 			if ae, ok := AsAPIError(err); ok {
 				ae.Attempts = attempt

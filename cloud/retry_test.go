@@ -53,9 +53,34 @@ func TestBackoff(t *testing.T) {
 		{10, 0.999, 500 * time.Millisecond, time.Second},
 	} {
 		p.Jitter = func() float64 { return tc.jitter }
-		if d := p.backoff(tc.n); d < tc.min || d > tc.max {
-			t.Errorf("backoff(%d, jitter %v) = %v, want %v..%v", tc.n, tc.jitter, d, tc.min, tc.max)
+		if d := p.Backoff(tc.n); d < tc.min || d > tc.max {
+			t.Errorf("Backoff(%d, jitter %v) = %v, want %v..%v", tc.n, tc.jitter, d, tc.min, tc.max)
 		}
+	}
+}
+
+func TestBackoffWithoutJitter(t *testing.T) {
+	p := RetryPolicy{Base: 100 * time.Millisecond, Cap: 350 * time.Millisecond, NoJitter: true}
+	for n, want := range []time.Duration{100, 200, 350, 350} {
+		if d := p.Backoff(n + 1); d != want*time.Millisecond {
+			t.Errorf("Backoff(%d) = %v, want %v", n+1, d, want*time.Millisecond)
+		}
+	}
+}
+
+func TestRetryIf(t *testing.T) {
+	only := func(err error) bool { return err.Error() == "again" }
+	p := RetryPolicy{MaxAttempts: 5, NoJitter: true, RetryIf: only, Sleep: func(context.Context, time.Duration) error { return nil }}
+	tries := 0
+	err := p.Do(context.Background(), "Test", nil, func(context.Context) error {
+		tries++
+		if tries < 3 {
+			return errors.New("again")
+		}
+		return &APIError{Code: "Throttling"} // retryable by default, not by RetryIf
+	})
+	if tries != 3 || err == nil || err.Error() != "Throttling" {
+		t.Errorf("tries %d, err %v; want 3 and the Throttling error, not retried", tries, err)
 	}
 }
 
@@ -113,5 +138,30 @@ func TestRetryDo(t *testing.T) {
 	err = p.Do(ctx, "Test", nil, func(context.Context) error { return &APIError{Code: "Throttling"} })
 	if !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
 		t.Errorf("cancel: err = %v after %s", err, time.Since(start))
+	}
+}
+
+func TestParseQPS(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		v      float64
+		ok     bool
+		hasErr bool
+	}{
+		{"120.5", 120.5, true, false},
+		{" 800 ", 800, true, false},
+		{"0", 0, true, false},
+		{"", 0, false, false},
+		{"  ", 0, false, false},
+		{"-1", 0, false, true},
+		{"NaN", 0, false, true},
+		{"Inf", 0, false, true},
+		{"1e400", 0, false, true},
+		{"fast", 0, false, true},
+	} {
+		v, ok, err := ParseQPS(tc.in)
+		if v != tc.v || ok != tc.ok || (err != nil) != tc.hasErr {
+			t.Errorf("ParseQPS(%q) = %v, %v, %v", tc.in, v, ok, err)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/netip"
 	"slices"
@@ -270,12 +269,10 @@ func (c *collection) record(call, code, format string, a ...any) {
 	c.snap.CollectionErrors = append(c.snap.CollectionErrors, snapshot.CollectionError{Call: call, Code: code, Message: fmt.Sprintf(format, a...)})
 }
 
-// redact removes secrets from a message: those the API knows of (a
-// *Client does), then secret-carrying parameters by pattern.
+// redact removes secret-carrying parameters from a message by pattern.
+// The messages of a *cloud.Client's errors are redacted already, the
+// secrets it holds included; this covers any other API.
 func (c *collection) redact(s string) string {
-	if r, ok := c.api.(interface{ Redact(string) string }); ok {
-		s = r.Redact(s)
-	}
 	return cloud.Truncate(cloud.RedactSecrets(s), 1000)
 }
 
@@ -674,12 +671,12 @@ func qpsPeak(body map[string]any, wrapper string) (peak float64, code, msg strin
 		default:
 			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue is %s, not a number", wrapper, i, jsonType(v))
 		}
-		if text == "" {
-			continue
+		f, ok, err := cloud.ParseQPS(text)
+		if err != nil {
+			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue %q is %v", wrapper, i, cloud.Truncate(text, 40), err)
 		}
-		f, err := strconv.ParseFloat(text, 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || f < 0 {
-			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue %q is not a finite number of 0 or more", wrapper, i, cloud.Truncate(text, 40))
+		if !ok {
+			continue
 		}
 		usable++
 		peak = max(peak, f)

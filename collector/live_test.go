@@ -182,10 +182,9 @@ var testResolver = fakeResolver{"backend.example.com": {"47.97.5.5", "2408:4000:
 var fastRetry = cloud.RetryPolicy{MaxAttempts: 4, Base: time.Millisecond, Cap: 4 * time.Millisecond, MaxElapsed: 10 * time.Second}
 
 type env struct {
-	srv    *emulator.Server
-	url    string
-	log    *syncBuffer
-	client *cloud.Client
+	srv *emulator.Server
+	url string
+	log *syncBuffer
 }
 
 type syncBuffer struct {

@@ -1,5 +1,5 @@
 // Package config reads the tool's configuration file (YAML): backend
-// allowlists, the gate threshold and the rules' tunables.
+// allowlists, the gate threshold and the rules' settings.
 package config
 
 import (
@@ -28,14 +28,22 @@ const DefaultConfigFile = ".apigw-preflight.yaml"
 //	    allow: [47.96.0.0/16]             #   "*.example.com" (any subdomain), an IP,
 //	  - match: 10.0.0.0/8                 #   a CIDR (matches the backend's host IP or
 //	    allow: [100.104.0.0/16, 10.0.9.9] #   any IP it resolved to) or "*" (any backend)
-//	rpsHeadroom: 0.2     # fraction of spare capacity the destination must keep
 //	lookback: 7d         # QPS look-back window: Go duration (168h) or N d, 1h to 90d
 //	failOn: warning      # error | warning | note | never
-//	defaultGroupRps: 500 # the default group RPS limit; any other TrafficLimit needs a ticket (MIG002)
-//	expiryWindowDays: 30 # warn when the destination expires within N days
+//	rules:               # by rule ID or name (apigw-preflight policies list)
+//	  MIG001:
+//	    rpsHeadroom: 0.3 # a parameter the rule's METADATA declares
+//	  source-drain:
+//	    enabled: false   # the rule is not evaluated
+//	  MIG011:
+//	    severity: warning # the default severity of the rule's findings
+//	rpsHeadroom: 0.2     # the same as rules: {MIG001: {rpsHeadroom: 0.2}};
+//	defaultGroupRps: 500 #   likewise MIG002's and MIG011's parameters,
+//	expiryWindowDays: 30 #   the keys that predate the rules section
 //
-// Every key is optional. Unknown keys are errors. Fields not set are
-// zero (nil for the pointers) so callers can tell "absent" from "0".
+// Every key is optional. Unknown keys are errors. Fields not set are zero.
+// The rules section is read here as written; the policy engine checks its
+// rule and parameter names and value types against the rules' METADATA.
 type Config struct {
 	// Path is the file the configuration was read from; empty when no file
 	// was found (and none was asked for).
@@ -43,17 +51,33 @@ type Config struct {
 	// Allowlists are tried in file order; the first entry that matches a
 	// backend gives its allowlist.
 	Allowlists []AllowlistEntry
-	// RPSHeadroom is the fraction of spare capacity to keep (0.2 = 20%).
-	RPSHeadroom *float64
 	// Lookback is the QPS window; 0 when not set.
 	Lookback time.Duration
 	// FailOn is the gate threshold: error, warning, note or never.
 	FailOn string
-	// DefaultGroupRPS is the default group RPS limit: a group whose
-	// TrafficLimit differs from it needs a support ticket (MIG002).
-	DefaultGroupRPS *int
-	// ExpiryWindowDays: warn when the destination expires this soon.
-	ExpiryWindowDays *int
+	// Rules are the settings of the rules section (and of the top-level
+	// parameter keys), in file order.
+	Rules []RuleSetting
+}
+
+// RuleSetting is one setting of the rules section: for the rule Rule (an ID
+// or a name, as written), Key (enabled, severity or a parameter's name) has
+// Value, typed as YAML types it: bool, int, float64 or string.
+type RuleSetting struct {
+	Rule  string
+	Key   string
+	Value any
+	// Line is the value's line in the file, for messages.
+	Line int
+}
+
+// ParamAliases are the top-level keys that predate the rules section; each
+// is a parameter of one rule: "rpsHeadroom: 0.3" means
+// "rules: {MIG001: {rpsHeadroom: 0.3}}".
+var ParamAliases = map[string]string{
+	"rpsHeadroom":      "MIG001",
+	"defaultGroupRps":  "MIG002",
+	"expiryWindowDays": "MIG011",
 }
 
 // AllowlistEntry says which callers the matching backends admit.
@@ -84,7 +108,7 @@ func (e *ConfigError) Error() string {
 }
 
 // configKeys are the top-level keys, in documentation order.
-var configKeys = []string{"allowlists", "rpsHeadroom", "lookback", "failOn", "defaultGroupRps", "expiryWindowDays"}
+var configKeys = []string{"allowlists", "lookback", "failOn", "rules", "rpsHeadroom", "defaultGroupRps", "expiryWindowDays"}
 
 // FailOnValues are the accepted failOn values.
 var FailOnValues = []string{"error", "warning", "note", "never"}
@@ -158,12 +182,6 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 				return nil, err
 			}
 			cfg.Allowlists = entries
-		case "rpsHeadroom":
-			f, err := floatNode(v)
-			if err != nil || f < 0 {
-				return nil, bad(v, "rpsHeadroom %q: want a number of 0 or more (0.2 keeps 20%% spare)", v.Value)
-			}
-			cfg.RPSHeadroom = &f
 		case "lookback":
 			d, err := ParseLookback(v.Value)
 			if v.Kind != yaml.ScalarNode || err != nil {
@@ -183,30 +201,75 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 				return nil, bad(v, "failOn %q: want one of %s", v.Value, strings.Join(FailOnValues, ", "))
 			}
 			cfg.FailOn = val
-		case "defaultGroupRps":
-			n, err := strconv.Atoi(v.Value)
-			if v.Kind != yaml.ScalarNode || err != nil || n <= 0 {
-				return nil, bad(v, "defaultGroupRps %q: want a whole number above 0", v.Value)
+		case "rules":
+			settings, err := parseRules(v, bad)
+			if err != nil {
+				return nil, err
 			}
-			cfg.DefaultGroupRPS = &n
-		case "expiryWindowDays":
-			n, err := strconv.Atoi(v.Value)
-			if v.Kind != yaml.ScalarNode || err != nil || n < 0 {
-				return nil, bad(v, "expiryWindowDays %q: want a whole number of days, 0 or more", v.Value)
-			}
-			cfg.ExpiryWindowDays = &n
+			cfg.Rules = append(cfg.Rules, settings...)
 		default:
-			return nil, bad(k, "unknown key %q (known keys: %s)", k.Value, strings.Join(configKeys, ", "))
+			rule, ok := ParamAliases[k.Value]
+			if !ok {
+				return nil, bad(k, "unknown key %q (known keys: %s)", k.Value, strings.Join(configKeys, ", "))
+			}
+			val, err := scalarValue(v, k.Value, bad)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Rules = append(cfg.Rules, RuleSetting{Rule: rule, Key: k.Value, Value: val, Line: v.Line})
 		}
 	}
 	return cfg, nil
 }
 
-func floatNode(n *yaml.Node) (float64, error) {
-	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
-		return 0, fmt.Errorf("not a number")
+// parseRules reads the rules section: a mapping from rule ID or name to a
+// mapping of settings.
+func parseRules(n *yaml.Node, bad func(*yaml.Node, string, ...any) error) ([]RuleSetting, error) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, nil
 	}
-	return strconv.ParseFloat(n.Value, 64)
+	if n.Kind != yaml.MappingNode {
+		return nil, bad(n, "rules: want a mapping from rule ID or name to its settings, e.g. MIG001: {rpsHeadroom: 0.3}")
+	}
+	var out []RuleSetting
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		rule := strings.TrimSpace(k.Value)
+		if k.Kind != yaml.ScalarNode || rule == "" {
+			return nil, bad(k, "rules: want a rule ID or name as the key")
+		}
+		if v.Kind != yaml.MappingNode {
+			return nil, bad(v, "rules.%s: want a mapping of settings (enabled, severity or the rule's parameters)", rule)
+		}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			sk, sv := v.Content[j], v.Content[j+1]
+			if sk.Kind != yaml.ScalarNode || strings.TrimSpace(sk.Value) == "" {
+				return nil, bad(sk, "rules.%s: want a setting name as the key", rule)
+			}
+			key := strings.TrimSpace(sk.Value)
+			val, err := scalarValue(sv, "rules."+rule+"."+key, bad)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, RuleSetting{Rule: rule, Key: key, Value: val, Line: sv.Line})
+		}
+	}
+	return out, nil
+}
+
+// scalarValue is a setting's value as YAML types it.
+func scalarValue(n *yaml.Node, name string, bad func(*yaml.Node, string, ...any) error) (any, error) {
+	if n.Kind != yaml.ScalarNode {
+		return nil, bad(n, "%s: want a single value (a number, true or false, or a string)", name)
+	}
+	if n.Tag == "!!null" {
+		return nil, bad(n, "%s: no value given", name)
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, bad(n, "%s: %v", name, err)
+	}
+	return v, nil
 }
 
 func parseAllowlists(n *yaml.Node, bad func(*yaml.Node, string, ...any) error) ([]AllowlistEntry, error) {

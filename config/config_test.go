@@ -18,9 +18,17 @@ func TestLoadConfigExample(t *testing.T) {
 	if cfg.Path != "../testdata/config/example.yaml" || len(cfg.Allowlists) != 5 {
 		t.Fatalf("config = %+v", cfg)
 	}
-	if *cfg.RPSHeadroom != 0.2 || cfg.Lookback != 7*24*time.Hour || cfg.FailOn != "warning" ||
-		*cfg.DefaultGroupRPS != 500 || *cfg.ExpiryWindowDays != 30 {
-		t.Errorf("scalars = %v %v %q %v %v", *cfg.RPSHeadroom, cfg.Lookback, cfg.FailOn, *cfg.DefaultGroupRPS, *cfg.ExpiryWindowDays)
+	if cfg.Lookback != 7*24*time.Hour || cfg.FailOn != "warning" {
+		t.Errorf("scalars = %v %q", cfg.Lookback, cfg.FailOn)
+	}
+	want := []RuleSetting{
+		{Rule: "MIG001", Key: "rpsHeadroom", Value: 0.2, Line: 41},
+		{Rule: "custom-rps-ticket", Key: "defaultGroupRps", Value: 500, Line: 45},
+		{Rule: "MIG011", Key: "expiryWindowDays", Value: 30, Line: 48},
+		{Rule: "source-drain", Key: "enabled", Value: true, Line: 50},
+	}
+	if !reflect.DeepEqual(cfg.Rules, want) {
+		t.Errorf("rules = %+v\nwant %+v", cfg.Rules, want)
 	}
 	e := cfg.Allowlists[0]
 	if e.Match != "orders.internal.example.com" || !reflect.DeepEqual(e.Allow, []string{"47.96.0.0/16", "100.104.0.0/16"}) || e.Line != 16 {
@@ -35,7 +43,7 @@ func TestConfigErrors(t *testing.T) {
 		want             string
 	}{
 		{name: "unknown key file", file: "../testdata/config/unknown-key.yaml", line: 2,
-			want: `unknown key "failon" (known keys: allowlists, rpsHeadroom, lookback, failOn, defaultGroupRps, expiryWindowDays)`},
+			want: `unknown key "failon" (known keys: allowlists, lookback, failOn, rules, rpsHeadroom, defaultGroupRps, expiryWindowDays)`},
 		{name: "bad CIDR file", file: "../testdata/config/bad-cidr.yaml", line: 7,
 			want: `allowlists[1] (match "10.0.0.0/8"): invalid CIDR or IP "10.0.0.300/32"`},
 		{name: "unknown entry key", text: "allowlists:\n  - match: '*'\n    allow: []\n    deny: []\n", line: 4, want: `unknown key "deny"`},
@@ -43,8 +51,12 @@ func TestConfigErrors(t *testing.T) {
 		{name: "bad match", text: "allowlists:\n  - match: 10.0.0.0/33\n    allow: []\n", line: 2, want: `match "10.0.0.0/33": not a valid`},
 		{name: "lookback", text: "lookback: a week\n", line: 1, want: `lookback "a week"`},
 		{name: "failOn", text: "failOn: fatal\n", line: 1, want: "want one of error, warning, note, never"},
-		{name: "headroom string", text: "rpsHeadroom: lots\n", line: 1, want: "rpsHeadroom"},
-		{name: "negative days", text: "expiryWindowDays: -1\n", line: 1, want: "expiryWindowDays"},
+		{name: "headroom list", text: "rpsHeadroom: [1]\n", line: 1, want: "rpsHeadroom: want a single value"},
+		{name: "rules not a mapping", text: "rules: [MIG001]\n", line: 1, want: "rules: want a mapping from rule ID or name"},
+		{name: "rule not a mapping", text: "rules:\n  MIG013: false\n", line: 2, want: "rules.MIG013: want a mapping of settings"},
+		{name: "rule setting without value", text: "rules:\n  MIG001:\n    rpsHeadroom:\n", line: 3, want: "rules.MIG001.rpsHeadroom: no value given"},
+		{name: "rule setting a mapping", text: "rules:\n  MIG001:\n    rpsHeadroom: {a: 1}\n", line: 3, want: "rules.MIG001.rpsHeadroom: want a single value"},
+		{name: "rule named twice", text: "rules:\n  MIG001: {enabled: true}\n  MIG001: {enabled: false}\n", line: 3, want: `key "MIG001" appears twice`},
 		{name: "duplicate", text: "failOn: note\nfailOn: error\n", line: 2, want: "appears twice"},
 		{name: "not a mapping", text: "- a\n- b\n", line: 1, want: "mapping"},
 		{name: "syntax", text: "allowlists: [\n", want: "config"},
@@ -92,8 +104,47 @@ func TestLoadConfigMissing(t *testing.T) {
 		t.Errorf("working-directory file: %+v, %v", cfg, err)
 	}
 	cfg, err = ParseConfig(nil, "empty.yaml")
-	if err != nil || cfg.RPSHeadroom != nil {
+	if err != nil || cfg.Rules != nil {
 		t.Errorf("empty file: %+v, %v", cfg, err)
+	}
+}
+
+// The rules section is read as written, in file order, with each value typed
+// as YAML types it and the line of each value; names are checked by the
+// policy engine, against the rules' METADATA.
+func TestRulesSection(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`failOn: note
+rules:
+  MIG001:
+    rpsHeadroom: 0.35
+  source-drain:
+    enabled: false
+  MIG011: {severity: warning, expiryWindowDays: 10}
+  MIG099:
+    whatever: "7d"
+  empty: {}
+defaultGroupRps: 800
+`), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []RuleSetting{
+		{Rule: "MIG001", Key: "rpsHeadroom", Value: 0.35, Line: 4},
+		{Rule: "source-drain", Key: "enabled", Value: false, Line: 6},
+		{Rule: "MIG011", Key: "severity", Value: "warning", Line: 7},
+		{Rule: "MIG011", Key: "expiryWindowDays", Value: 10, Line: 7},
+		{Rule: "MIG099", Key: "whatever", Value: "7d", Line: 9},
+		{Rule: "MIG002", Key: "defaultGroupRps", Value: 800, Line: 11},
+	}
+	if !reflect.DeepEqual(cfg.Rules, want) {
+		t.Errorf("rules = %#v\nwant %#v", cfg.Rules, want)
+	}
+	if cfg.FailOn != "note" {
+		t.Errorf("failOn = %q", cfg.FailOn)
+	}
+	empty, err := ParseConfig([]byte("rules:\n"), "t.yaml")
+	if err != nil || empty.Rules != nil {
+		t.Errorf("empty rules section: %+v, %v", empty, err)
 	}
 }
 

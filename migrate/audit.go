@@ -115,7 +115,7 @@ func newRecord(m *Migrator, first *Evidence, opts Options) Record {
 	s := first.Result.Summary()
 	rec.Findings = Findings{Errors: s.Errors, Warnings: s.Warnings, Notes: s.Notes, RuleErrors: s.RuleErrors}
 	rec.FailOn = first.Result.FailOn.String()
-	rec.Verdict = first.verdict()
+	rec.Verdict = string(first.verdict())
 	rec.SnapshotSHA256 = first.SnapshotSHA256()
 	rec.ReportSHA256 = first.ReportSHA256()
 	rec.seen(first.Group)
@@ -123,7 +123,7 @@ func newRecord(m *Migrator, first *Evidence, opts Options) Record {
 }
 
 func (rec *Record) recheck(e *Evidence) {
-	rec.RecheckVerdict = e.verdict()
+	rec.RecheckVerdict = string(e.verdict())
 	rec.RecheckSnapshotSHA256 = e.SnapshotSHA256()
 	rec.RecheckReportSHA256 = e.ReportSHA256()
 	rec.seen(e.Group)

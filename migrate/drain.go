@@ -102,8 +102,8 @@ func (r *run) sampleQps(ctx context.Context, instance string) (v float64, at str
 	var latest time.Time
 	for _, it := range resp.InstanceQps.MonitorItem {
 		t, terr := time.Parse(time.RFC3339, it.ItemTime)
-		val, verr := parseValue(it.ItemValue)
-		if terr != nil || verr != nil {
+		val, usable := parseValue(it.ItemValue)
+		if terr != nil || !usable {
 			continue
 		}
 		if !ok || !t.Before(latest) {
@@ -113,15 +113,16 @@ func (r *run) sampleQps(ctx context.Context, instance string) (v float64, at str
 	return v, at, ok, nil
 }
 
-// parseValue reads an ItemValue given as a number or a string.
-func parseValue(raw json.RawMessage) (float64, error) {
+// parseValue reads an ItemValue given as a number or a string
+// (cloud.ParseQPS); ok is false when it holds no usable reading.
+func parseValue(raw json.RawMessage) (v float64, ok bool) {
+	text := string(raw)
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		return strconv.ParseFloat(s, 64)
+		text = s
 	}
-	var f float64
-	err := json.Unmarshal(raw, &f)
-	return f, err
+	v, ok, err := cloud.ParseQPS(text)
+	return v, ok && err == nil
 }
 
 func formatQps(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -16,6 +16,7 @@ import (
 	"github.com/apigw-preflight/apigw-preflight/collector"
 	"github.com/apigw-preflight/apigw-preflight/emulator"
 	"github.com/apigw-preflight/apigw-preflight/policies"
+	"github.com/apigw-preflight/apigw-preflight/preflight"
 	"github.com/apigw-preflight/apigw-preflight/report"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
@@ -151,6 +152,9 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
+// gate is the threshold the harness's preflight judges by.
+var gate, _ = report.ParseThreshold("error")
+
 var fastRetry = &cloud.RetryPolicy{MaxAttempts: 4, Base: time.Millisecond, Cap: 2 * time.Millisecond}
 
 // preflight is the pipeline the command builds: collect, evaluate, gate.
@@ -176,27 +180,9 @@ func (h *harness) preflightOn(client *cloud.Client, group string) Preflight {
 		if err != nil {
 			return nil, err
 		}
-		input, err := policies.InputValue(doc.Value)
+		r, err := preflight.Run(ctx, h.engine, []*snapshot.Document{doc}, preflight.Options{FailOn: gate})
 		if err != nil {
 			return nil, err
-		}
-		findings, errs, err := h.engine.Evaluate(ctx, input)
-		if err != nil {
-			return nil, err
-		}
-		for i := range findings {
-			findings[i].Fingerprint = report.Fingerprint(doc.GroupID, doc.DestID, findings[i])
-		}
-		failOn, _ := report.ParseThreshold("error")
-		r := &report.Result{FailOn: failOn, Rules: h.engine.Rules(), Migrations: []report.Migration{{
-			Input: "snapshot.json", GroupID: doc.GroupID, GroupName: doc.GroupName, RegionID: doc.RegionID,
-			Source: doc.SourceID, Destination: doc.DestID, CollectedAt: doc.CollectedAt, Findings: findings, Errors: errs,
-		}}}
-		switch s := r.Summary(); {
-		case s.RuleErrors > 0:
-			r.ExitCode = 1
-		case s.Failed > 0:
-			r.ExitCode = 3
 		}
 		f, _ := report.Lookup("json")
 		var buf bytes.Buffer

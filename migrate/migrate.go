@@ -42,7 +42,7 @@ type Evidence struct {
 
 // Passed reports whether the gate passed: no finding at or above the
 // threshold and no rule that could not be evaluated.
-func (e *Evidence) Passed() bool { return e != nil && e.Result != nil && e.Result.ExitCode == 0 }
+func (e *Evidence) Passed() bool { return e.verdict() == report.VerdictPass }
 
 // GroupID, GroupName, InstanceID, MigrationStatus and MigrationError read
 // the group's fields.
@@ -73,16 +73,11 @@ func (e *Evidence) findings() []report.Finding {
 	return out
 }
 
-func (e *Evidence) verdict() string {
-	switch {
-	case e == nil || e.Result == nil:
+func (e *Evidence) verdict() report.Verdict {
+	if e == nil || e.Result == nil {
 		return ""
-	case e.Result.ExitCode == 0:
-		return "pass"
-	case e.Result.ExitCode == 3:
-		return "fail"
 	}
-	return "error"
+	return e.Result.Verdict()
 }
 
 func sha256Hex(b []byte) string {
@@ -460,7 +455,7 @@ func undecidedText(e *Evidence, ids []string) string {
 	var lines []string
 	for _, f := range e.findings() {
 		if undecided(f) && slices.Contains(ids, f.RuleID) {
-			lines = append(lines, fmt.Sprintf("  - %s: %s", f.RuleID, truncate(f.Message, 200)))
+			lines = append(lines, fmt.Sprintf("  - %s: %s", f.RuleID, cloud.Truncate(f.Message, 200)))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -581,7 +576,7 @@ func (r *run) consent(ctx context.Context, gid, target string) error {
 	answer = strings.TrimSpace(answer)
 	if answer != want && answer != gid {
 		r.rec.Consent = "declined"
-		return fail(KindConsent, "aborted: the answer %q is not %q; nothing was written", truncate(answer, 40), want)
+		return fail(KindConsent, "aborted: the answer %q is not %q; nothing was written", cloud.Truncate(answer, 40), want)
 	}
 	r.rec.Consent = "prompt"
 	return nil
@@ -601,42 +596,53 @@ func (r *run) write(ctx context.Context, gid, target, remark string) (inFlight b
 	if attempts <= 0 {
 		attempts = 4
 	}
-	wait := m.poll().Base
-	for attempt := 1; ; attempt++ {
-		r.rec.WriteSent = true
-		body, err := m.API.Call(ctx, cloud.ProductCloudAPI, ActionModify, params)
-		if err == nil {
-			r.rec.addRequest(ActionModify, requestID(body), "")
-			r.out.Wrote = true
-			fmt.Fprintf(m.Out, "%s accepted (RequestId %s): group %s is moving from %s to %s.\n",
-				ActionModify, orDash(requestID(body)), groupLabel(r.first), r.first.InstanceID(), target)
-			return false, nil
-		}
-		r.rec.addError(ActionModify, err)
-		if ctx.Err() != nil {
-			r.out.Status = StatusInterrupted
-			return false, &Error{Kind: KindFailed, Err: fmt.Errorf("interrupted while %s was in flight; it may have been applied: check with %s: %w",
-				ActionModify, describeHint(gid, target), ctx.Err())}
-		}
+	throttled := func(err error) bool {
 		code, explicit := rejection(err)
-		switch {
-		case explicit && isThrottlingCode(code) && attempt < attempts:
-			fmt.Fprintf(m.Out, "%s throttled (%v); the request was not applied, retrying in %s.\n", ActionModify, err, wait)
-			if serr := m.sleep(ctx, wait); serr != nil {
-				return false, r.aborted(ctx, "before "+ActionModify+" was sent again (the throttled tries were not applied)")
-			}
-			wait = min(wait*2, m.poll().Cap)
-			continue
-		case explicit && code == "MigrationInProgress":
-			fmt.Fprintf(m.Out, "%s answered MigrationInProgress: a migration of group %s is in flight, not started by this run; waiting for it instead of sending another.\n",
-				ActionModify, groupLabel(r.first))
-			return true, nil
-		case explicit:
-			r.out.Status = StatusFailed
-			return false, fail(KindFailed, "%s was rejected: %v; the group was not changed", ActionModify, err)
-		}
-		return false, r.settle(ctx, gid, target, err)
+		return explicit && isThrottlingCode(code)
 	}
+	var body []byte
+	sleeping := false // a throttled try was answered; the next is not sent yet
+	notify := func(err error, _ int, wait time.Duration) {
+		sleeping = true
+		fmt.Fprintf(m.Out, "%s throttled (%v); the request was not applied, retrying in %s.\n", ActionModify, err, wait)
+	}
+	err = m.retry(attempts, throttled).Do(ctx, ActionModify, notify, func(ctx context.Context) error {
+		sleeping = false
+		r.rec.WriteSent = true
+		b, err := m.API.Call(ctx, cloud.ProductCloudAPI, ActionModify, params)
+		if err != nil {
+			r.rec.addError(ActionModify, err)
+			return err
+		}
+		body = b
+		return nil
+	})
+	if err == nil {
+		r.rec.addRequest(ActionModify, requestID(body), "")
+		r.out.Wrote = true
+		fmt.Fprintf(m.Out, "%s accepted (RequestId %s): group %s is moving from %s to %s.\n",
+			ActionModify, orDash(requestID(body)), groupLabel(r.first), r.first.InstanceID(), target)
+		return false, nil
+	}
+	if ctx.Err() != nil {
+		if sleeping {
+			return false, r.aborted(ctx, "before "+ActionModify+" was sent again (the throttled tries were not applied)")
+		}
+		r.out.Status = StatusInterrupted
+		return false, &Error{Kind: KindFailed, Err: fmt.Errorf("interrupted while %s was in flight; it may have been applied: check with %s: %w",
+			ActionModify, describeHint(gid, target), ctx.Err())}
+	}
+	code, explicit := rejection(err)
+	switch {
+	case explicit && code == "MigrationInProgress":
+		fmt.Fprintf(m.Out, "%s answered MigrationInProgress: a migration of group %s is in flight, not started by this run; waiting for it instead of sending another.\n",
+			ActionModify, groupLabel(r.first))
+		return true, nil
+	case explicit:
+		r.out.Status = StatusFailed
+		return false, fail(KindFailed, "%s was rejected: %v; the group was not changed", ActionModify, err)
+	}
+	return false, r.settle(ctx, gid, target, err)
 }
 
 // settleReads is how many reads of the group decide an ambiguous write.
@@ -719,7 +725,8 @@ func permanent(err error) bool {
 	return explicit && !cloud.Retryable(err)
 }
 
-// compare is what changed between the report's evidence and the re-check.
+// diff is what changed between the report's evidence and the re-check:
+// refuse is set when the change stops the write; lines say what changed.
 type diff struct {
 	refuse bool
 	lines  []string
@@ -775,7 +782,7 @@ func compare(first, second *Evidence, target string) diff {
 // kindOf is the refusal class of a failed gate: rule errors are tool
 // errors (exit 1), failing findings refusals (exit 3).
 func kindOf(e *Evidence) Kind {
-	if e != nil && e.Result != nil && e.Result.ExitCode == 1 {
+	if e.verdict() == report.VerdictError {
 		return KindFailed
 	}
 	return KindRefused
@@ -793,7 +800,7 @@ func gateReason(e *Evidence) string {
 		}
 		for _, f := range mg.Findings {
 			if r.FailOn.Fails(f.Severity) {
-				failing = append(failing, fmt.Sprintf("%s %s: %s", f.Severity, f.RuleID, truncate(f.Message, 160)))
+				failing = append(failing, fmt.Sprintf("%s %s: %s", f.Severity, f.RuleID, cloud.Truncate(f.Message, 160)))
 			}
 		}
 	}
@@ -898,13 +905,6 @@ func orDash(s string) string {
 	return s
 }
 
-func truncate(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "..."
-	}
-	return s
-}
-
 func (m *Migrator) now() time.Time {
 	if m.Now != nil {
 		return m.Now()
@@ -917,6 +917,14 @@ func (m *Migrator) sleep(ctx context.Context, d time.Duration) error {
 		return m.Sleep(ctx, d)
 	}
 	return cloud.Sleep(ctx, d)
+}
+
+// retry is the backoff of the migrator's own retries: the poll policy's
+// Base doubling up to its Cap, without jitter, on the migrator's clock;
+// retryIf says which errors are worth another of the attempts.
+func (m *Migrator) retry(attempts int, retryIf func(error) bool) cloud.RetryPolicy {
+	p := m.poll()
+	return cloud.RetryPolicy{MaxAttempts: attempts, Base: p.Base, Cap: p.Cap, NoJitter: true, Sleep: m.sleep, RetryIf: retryIf}
 }
 
 func (m *Migrator) poll() PollPolicy {

@@ -456,28 +456,32 @@ func TestWatchDrainTimesOut(t *testing.T) {
 
 func TestCompare(t *testing.T) {
 	failOn, _ := report.ParseThreshold("error")
-	ev := func(exit int, status string, fs ...report.Finding) *Evidence {
+	ev := func(status string, fs ...report.Finding) *Evidence {
 		return &Evidence{
-			Result: &report.Result{FailOn: failOn, ExitCode: exit, Migrations: []report.Migration{{Findings: fs}}},
+			Result: &report.Result{FailOn: failOn, Migrations: []report.Migration{{Findings: fs}}},
 			Group:  map[string]any{"GroupId": "g", "InstanceId": shared, "MigrationStatus": status},
 		}
 	}
 	warn := report.Finding{RuleID: "MIG011", Severity: report.SeverityWarning, Message: "expires soon", Fingerprint: "a"}
 	note := report.Finding{RuleID: "MIG013", Severity: report.SeverityNote, Message: "drain", Fingerprint: "b"}
-	d := compare(ev(0, "", note), ev(0, "", warn), dest)
+	d := compare(ev("", note), ev("", warn), dest)
 	if d.refuse || d.text() != "  new finding warning MIG011: expires soon\n  gone: note MIG013: drain" {
 		t.Errorf("below-threshold change: refuse %v\n%s", d.refuse, d.text())
 	}
-	if d := compare(ev(0, ""), ev(0, "Success"), dest); !d.refuse || !strings.Contains(d.text(), "group MigrationStatus: (empty) -> Success") {
+	if d := compare(ev(""), ev("Success"), dest); !d.refuse || !strings.Contains(d.text(), "group MigrationStatus: (empty) -> Success") {
 		t.Errorf("status change: %+v", d)
 	}
-	second := ev(1, "")
+	second := ev("")
 	second.Result.Migrations[0].Errors = []report.RuleError{{RuleID: "MIG004", Message: "boom"}}
-	d = compare(ev(0, ""), second, dest)
+	d = compare(ev(""), second, dest)
 	if !d.refuse || !strings.Contains(d.text(), "verdict: pass -> error") || !strings.Contains(d.text(), "rule MIG004 could not be evaluated: boom") {
 		t.Errorf("rule error: %+v", d)
 	}
-	if kindOf(second) != KindFailed || kindOf(ev(3, "")) != KindRefused {
-		t.Error("kindOf: rule errors are exit 1, failing findings exit 3")
+	failing := ev("", report.Finding{RuleID: "MIG001", Severity: report.SeverityError, Message: "too small", Fingerprint: "c"})
+	if second.verdict() != report.VerdictError || failing.verdict() != report.VerdictFail || ev("").verdict() != report.VerdictPass {
+		t.Errorf("verdicts: %q %q %q", second.verdict(), failing.verdict(), ev("").verdict())
+	}
+	if kindOf(second) != KindFailed || kindOf(failing) != KindRefused {
+		t.Error("kindOf: rule errors are tool failures, failing findings refusals")
 	}
 }

@@ -19,13 +19,13 @@ import (
 func (r *run) wait(ctx context.Context, gid, target string, inFlight bool) error {
 	m := r.m
 	p := m.poll()
+	backoff := m.retry(0, nil)
 	start := m.now()
 	deadline := start.Add(p.Timeout)
-	wait := p.Base
 	var last map[string]any
 	var lastErr error
-	for {
-		d := min(wait, deadline.Sub(m.now()))
+	for poll := 1; ; poll++ {
+		d := min(backoff.Backoff(poll), deadline.Sub(m.now()))
 		if err := m.sleep(ctx, max(d, 0)); err != nil {
 			return r.interrupted(ctx, gid, target)
 		}
@@ -79,7 +79,6 @@ func (r *run) wait(ctx context.Context, gid, target string, inFlight bool) error
 				"or run this command again, which waits for a migration in flight instead of starting another",
 				groupLabel(r.first), p.Timeout, seen, describeHint(gid, target))
 		}
-		wait = min(wait*2, p.Cap)
 	}
 }
 
@@ -137,23 +136,20 @@ func (r *run) succeeded(ctx context.Context, g map[string]any, target string) er
 // describe reads the group, retrying a few times whatever is not an
 // explicit, final API error.
 func (r *run) describe(ctx context.Context, gid string) (map[string]any, error) {
-	p := r.m.poll()
-	wait := p.Base
-	for attempt := 1; ; attempt++ {
-		g, rid, err := r.describeOnce(ctx, gid)
-		if err == nil {
-			r.rec.addRequest("DescribeApiGroup", rid, "")
-			r.rec.seen(g)
-			return g, nil
-		}
-		if permanent(err) || attempt >= 5 || ctx.Err() != nil {
-			return nil, err
-		}
-		if serr := r.m.sleep(ctx, wait); serr != nil {
-			return nil, serr
-		}
-		wait = min(wait*2, p.Cap)
+	var g map[string]any
+	var rid string
+	retryable := func(err error) bool { return !permanent(err) }
+	err := r.m.retry(5, retryable).Do(ctx, "DescribeApiGroup", nil, func(ctx context.Context) error {
+		var err error
+		g, rid, err = r.describeOnce(ctx, gid)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	r.rec.addRequest("DescribeApiGroup", rid, "")
+	r.rec.seen(g)
+	return g, nil
 }
 
 // describeOnce is one DescribeApiGroup: the body and its RequestId.

@@ -5,23 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 // loadInputs reads the sample snapshots in testdata as engine inputs.
 func loadInputs(tb testing.TB) []ast.Value {
 	tb.Helper()
-	files, _ := filepath.Glob("../testdata/snapshots/*.json")
-	more, _ := filepath.Glob("../testdata/snapshots/firing/*.json")
-	files = append(files, more...)
-	if len(files) == 0 {
-		tb.Fatal("no sample snapshots in ../testdata/snapshots")
-	}
 	var out []ast.Value
-	for _, f := range files {
+	for _, f := range sampleFiles(tb) {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			tb.Fatal(err)
@@ -95,5 +89,49 @@ func BenchmarkNewEngine(b *testing.B) {
 		if _, err := New(ctx, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkEvaluateBatchPerRule is BenchmarkEvaluateBatch through the
+// per-rule queries only, the path the engine takes when the combined query
+// fails; it measures the choice of the combined query as the normal path.
+func BenchmarkEvaluateBatchPerRule(b *testing.B) {
+	ctx := context.Background()
+	e, err := New(ctx, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	inputs := loadInputs(b)
+	b.ReportMetric(float64(len(inputs)), "snapshots/op")
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, in := range inputs {
+			if _, errs, err := e.evaluateEach(ctx, in); err != nil || len(errs) > 0 {
+				b.Fatal(err, errs)
+			}
+		}
+	}
+}
+
+// BenchmarkRule evaluates one rule's query on every sample snapshot per
+// iteration, to find the rules that cost most.
+func BenchmarkRule(b *testing.B) {
+	ctx := context.Background()
+	e, err := New(ctx, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	inputs := loadInputs(b)
+	for i, r := range e.rules {
+		b.Run(r.ID+"-"+r.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, in := range inputs {
+					if _, err := e.queries[i].Eval(ctx, rego.EvalParsedInput(in)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }

@@ -12,46 +12,95 @@ import (
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
-// catalogue is rules.md's table: every ID with its name and default severity.
-var catalogue = []struct{ id, name, severity string }{
-	{"MIG001", "rps-capacity", "error"},
-	{"MIG002", "custom-rps-ticket", "error"},
-	{"MIG003", "https-policy", "error"},
-	{"MIG004", "egress-allowlist", "error"},
-	{"MIG005", "vpc-domain", "error"},
-	{"MIG006", "internal-domain", "error"},
-	{"MIG007", "ipv6-inbound", "error"},
-	{"MIG008", "ipv6-outbound", "error"},
-	{"MIG009", "eni-security-group", "error"},
-	{"MIG010", "migration-path", "error"},
-	{"MIG011", "destination-ready", "error"},
-	{"MIG012", "migration-state", "error"},
-	{"MIG013", "source-drain", "note"},
-	{"MIG014", "group-state", "error"},
-	{"MIG015", "data-unavailable", "warning"},
+// ruleDirs lists the rule directories under rules/: one per built-in rule.
+func ruleDirs(tb testing.TB) []string {
+	tb.Helper()
+	entries, err := os.ReadDir("rules")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	if len(dirs) == 0 {
+		tb.Fatal("no rule directories under rules/")
+	}
+	return dirs
 }
 
-func TestCatalogueMatchesRulesMd(t *testing.T) {
-	e := newTestEngine(t, nil)
-	got := map[string]report.Rule{}
-	for _, r := range e.Rules() {
-		got[r.ID] = r
+// sampleFiles lists the shared healthy samples (testdata/snapshots/) and the
+// firing samples of every snapshot rule (rules/<name>/testdata/); the plan
+// rules' samples are Terraform plans, not snapshots, and are left out.
+func sampleFiles(tb testing.TB) []string {
+	tb.Helper()
+	files, _ := filepath.Glob("../testdata/snapshots/*.json")
+	all, _ := filepath.Glob("rules/*/testdata/*.json")
+	var firing []string
+	for _, f := range all {
+		if !planRuleDir(tb, filepath.Base(filepath.Dir(filepath.Dir(f)))) {
+			firing = append(firing, f)
+		}
 	}
-	for _, c := range catalogue {
-		r, ok := got[c.id]
+	if len(files) == 0 || len(firing) == 0 {
+		tb.Fatalf("found %d shared and %d firing samples", len(files), len(firing))
+	}
+	return append(files, firing...)
+}
+
+// planRuleDir reports whether rules/<dir> holds a plan rule (a package
+// under PlanRulesPrefix).
+func planRuleDir(tb testing.TB, dir string) bool {
+	tb.Helper()
+	mods, err := LoadModules(os.DirFS(filepath.Join("rules", dir)), false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, m := range mods {
+		if strings.HasPrefix(m.Package.Path.String()+".", PlanRulesPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleOfDir is the rule whose package the directory holds (a snapshot
+// rule, or a plan rule under PlanRulesPrefix).
+func ruleOfDir(e *Engine, dir string) (report.Rule, bool) {
+	for _, r := range AllRules(e) {
+		if RuleDir(r) == dir && r.Package != "" {
+			return r, true
+		}
+	}
+	return report.Rule{}, false
+}
+
+var kebab = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// TestRuleDirectories: every directory under rules/ is one rule, package
+// apigw.rules.<dir> (apigw.terraform.<dir> for a plan rule), whose METADATA names it <dir> in kebab case and gives
+// a description, a remediation and a https help link; the engine evaluates
+// exactly these rules.
+func TestRuleDirectories(t *testing.T) {
+	e := newTestEngine(t, nil)
+	dirs := ruleDirs(t)
+	for _, dir := range dirs {
+		r, ok := ruleOfDir(e, dir)
 		if !ok {
-			t.Errorf("rule %s (%s) is missing", c.id, c.name)
+			t.Errorf("rules/%s: no rule package %s%s with a METADATA block", dir, RulesPrefix, dir)
 			continue
 		}
-		if r.Name != c.name || r.Severity.String() != c.severity {
-			t.Errorf("rule %s: name %q severity %s, want %q %s", c.id, r.Name, r.Severity, c.name, c.severity)
+		if r.Name != strings.ReplaceAll(dir, "_", "-") || !kebab.MatchString(r.Name) {
+			t.Errorf("rules/%s: METADATA custom.name %q, want %q", dir, r.Name, strings.ReplaceAll(dir, "_", "-"))
 		}
 		if r.Remediation == "" || r.Description == "" || !strings.HasPrefix(r.HelpURI, "https://") {
-			t.Errorf("rule %s: METADATA needs description, remediation and a https help link: %+v", c.id, r)
+			t.Errorf("rules/%s: METADATA needs description, remediation and a https help link: %+v", dir, r)
 		}
 	}
-	if len(got) != len(catalogue) {
-		t.Errorf("engine has %d rules, catalogue %d", len(got), len(catalogue))
+	if n := len(AllRules(e)); n != len(dirs) {
+		t.Errorf("engine has %d rules, rules/ has %d directories", n, len(dirs))
 	}
 }
 
@@ -70,36 +119,38 @@ func decodeFile(t *testing.T, path string) map[string]any {
 	return doc
 }
 
-// TestFiringSamples: every testdata/snapshots/firing/MIGxxx-*.json yields a
-// finding of rule MIGxxx, and no rule fails to evaluate.
+// TestFiringSamples: every rule directory holds at least one firing sample
+// (rules/<name>/testdata/*.json), each sample yields a finding of that
+// rule, and no rule fails to evaluate on it. A plan rule's samples are
+// Terraform plans, evaluated as plans.
 func TestFiringSamples(t *testing.T) {
 	e := newTestEngine(t, nil)
-	files, _ := filepath.Glob("../testdata/snapshots/firing/*.json")
-	name := regexp.MustCompile(`^(MIG[0-9]{3})-`)
-	fired := map[string]bool{}
-	for _, f := range files {
-		m := name.FindStringSubmatch(filepath.Base(f))
-		if m == nil {
-			t.Errorf("%s: firing samples are named MIGxxx-what.json", f)
-			continue
+	for _, dir := range ruleDirs(t) {
+		r, ok := ruleOfDir(e, dir)
+		if !ok {
+			continue // TestRuleDirectories says why
 		}
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			fs, errs := eval(t, e, decodeFile(t, f))
-			if len(errs) > 0 {
-				t.Fatalf("rule errors: %+v", errs)
-			}
-			for _, fd := range fs {
-				if fd.RuleID == m[1] {
-					fired[m[1]] = true
-					return
+		files, _ := filepath.Glob(filepath.Join("rules", dir, "testdata", "*.json"))
+		if len(files) == 0 {
+			t.Errorf("rules/%s: no firing sample in rules/%s/testdata/", dir, dir)
+		}
+		for _, f := range files {
+			t.Run(dir+"/"+filepath.Base(f), func(t *testing.T) {
+				evaluate := eval
+				if strings.HasPrefix(r.Package, PlanRulesPrefix) {
+					evaluate = evalPlan
 				}
-			}
-			t.Errorf("no %s finding; got %+v", m[1], fs)
-		})
-	}
-	for _, c := range catalogue {
-		if !fired[c.id] {
-			t.Errorf("no firing sample fires %s", c.id)
+				fs, errs := evaluate(t, e, decodeFile(t, f))
+				if len(errs) > 0 {
+					t.Fatalf("rule errors: %+v", errs)
+				}
+				for _, fd := range fs {
+					if fd.RuleID == r.ID {
+						return
+					}
+				}
+				t.Errorf("no %s finding; got %+v", r.ID, fs)
+			})
 		}
 	}
 }

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -134,5 +135,43 @@ func TestCancelledContext(t *testing.T) {
 	v, _ := InputValue(map[string]any{})
 	if _, _, err := e.Evaluate(ctx, v); err == nil {
 		t.Fatal("Evaluate on a cancelled context succeeded")
+	}
+}
+
+// A rule package may span several files; the METADATA block sits in one of
+// them, whichever sorts first.
+func TestRuleAcrossFiles(t *testing.T) {
+	helper := "package apigw.rules.zz_split\n\n_fires if input.fire\n"
+	rule := strings.Replace(extraRule, "package apigw.rules.zz_test_rule", "package apigw.rules.zz_split", 1)
+	rule = strings.Replace(rule, "if input.fire\n", "if _fires\n", 1)
+	e := newTestEngine(t, map[string]string{"extra/a_helpers.rego": helper, "extra/z_rule.rego": rule})
+	fs, errs := eval(t, e, map[string]any{"fire": true})
+	if len(errs) != 0 || len(fs) != 1 || fs[0].RuleID != "ZZZ901" || fs[0].Message != "fire is true" {
+		t.Fatalf("findings %+v, errors %+v; want the one ZZZ901 finding", fs, errs)
+	}
+	_, err := New(context.Background(), Options{Extra: map[string]string{"extra/a_helpers.rego": helper}})
+	if err == nil || !strings.Contains(err.Error(), "extra/a_helpers.rego: rule package data.apigw.rules.zz_split has no METADATA block") {
+		t.Fatalf("New without the METADATA file: %v", err)
+	}
+}
+
+// The combined query and the per-rule queries (the fallback that pins an
+// error on its rule) give the same findings on every sample.
+func TestQueryPathsAgree(t *testing.T) {
+	e := newTestEngine(t, nil)
+	ctx := context.Background()
+	for _, f := range sampleFiles(t) {
+		v, err := InputValue(decodeFile(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, ok := e.evaluateAll(ctx, v)
+		each, errs, err := e.evaluateEach(ctx, v)
+		if !ok || err != nil || len(errs) > 0 {
+			t.Fatalf("%s: combined ok=%v, per rule %v %v", f, ok, err, errs)
+		}
+		if !reflect.DeepEqual(all, each) || len(all) == 0 && !strings.Contains(f, "healthy") {
+			t.Errorf("%s: combined query gives %+v, per-rule queries %+v", f, all, each)
+		}
 	}
 }

@@ -2,14 +2,16 @@ package policies
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"io/fs"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/format"
-	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/tester"
 )
 
@@ -20,7 +22,9 @@ func TestRegoUnitTests(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	store := inmem.New()
+	// The tests see the data the engine gives the rules (the call
+	// registry; the tunables' defaults are the rules' own).
+	store := storeFor(nil)
 	txn, err := store.NewTransaction(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -106,3 +110,82 @@ func TestEveryRuleHasTests(t *testing.T) {
 }
 
 var update = flag.Bool("update", false, "rewrite generated documentation")
+
+// TestFixturesAreTheSamples keeps the Rego tests' shared fixtures
+// (lib/fixture_test.rego) equal to the sample snapshots they copy.
+func TestFixturesAreTheSamples(t *testing.T) {
+	mods, err := LoadModules(Builtin, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp, err := Compile(mods)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, file := range map[string]string{"healthy": "healthy.json", "vpc_connect": "vpc-connect-healthy.json"} {
+		rs, err := rego.New(rego.Compiler(comp), rego.Query("data.apigw.fixture."+name)).Eval(context.Background())
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, want := normalJSON(t, rs[0].Expressions[0].Value), normalJSON(t, decodeFile(t, "../testdata/snapshots/"+file))
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("data.apigw.fixture.%s differs from testdata/snapshots/%s", name, file)
+		}
+	}
+}
+
+// normalJSON is v through encoding/json, so that numbers compare as float64.
+func normalJSON(t *testing.T, v any) any {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestRulePackagesExposeOnlyFindings: a rule package's only public rule is
+// findings; its helpers start with _ (lib is the shared, public API).
+func TestRulePackagesExposeOnlyFindings(t *testing.T) {
+	mods, err := LoadModules(Builtin, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, m := range mods {
+		if !strings.HasPrefix(m.Package.Path.String(), RulesPrefix) {
+			continue
+		}
+		for _, r := range m.Rules {
+			if name := r.Head.Name.String(); name != "findings" && !strings.HasPrefix(name, "_") {
+				t.Errorf("%s:%d: rule %s is public; name rule helpers _%s", file, r.Location.Row, name, name)
+			}
+		}
+	}
+}
+
+// TestOnlyLibWritesCouldNotCheck: the wording of an undecided finding is
+// written once, in lib.undecided; rules build such findings with it.
+func TestOnlyLibWritesCouldNotCheck(t *testing.T) {
+	mods, err := LoadModules(Builtin, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file := range mods {
+		src, err := fs.ReadFile(Builtin, file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "#") || file == "lib/undecided.rego" {
+				continue // comments may name the wording
+			}
+			if strings.Contains(strings.ToLower(line), "could not check") {
+				t.Errorf("%s:%d writes \"could not check\" itself; build the finding with lib.undecided", file, i+1)
+			}
+		}
+	}
+}

@@ -30,8 +30,8 @@ func TestRulesSurviveOddValues(t *testing.T) {
 	}
 	e := newTestEngine(t, nil)
 	files, _ := filepath.Glob("../testdata/snapshots/*healthy.json")
-	files = append(files, "../testdata/snapshots/firing/MIG004-vpc-backend-misses-vpc-egress.json",
-		"../testdata/snapshots/firing/MIG009-sg-drops-backend.json", "../testdata/snapshots/firing/MIG011-expires-soon.json")
+	files = append(files, "rules/egress_allowlist/testdata/MIG004-vpc-backend-misses-vpc-egress.json",
+		"rules/eni_security_group/testdata/MIG009-sg-drops-backend.json", "rules/destination_ready/testdata/MIG011-expires-soon.json")
 	runs := 0
 	seen := map[string]bool{}
 	for _, f := range files {
@@ -139,20 +139,20 @@ func TestUnusableValuesAreUndecided(t *testing.T) {
 		key    string
 		values []any
 	}{
-		{"firing/MIG011-expires-soon.json", []any{"destination", "ExpiredTime"}, "MIG011", "expiry", []any{
+		{"rules/destination_ready/testdata/MIG011-expires-soon.json", []any{"destination", "ExpiredTime"}, "MIG011", "expiry", []any{
 			json.Number("5e-324"), json.Number("-5e-324"), json.Number("0.5"), json.Number("1.7976931348623157e308"),
 			json.Number("-1.7976931348623157e308"), json.Number("1796083200"), json.Number("1796083200000.5"),
 			"5e-324", "abc", true, []any{json.Number("1")}, map[string]any{"a": "b"}, "2026-02-30", "1e400",
 		}},
-		{"healthy.json", []any{"traffic", "peakRps"}, "MIG001", "peak-missing", []any{
+		{"../testdata/snapshots/healthy.json", []any{"traffic", "peakRps"}, "MIG001", "peak-missing", []any{
 			nil, "abc", true, json.Number("-3"), "-3", "1e400", []any{json.Number("800")}, map[string]any{"a": "b"},
 		}},
-		{"healthy.json", []any{"destinationLoad", "peakRps"}, "MIG001", "load-missing", []any{
+		{"../testdata/snapshots/healthy.json", []any{"destinationLoad", "peakRps"}, "MIG001", "load-missing", []any{
 			nil, "abc", json.Number("-1"), []any{}, map[string]any{},
 		}},
 	}
 	for _, c := range cases {
-		doc := decodeFile(t, filepath.Join("../testdata/snapshots", c.sample))
+		doc := decodeFile(t, c.sample)
 		for _, v := range c.values {
 			fs, errs := eval(t, e, setPath(deepCopy(doc).(map[string]any), c.path, v))
 			if len(errs) > 0 {

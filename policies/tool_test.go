@@ -3,7 +3,6 @@ package policies
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -152,10 +151,8 @@ func TestBuiltinCouldNotCheckIsMarked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob("../testdata/snapshots/*.json")
-	more, _ := filepath.Glob("../testdata/snapshots/firing/*.json")
 	var inputs []map[string]any
-	for _, f := range append(files, more...) {
+	for _, f := range sampleFiles(t) {
 		doc := decodeFile(t, f)
 		inputs = append(inputs, doc)
 		m := deepCopy(doc).(map[string]any)

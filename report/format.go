@@ -35,8 +35,6 @@ type Options struct {
 type Format struct {
 	Name        string
 	Description string
-	// Extension is the usual file name ending, for help text and defaults.
-	Extension string
 	// Locates is set for formats whose results point at lines of the input
 	// files (code scanning, annotations, code quality): their input must
 	// be a file in the repository.
@@ -44,9 +42,9 @@ type Format struct {
 	New     func(Options) Reporter
 }
 
-// formats is the single registry of output formats: --help, flag validation
-// and the README table are all derived from it. Each format registers itself
-// from its own file with register.
+// formats is the single registry of output formats: the --format help and
+// its validation are derived from it. Each format registers itself from its
+// own file with register.
 var formats []Format
 
 func register(f Format) {

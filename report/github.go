@@ -14,7 +14,6 @@ func init() {
 	register(Format{
 		Name:        "github",
 		Description: "GitHub Actions workflow commands (annotations), plus a job summary in $GITHUB_STEP_SUMMARY",
-		Extension:   ".txt",
 		Locates:     true,
 		New:         func(o Options) Reporter { return githubReporter{opts: o} },
 	})

@@ -15,7 +15,6 @@ func init() {
 	register(Format{
 		Name:        "gitlab",
 		Description: "GitLab Code Quality report (artifacts:reports:codequality), shown in merge requests on every tier",
-		Extension:   ".json",
 		Locates:     true,
 		New:         func(o Options) Reporter { return gitlabReporter{opts: o} },
 	})

@@ -13,7 +13,6 @@ func init() {
 	register(Format{
 		Name:        "json",
 		Description: "for programs: every migration, finding and rule as one JSON document",
-		Extension:   ".json",
 		New:         func(Options) Reporter { return jsonReporter{} },
 	})
 }
@@ -47,10 +46,10 @@ func (jsonReporter) Report(w io.Writer, r *Result) error {
 		FailOnUndecided: r.FailOnUndecided,
 		ExitCode:        r.ExitCode,
 		Summary:         r.Summary(),
-		Rules:           r.Rules,
+		Rules:           withoutParams(r.Rules),
 		Migrations:      make([]jsonMigration, len(r.Migrations)),
 	}
-	out.Passed = out.Summary.Failed == 0
+	out.Passed = r.Verdict() == VerdictPass
 	for i := range r.Migrations {
 		m := &r.Migrations[i]
 		out.Migrations[i] = jsonMigration{Migration: m, Passed: !r.MigrationFails(m)}
@@ -62,4 +61,19 @@ func (jsonReporter) Report(w io.Writer, r *Result) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
+}
+
+// withoutParams copies rules without their parameters: a report keeps the
+// rule descriptors it has always had, and `policies list -o json` is where
+// the parameters are listed.
+func withoutParams(rules []Rule) []Rule {
+	if rules == nil {
+		return nil
+	}
+	out := make([]Rule, len(rules))
+	for i, r := range rules {
+		r.Params = nil
+		out[i] = r
+	}
+	return out
 }

@@ -18,7 +18,6 @@ func init() {
 	register(Format{
 		Name:        "junit",
 		Description: "JUnit XML (Jenkins xUnit's junit-10.xsd): one test suite per migration, one test case per rule or finding",
-		Extension:   ".xml",
 		New:         func(o Options) Reporter { return junitReporter{opts: o} },
 	})
 }

@@ -10,7 +10,6 @@ func init() {
 	register(Format{
 		Name:        "markdown",
 		Description: "Markdown summary for pull request comments and merge request notes (also the github format's job summary)",
-		Extension:   ".md",
 		New:         func(o Options) Reporter { return markdownReporter{opts: o} },
 	})
 }

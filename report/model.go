@@ -115,6 +115,25 @@ type Rule struct {
 	// Package is the Rego package path that holds the rule, e.g.
 	// "data.apigw.rules.rps_capacity".
 	Package string `json:"package"`
+	// Params are the rule's tunables, as its METADATA declares them
+	// (custom.params), in declaration order.
+	Params []Param `json:"params,omitempty"`
+}
+
+// Param is one tunable of a rule: its name, type, default and what it
+// does. Rules read the effective value through the lib helper param.
+type Param struct {
+	Name string `json:"name"`
+	// Type is number, integer, string, boolean or duration.
+	Type string `json:"type"`
+	// Default is the value the rule uses unless a setting changes it: a
+	// float64 or int64 for number and integer, a bool, or a string (a
+	// duration as written, e.g. "36h" or "7d").
+	Default     any    `json:"default"`
+	Description string `json:"description"`
+	// Min and Max bound a number or integer, inclusive; nil when unbounded.
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
 }
 
 // Resource names the cloud object a finding is about.
@@ -266,12 +285,40 @@ type Result struct {
 	// (--fail-on-undecided).
 	FailOnUndecided bool        `json:"-"`
 	Migrations      []Migration `json:"migrations"`
-	// ExitCode is the code the invocation ends with, decided before any
-	// report is written so reports can record it.
+	// ExitCode is the code the invocation ends with, which its caller maps
+	// from Verdict before any report is written, so that reports can
+	// record it (json exitCode, SARIF invocation exitCode). Nothing in
+	// this package reads a decision from it.
 	ExitCode int `json:"exitCode"`
 	// WorkDir is the directory input paths are made relative to in reports
 	// that need relative paths (SARIF).
 	WorkDir string `json:"-"`
+}
+
+// Verdict is the outcome of the gate over a result.
+type Verdict string
+
+const (
+	// VerdictPass: no migration fails the gate.
+	VerdictPass Verdict = "pass"
+	// VerdictFail: a finding fails the gate (FindingFails).
+	VerdictFail Verdict = "fail"
+	// VerdictError: a rule could not be evaluated on some snapshot; an
+	// error is never a pass and outranks a failing finding.
+	VerdictError Verdict = "error"
+)
+
+// Verdict derives the gate's outcome from the findings and rule errors,
+// the threshold (FailOn) and FailOnUndecided.
+func (r *Result) Verdict() Verdict {
+	s := r.Summary()
+	switch {
+	case s.RuleErrors > 0:
+		return VerdictError
+	case s.Failed > 0:
+		return VerdictFail
+	}
+	return VerdictPass
 }
 
 // Summary counts findings by severity.

@@ -21,7 +21,6 @@ func init() {
 	register(Format{
 		Name:        "sarif",
 		Description: "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)",
-		Extension:   ".sarif",
 		Locates:     true,
 		New:         func(o Options) Reporter { return sarifReporter{opts: o} },
 	})
@@ -85,8 +84,9 @@ func init() {
 //   - Tool findings (AGP001 snapshot-stale) are results like the rules'
 //     findings, with their rule descriptor from Result.Rules.
 //   - Rule evaluation errors are invocations[0].toolExecutionNotifications at
-//     level error; executionSuccessful is false exactly when ExitCode is 1
-//     (tool or runtime error).
+//     level error; executionSuccessful is false exactly when the verdict
+//     is VerdictError (a rule could not be evaluated); exitCode is
+//     Result.ExitCode.
 //   - No timestamps: the same Result and Options give the same bytes.
 type sarifReporter struct{ opts Options }
 
@@ -148,7 +148,7 @@ func buildSARIF(r *Result, opts Options) (*sarif.Report, error) {
 	lineHashes := map[string]int{} // occurrences of each line hash
 
 	inv := sarif.NewInvocation().
-		WithExecutionSuccess(r.ExitCode != 1).
+		WithExecutionSuccess(r.Verdict() != VerdictError).
 		WithExitCode(r.ExitCode)
 
 	for i := range r.Migrations {

@@ -338,12 +338,31 @@ func TestSARIFLevel(t *testing.T) {
 }
 
 func TestSARIFExecutionSuccessful(t *testing.T) {
-	for code, want := range map[int]bool{0: true, 1: false, 2: true, 3: true} {
-		r := fixtureResult()
-		r.ExitCode = code
-		inv := decodeSARIF(t, renderSARIF(t, r)).Runs[0].Invocations[0]
-		if inv.ExecutionSuccessful != want || inv.ExitCode == nil || *inv.ExitCode != code {
-			t.Errorf("exit code %d: executionSuccessful %v exitCode %v", code, inv.ExecutionSuccessful, inv.ExitCode)
+	// executionSuccessful follows the verdict; exitCode is whatever the
+	// caller recorded.
+	failing := fixtureResult()
+	failing.Migrations[0].Errors = nil
+	passing := fixtureResult()
+	passing.Migrations = passing.Migrations[1:]
+	passing.FailOn = ThresholdNever
+	for _, tc := range []struct {
+		name    string
+		r       *Result
+		verdict Verdict
+		success bool
+		code    int
+	}{
+		{"rule error", fixtureResult(), VerdictError, false, 1},
+		{"failing finding", failing, VerdictFail, true, 3},
+		{"pass", passing, VerdictPass, true, 0},
+	} {
+		tc.r.ExitCode = tc.code
+		if v := tc.r.Verdict(); v != tc.verdict {
+			t.Fatalf("%s: verdict %q, want %q", tc.name, v, tc.verdict)
+		}
+		inv := decodeSARIF(t, renderSARIF(t, tc.r)).Runs[0].Invocations[0]
+		if inv.ExecutionSuccessful != tc.success || inv.ExitCode == nil || *inv.ExitCode != tc.code {
+			t.Errorf("%s: executionSuccessful %v exitCode %v, want %v %d", tc.name, inv.ExecutionSuccessful, inv.ExitCode, tc.success, tc.code)
 		}
 	}
 }

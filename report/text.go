@@ -11,7 +11,6 @@ func init() {
 	register(Format{
 		Name:        "text",
 		Description: "for people: findings per migration with remediations, and a summary line",
-		Extension:   ".txt",
 		New:         func(o Options) Reporter { return &textReporter{color: o.Color} },
 	})
 }

@@ -47,6 +47,9 @@ func TestFailOnUndecided(t *testing.T) {
 			if got := r.Summary(); got.Failed != btoi(c.wantFail) || got.Undecided != 1 {
 				t.Errorf("summary failed=%d undecided=%d, want %d and 1", got.Failed, got.Undecided, btoi(c.wantFail))
 			}
+			if want := map[bool]Verdict{false: VerdictPass, true: VerdictFail}[c.wantFail]; r.Verdict() != want {
+				t.Errorf("verdict %q, want %q", r.Verdict(), want)
+			}
 			// The JSON report says what the gate was and agrees with it.
 			var doc struct {
 				FailOnUndecided bool `json:"failOnUndecided"`

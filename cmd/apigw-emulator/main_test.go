@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,23 +13,27 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/cloudapi"
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
+// binary is apigw-emulator: the copy of this test binary that TestMain
+// puts on PATH, which runs main (nothing is built with go build).
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "apigw-emulator-test")
-	if err != nil {
-		panic(err)
+	testscript.Main(testingM{m}, map[string]func(){"apigw-emulator": main})
+}
+
+// testingM finds the copy TestMain put on PATH before the tests run.
+type testingM struct{ m *testing.M }
+
+func (t testingM) Run() int {
+	p, err := exec.LookPath("apigw-emulator")
+	if err != nil || !strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(p))), "testscript-main") {
+		panic(fmt.Sprintf("apigw-emulator is not the test binary on PATH: %q, %v", p, err))
 	}
-	binary = filepath.Join(dir, "apigw-emulator")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		panic("build: " + err.Error() + "\n" + string(out))
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	binary = p
+	return t.m.Run()
 }
 
 const demoWorld = "../../testdata/worlds/demo.yaml"

@@ -12,53 +12,19 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/apigw-preflight/apigw-preflight/config"
+	"github.com/apigw-preflight/apigw-preflight/policies"
+	"github.com/apigw-preflight/apigw-preflight/preflight"
 	"github.com/apigw-preflight/apigw-preflight/report"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
 	"github.com/apigw-preflight/apigw-preflight/terraform"
 )
 
-// newFlagSet makes a flag set that returns errors instead of exiting and
-// prints help from the command's own text.
-func newFlagSet(name string) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SortFlags = false
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return fs
-}
-
-// parseFlags parses args; --help prints the help to stdout and returns
-// errHelp.
-func parseFlags(e *env, fs *pflag.FlagSet, args []string, help func(io.Writer, *pflag.FlagSet)) error {
-	err := fs.Parse(args)
-	if errors.Is(err, pflag.ErrHelp) {
-		help(e.stdout, fs)
-		return errHelp
-	}
-	if err != nil {
-		return usageErr("%s: %v; run 'apigw-preflight %s --help'", fs.Name(), err, fs.Name())
-	}
-	return nil
-}
-
-// errHelp ends a command that printed its help.
-var errHelp = &exitError{code: exitPass}
-
-func formatHelp() string {
-	var b strings.Builder
-	b.WriteString("Formats:\n")
-	for _, f := range report.Formats() {
-		fmt.Fprintf(&b, "  %-9s %s\n", f.Name, f.Description)
-	}
-	return b.String()
-}
-
 func checkHelp(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, `Usage: apigw-preflight check [flags] SNAPSHOT|PLAN...
        apigw-preflight check --collect [flags] PLAN...
 
-Evaluate the built-in rules (MIG001 to MIG015) on snapshot files offline and
-gate on the findings. Each SNAPSHOT is one pending migration (one API group and
+Evaluate the built-in rules ('apigw-preflight policies list' shows them) on
+snapshot files offline and gate on the findings. Each SNAPSHOT is one pending migration (one API group and
 its destination instance) in the apigw-preflight/v1 format; '-' reads standard
 input. Every input is validated before anything is evaluated: one bad file
 stops the run with exit 2 and no report is written.
@@ -95,7 +61,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	var rf reportFlags
 	fs := newFlagSet("check")
 	rf.register(fs)
-	configFile := fs.String("config", "", "configuration `FILE` whose failOn, rpsHeadroom, defaultGroupRps and expiryWindowDays apply unless the flag is given, and whose allowlists apply to backends the snapshot has none for; default "+config.DefaultConfigFile+" if present")
+	configFile := fs.String("config", "", "configuration `FILE` whose failOn and rules settings apply unless a flag sets the same, and whose allowlists apply to backends the snapshot has none for; default "+config.DefaultConfigFile+" if present")
 	planFiles := fs.StringArray("terraform-plan", nil, "read `FILE` as a Terraform plan (terraform show -json), whatever it looks like; repeatable")
 	collect := fs.Bool("collect", false, "for each API group a Terraform plan moves by replacing it (MIG016), also collect and check the group against its planned instance_id; needs credentials as 'collect' does")
 	var cf collectFlags
@@ -135,33 +101,18 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 				d.Name, countNoun(len(filled), "backend"), cfg.Path, strings.Join(filled, ", "))
 		}
 	}
-	ev, err := newEvaluator(ctx, p)
+	eng, err := newEngine(ctx, p)
 	if err != nil {
 		return err
 	}
-	migs := make([]report.Migration, 0, len(docs)+len(plans))
-	for _, d := range docs {
-		m, err := ev.evaluate(ctx, d)
-		if err != nil {
+	var r *report.Result
+	if len(plans) == 0 {
+		if r, err = evaluate(ctx, eng, p, docs); err != nil {
 			return err
 		}
-		migs = append(migs, m)
+	} else if r, err = evaluateWithPlans(ctx, e, eng, p, docs, plans, *collect, &cf, cfg); err != nil {
+		return err
 	}
-	for _, pl := range plans {
-		m, err := ev.evaluatePlan(ctx, pl)
-		if err != nil {
-			return err
-		}
-		migs = append(migs, m)
-		if *collect {
-			more, err := collectPlanned(ctx, e, &cf, cfg, ev, pl, m)
-			if err != nil {
-				return err
-			}
-			migs = append(migs, more...)
-		}
-	}
-	r := ev.result(migs, p.failOn)
 	if err := writeReports(ctx, e, p, r); err != nil {
 		return err
 	}
@@ -229,6 +180,37 @@ func loadInputs(e *env, names, planNames []string) ([]*snapshot.Document, []*ter
 	return nil, nil, usageErr("%d invalid inputs:\n  %s", len(bad), strings.Join(bad, "\n  "))
 }
 
+// evaluateWithPlans evaluates the snapshots, then each plan with the plan
+// rules and, with --collect, the groups it replaces (collectPlanned); the
+// exit code is recorded as evaluate does.
+func evaluateWithPlans(ctx context.Context, e *env, eng *policies.Engine, s *reportSetup, docs []*snapshot.Document, plans []*terraform.Plan, collect bool, cf *collectFlags, cfg *config.Config) (*report.Result, error) {
+	migs := make([]report.Migration, 0, len(docs)+len(plans))
+	for _, d := range docs {
+		m, err := preflight.Evaluate(ctx, eng, d)
+		if err != nil {
+			return nil, withCode(exitToolError, err)
+		}
+		migs = append(migs, m)
+	}
+	for _, pl := range plans {
+		m, err := preflight.EvaluatePlan(ctx, eng, pl)
+		if err != nil {
+			return nil, withCode(exitToolError, err)
+		}
+		migs = append(migs, m)
+		if collect {
+			more, err := collectPlanned(ctx, e, cf, cfg, eng, pl, m)
+			if err != nil {
+				return nil, err
+			}
+			migs = append(migs, more...)
+		}
+	}
+	r := preflight.NewResult(eng, migs, preflightOptions(s))
+	r.ExitCode = verdictExit(r.Verdict())
+	return r, nil
+}
+
 // collectPlanned runs the preflight for every API group the plan's
 // findings name (MIG016: replaced because instance_id changes), against
 // the planned instance_id: collect, then evaluate. The migrations it
@@ -236,7 +218,7 @@ func loadInputs(e *env, names, planNames []string) ([]*snapshot.Document, []*ter
 // the group's resource change, since the snapshot they were made from is
 // not kept. A group whose ID or new instance is known only after apply is
 // named on stderr and skipped: MIG016 fails the gate for it anyway.
-func collectPlanned(ctx context.Context, e *env, cf *collectFlags, cfg *config.Config, ev *evaluator, pl *terraform.Plan, m report.Migration) ([]report.Migration, error) {
+func collectPlanned(ctx context.Context, e *env, cf *collectFlags, cfg *config.Config, eng *policies.Engine, pl *terraform.Plan, m report.Migration) ([]report.Migration, error) {
 	var out []report.Migration
 	done := map[string]bool{}
 	for _, f := range m.Findings {
@@ -262,9 +244,9 @@ func collectPlanned(ctx context.Context, e *env, cf *collectFlags, cfg *config.C
 		if err != nil {
 			return nil, withCode(exitToolError, fmt.Errorf("check --collect: the collected snapshot does not validate: %w", err))
 		}
-		cm, err := ev.evaluate(ctx, doc)
+		cm, err := preflight.Evaluate(ctx, eng, doc)
 		if err != nil {
-			return nil, err
+			return nil, withCode(exitToolError, err)
 		}
 		cm.Input = pl.Name
 		line := pl.Lines.Line([]string{"resource_changes", strconv.Itoa(g.Index)})

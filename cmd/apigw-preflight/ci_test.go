@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/apigw-preflight/apigw-preflight/terraform"
 )
 
 // ciSARIF is the part of a SARIF log the CI tests read.
@@ -53,6 +57,41 @@ func hashesByResult(log ciSARIF) map[string]string {
 	return out
 }
 
+// snapshotSamples are the firing samples of the snapshot rules
+// (policies/rules/<name>/testdata/; the plan rules' are Terraform plans)
+// and the healthy sample.
+func snapshotSamples(t *testing.T) []string {
+	t.Helper()
+	all, _ := filepath.Glob(repoFile(t, "policies/rules/*/testdata/*.json"))
+	var out []string
+	for _, f := range all {
+		if !terraform.LooksLikePlan(readFile(t, f)) {
+			out = append(out, f)
+		}
+	}
+	if len(out) < 20 {
+		t.Fatalf("only %d firing samples under policies/rules/*/testdata", len(out))
+	}
+	return append(out, repoFile(t, "testdata/snapshots/healthy.json"))
+}
+
+// runCLIStdin is runCLI with stdin.
+func runCLIStdin(t *testing.T, dir, stdin string, args ...string) cliResult {
+	t.Helper()
+	cmd := cliCommand(t, dir, nil, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return cliResult{code, out.String(), errb.String()}
+}
+
 // A repository: .git at its top, the snapshots under infra/snapshots.
 func repoWithSnapshots(t *testing.T, names ...string) string {
 	t.Helper()
@@ -72,9 +111,9 @@ func repoWithSnapshots(t *testing.T, names ...string) string {
 // subdirectory (GitHub's working-directory:) is the same file: URIs are
 // relative to the git top level, found without git.
 func TestSARIFRepositoryRelative(t *testing.T) {
-	dir := repoWithSnapshots(t, "testdata/snapshots/firing/MIG009-sg-drops-backend.json", "testdata/snapshots/firing/MIG004-allowlist-misses-egress.json")
-	top := runCLI(t, dir, "", "check", "--now", testNow, "-f", "sarif=top.sarif", "infra/snapshots/MIG009-sg-drops-backend.json", "infra/snapshots/MIG004-allowlist-misses-egress.json")
-	sub := runCLI(t, filepath.Join(dir, "infra", "deploy"), "", "check", "--now", testNow, "-f", "sarif=../../sub.sarif",
+	dir := repoWithSnapshots(t, "policies/rules/eni_security_group/testdata/MIG009-sg-drops-backend.json", "policies/rules/egress_allowlist/testdata/MIG004-allowlist-misses-egress.json")
+	top := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "sarif=top.sarif", "infra/snapshots/MIG009-sg-drops-backend.json", "infra/snapshots/MIG004-allowlist-misses-egress.json")
+	sub := runCLI(t, filepath.Join(dir, "infra", "deploy"), nil, "check", "--now", testNow, "-f", "sarif=../../sub.sarif",
 		"../snapshots/MIG009-sg-drops-backend.json", "../snapshots/MIG004-allowlist-misses-egress.json")
 	if top.code != exitGateFailed || sub.code != exitGateFailed {
 		t.Fatalf("exit %d and %d, want 3: %s %s", top.code, sub.code, top.stderr, sub.stderr)
@@ -99,7 +138,7 @@ func TestSARIFRepositoryRelative(t *testing.T) {
 	}
 
 	// --source-root and --sarif-category.
-	r := runCLI(t, filepath.Join(dir, "infra"), "", "check", "--now", testNow, "--source-root", ".", "--sarif-category", "apigw-preflight/prod",
+	r := runCLI(t, filepath.Join(dir, "infra"), nil, "check", "--now", testNow, "--source-root", ".", "--sarif-category", "apigw-preflight/prod",
 		"-f", "sarif=../cat.sarif", "snapshots/MIG009-sg-drops-backend.json")
 	if r.code != exitGateFailed {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -112,7 +151,7 @@ func TestSARIFRepositoryRelative(t *testing.T) {
 		t.Errorf("--source-root .: uri %q", uri)
 	}
 	for _, bad := range [][]string{{"--source-root", "missing"}, {"--sarif-category", "a\nb"}, {"--sarif-category", " "}} {
-		r := runCLI(t, dir, "", append([]string{"check", "--now", testNow, "-f", "sarif=bad.sarif"}, append(bad, "infra/snapshots/MIG009-sg-drops-backend.json")...)...)
+		r := runCLI(t, dir, nil, append([]string{"check", "--now", testNow, "-f", "sarif=bad.sarif"}, append(bad, "infra/snapshots/MIG009-sg-drops-backend.json")...)...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, bad[0]) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 naming the flag", bad, r.code, r.stderr)
 		}
@@ -126,10 +165,9 @@ func TestSARIFRepositoryRelative(t *testing.T) {
 // no two share one, and adding an input leaves every other result's hash
 // and the (absent) category as they were.
 func TestSARIFSampleLineHashes(t *testing.T) {
-	samples, _ := filepath.Glob(repoFile(t, "testdata/snapshots/firing/*.json"))
-	samples = append(samples, repoFile(t, "testdata/snapshots/healthy.json"))
+	samples := snapshotSamples(t)
 	dir := t.TempDir()
-	r := runCLI(t, dir, "", append([]string{"check", "--now", testNow, "--source-root", repoFile(t, "."), "-f", "sarif=all.sarif"}, samples...)...)
+	r := runCLI(t, dir, nil, append([]string{"check", "--now", testNow, "--source-root", repoFile(t, "."), "-f", "sarif=all.sarif"}, samples...)...)
 	if r.code != exitGateFailed {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -138,7 +176,7 @@ func TestSARIFSampleLineHashes(t *testing.T) {
 	for _, res := range all.Runs[0].Results {
 		h := res.PartialFingerprints["primaryLocationLineHash"]
 		uri := res.Locations[0].PhysicalLocation.ArtifactLocation.URI
-		if h == "" || !strings.HasPrefix(uri, "testdata/snapshots/") {
+		if h == "" || !strings.HasPrefix(uri, "testdata/snapshots/") && !strings.HasPrefix(uri, "policies/rules/") {
 			t.Errorf("%s in %s: line hash %q", res.RuleID, uri, h)
 		}
 		if prev, dup := seen[h]; dup {
@@ -151,7 +189,7 @@ func TestSARIFSampleLineHashes(t *testing.T) {
 	}
 
 	fewer := slices.DeleteFunc(slices.Clone(samples), func(s string) bool { return strings.Contains(s, "MIG009-prefix-list") })
-	r = runCLI(t, dir, "", append([]string{"check", "--now", testNow, "--source-root", repoFile(t, "."), "-f", "sarif=fewer.sarif"}, fewer...)...)
+	r = runCLI(t, dir, nil, append([]string{"check", "--now", testNow, "--source-root", repoFile(t, "."), "-f", "sarif=fewer.sarif"}, fewer...)...)
 	if r.code != exitGateFailed {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -171,7 +209,7 @@ func TestSARIFSampleLineHashes(t *testing.T) {
 // with -f sarif: without it, a usage error before any cloud call.
 func TestRunSARIFNeedsSnapshotOut(t *testing.T) {
 	dir := t.TempDir()
-	r := runCLI(t, dir, "", "run", "--group", "g", "--to", "i", "--endpoint", "http://127.0.0.1:1", "-f", "sarif=r.sarif")
+	r := runCLI(t, dir, nil, "run", "--group", "g", "--to", "i", "--endpoint", "http://127.0.0.1:1", "-f", "sarif=r.sarif")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "-f sarif needs --snapshot-out FILE") {
 		t.Fatalf("exit %d, stderr %q; want 2 asking for --snapshot-out", r.code, r.stderr)
 	}
@@ -183,10 +221,10 @@ func TestRunSARIFNeedsSnapshotOut(t *testing.T) {
 // -f github writes annotations to stdout and appends the markdown summary
 // to $GITHUB_STEP_SUMMARY; -f markdown and -f gitlab write their files.
 func TestCIFormats(t *testing.T) {
-	dir := repoWithSnapshots(t, "testdata/snapshots/firing/MIG004-allowlist-misses-egress.json")
+	dir := repoWithSnapshots(t, "policies/rules/egress_allowlist/testdata/MIG004-allowlist-misses-egress.json")
 	write(t, dir, "summary.md", "earlier step\n")
 	in := "infra/snapshots/MIG004-allowlist-misses-egress.json"
-	r := runCLIEnv(t, dir, []string{"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary.md")},
+	r := runCLI(t, dir, []string{"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary.md")},
 		"check", "--now", testNow, "-f", "github", "-f", "markdown=pr.md", "-f", "gitlab=cq.json", in)
 	if r.code != exitGateFailed {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -216,7 +254,7 @@ func TestCIFormats(t *testing.T) {
 	}
 
 	// A summary file that cannot be written: exit 1, reports in place.
-	r = runCLIEnv(t, dir, []string{"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "missing", "summary.md")},
+	r = runCLI(t, dir, []string{"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "missing", "summary.md")},
 		"check", "--now", testNow, "-f", "github=gh.txt", in)
 	if r.code != exitToolError || !strings.Contains(r.stderr, "append the job summary to GITHUB_STEP_SUMMARY") {
 		t.Errorf("unwritable summary: exit %d, stderr %q", r.code, r.stderr)
@@ -226,7 +264,7 @@ func TestCIFormats(t *testing.T) {
 	}
 	// run: the github and gitlab formats point at the snapshot too.
 	for _, f := range []string{"github", "gitlab=cq2.json"} {
-		r = runCLI(t, dir, "", "run", "--group", "g", "--to", "i", "--endpoint", "http://127.0.0.1:1", "-f", f)
+		r = runCLI(t, dir, nil, "run", "--group", "g", "--to", "i", "--endpoint", "http://127.0.0.1:1", "-f", f)
 		if r.code != exitUsage || !strings.Contains(r.stderr, "needs --snapshot-out FILE") {
 			t.Errorf("run -f %s without --snapshot-out: exit %d, stderr %q", f, r.code, r.stderr)
 		}
@@ -236,11 +274,10 @@ func TestCIFormats(t *testing.T) {
 // The sample JUnit report: reordering the inputs changes no test's
 // classname or name, and no two tests share both.
 func TestJUnitSampleNamesIgnoreInputOrder(t *testing.T) {
-	samples, _ := filepath.Glob(repoFile(t, "testdata/snapshots/firing/*.json"))
-	samples = append(samples, repoFile(t, "testdata/snapshots/healthy.json"))
+	samples := snapshotSamples(t)
 	ids := func(file string, inputs []string) []string {
 		dir := t.TempDir()
-		r := runCLI(t, dir, "", append([]string{"check", "--now", testNow, "--source-root", repoFile(t, "."), "-f", "junit=" + file}, inputs...)...)
+		r := runCLI(t, dir, nil, append([]string{"check", "--now", testNow, "--source-root", repoFile(t, "."), "-f", "junit=" + file}, inputs...)...)
 		if r.code != exitGateFailed {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}

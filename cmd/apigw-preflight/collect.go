@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -57,29 +56,6 @@ func (cf *collectFlags) registerCloud(fs *pflag.FlagSet, withConfig bool) {
 	fs.IntVar(&cf.maxAPIs, "max-apis", collector.DefaultMaxAPIs, "read at most `N` APIs of the group; a group with more is recorded as a collection error")
 	fs.DurationVar(&cf.timeout, "timeout", 10*time.Minute, "give up a collection that takes longer than `DURATION` (exit 1)")
 	fs.StringVar(&cf.maxResponse, "max-response-size", "16MiB", "refuse a cloud answer longer than `SIZE` (bytes, or with KiB, MiB, GiB)")
-}
-
-// parseSize reads a byte count: 1048576, 512KiB, 16MiB, 1GiB (K, M, G,
-// KB, MB, GB are read as the binary units too).
-func parseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	mult := int64(1)
-	lower := strings.ToLower(t)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30},
-		{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1}} {
-		if strings.HasSuffix(lower, u.suffix) {
-			t, mult = strings.TrimSpace(t[:len(t)-len(u.suffix)]), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 || n > (1<<40)/mult {
-		return 0, fmt.Errorf("%q: want a size like 16MiB or 1048576", s)
-	}
-	return n * mult, nil
 }
 
 // collected is a finished collection.
@@ -268,27 +244,4 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return writeSnapshot(ctx, e, "--output", *out, c.raw)
-}
-
-// checkOutputDir fails early, before any cloud call, when file cannot be
-// written because its directory is missing.
-func checkOutputDir(flag, file string) error {
-	if file == "" || file == "-" {
-		return nil
-	}
-	if err := dirExists(file); err != nil {
-		return usageErr("%s %s: %v", flag, file, err)
-	}
-	return nil
-}
-
-// writeSnapshot writes the snapshot to file ("" or "-" for stdout) by the
-// rules of writeOutputs: atomically over a regular file, in place on a
-// device or FIFO; flag names the option in messages.
-func writeSnapshot(ctx context.Context, e *env, flag, file string, raw []byte) error {
-	t, err := resolveOutput(flag, "snapshot", file)
-	if err != nil {
-		return err
-	}
-	return writeOne(ctx, e, t, raw)
 }

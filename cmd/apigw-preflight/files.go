@@ -317,7 +317,7 @@ func (s *outputSet) claim(t *outputTarget) error {
 // audit log ("" for none; located only, since the audit log is appended
 // by its own writer). Special files are refused and two outputs ending at
 // one file are a usage error.
-func claimRunOutputs(p *plan, snapshotOut, auditLog string) error {
+func claimRunOutputs(p *reportSetup, snapshotOut, auditLog string) error {
 	var set outputSet
 	if _, err := claimReports(&set, p); err != nil {
 		return err
@@ -344,7 +344,7 @@ func claimRunOutputs(p *plan, snapshotOut, auditLog string) error {
 }
 
 // claimReports resolves and claims the report outputs of p, in order.
-func claimReports(set *outputSet, p *plan) ([]*outputTarget, error) {
+func claimReports(set *outputSet, p *reportSetup) ([]*outputTarget, error) {
 	targets := make([]*outputTarget, len(p.outputs))
 	for i, o := range p.outputs {
 		t, err := resolveOutput("--format "+o.format.Name, o.format.Name+" report", o.file)
@@ -365,7 +365,7 @@ func claimReports(set *outputSet, p *plan) ([]*outputTarget, error) {
 // The github format's job summary goes to the file GITHUB_STEP_SUMMARY
 // names (once, however many github reports there are), appended after
 // every report was written, as GitHub Actions expects.
-func writeReports(ctx context.Context, e *env, p *plan, r *report.Result) error {
+func writeReports(ctx context.Context, e *env, p *reportSetup, r *report.Result) error {
 	rendered := make([][]byte, len(p.outputs))
 	summaryFile := e.getenv("GITHUB_STEP_SUMMARY")
 	var summary *bytes.Buffer
@@ -604,4 +604,37 @@ func bare(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// dirExists reports a missing parent directory of file.
+func dirExists(file string) error {
+	dir := filepath.Dir(file)
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return errors.New("directory " + dir + " does not exist; create it first")
+	}
+	return nil
+}
+
+// checkOutputDir fails early, before any cloud call, when file cannot be
+// written because its directory is missing.
+func checkOutputDir(flag, file string) error {
+	if file == "" || file == "-" {
+		return nil
+	}
+	if err := dirExists(file); err != nil {
+		return usageErr("%s %s: %v", flag, file, err)
+	}
+	return nil
+}
+
+// writeSnapshot writes the snapshot to file ("" or "-" for stdout) by the
+// rules of writeOutputs: atomically over a regular file, in place on a
+// device or FIFO; flag names the option in messages.
+func writeSnapshot(ctx context.Context, e *env, flag, file string, raw []byte) error {
+	t, err := resolveOutput(flag, "snapshot", file)
+	if err != nil {
+		return err
+	}
+	return writeOne(ctx, e, t, raw)
 }

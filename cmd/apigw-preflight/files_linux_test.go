@@ -59,7 +59,7 @@ func TestOutputToCharacterDevice(t *testing.T) {
 	dir := t.TempDir()
 	ref := reference(t, dir)
 	dev := mknodLike(t, dir, "null", "/dev/null")
-	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "sarif=null", "-f", "json=r.json", repoFile(t, "testdata/snapshots/healthy.json"))
+	r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "sarif=null", "-f", "json=r.json", repoFile(t, "testdata/snapshots/healthy.json"))
 	if r.code != exitPass {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -80,7 +80,7 @@ func TestOutputToCharacterDevice(t *testing.T) {
 func TestOutputToCharacterDeviceIsWritten(t *testing.T) {
 	dir := t.TempDir()
 	dev := mknodLike(t, dir, "full", "/dev/full")
-	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=r.json", "-f", "sarif=full", repoFile(t, "testdata/snapshots/healthy.json"))
+	r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "json=r.json", "-f", "sarif=full", repoFile(t, "testdata/snapshots/healthy.json"))
 	want := "apigw-preflight: write sarif report to full: no space left on device\n"
 	if r.code != exitToolError || r.stderr != want {
 		t.Fatalf("exit %d, stderr %q; want 1 and %q", r.code, r.stderr, want)
@@ -100,7 +100,7 @@ func TestOutputDeviceFull(t *testing.T) {
 	}
 	dir := t.TempDir()
 	write(t, dir, "keep.xml", "old\n")
-	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=r.json", "-f", "junit=keep.xml", "-f", "sarif=/dev/full", "-f", "text",
+	r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "json=r.json", "-f", "junit=keep.xml", "-f", "sarif=/dev/full", "-f", "text",
 		repoFile(t, "testdata/snapshots/healthy.json"))
 	want := "apigw-preflight: write sarif report to /dev/full: no space left on device\n"
 	if r.code != exitToolError || r.stderr != want || r.stdout != "" {
@@ -114,7 +114,7 @@ func TestOutputDeviceFull(t *testing.T) {
 	}
 	assertCharDevice(t, "/dev/full", "/dev/full")
 	// The snapshot writer follows the same rule.
-	r = runCLI(t, dir, "", "run", "--group", "g", "--to", "i", "--snapshot-out", "/dev/full", "-f", "json=/dev/full")
+	r = runCLI(t, dir, nil, "run", "--group", "g", "--to", "i", "--snapshot-out", "/dev/full", "-f", "json=/dev/full")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "name the same file") {
 		t.Errorf("run with two outputs on /dev/full: exit %d, %s", r.code, r.stderr)
 	}
@@ -131,7 +131,7 @@ func TestOutputRefusesBlockDevice(t *testing.T) {
 	if err := syscall.Mknod(p, syscall.S_IFBLK|0o600, 7<<8); err != nil {
 		t.Skipf("mknod: %v", err)
 	}
-	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=r.json", "-f", "sarif=blk", repoFile(t, "testdata/snapshots/healthy.json"))
+	r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "json=r.json", "-f", "sarif=blk", repoFile(t, "testdata/snapshots/healthy.json"))
 	if r.code != exitUsage || !strings.Contains(r.stderr, "--format sarif=blk: is a block device") {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}

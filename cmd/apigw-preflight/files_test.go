@@ -27,7 +27,7 @@ func reference(t *testing.T, dir string) map[string][]byte {
 	if err := os.Mkdir(ref, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=reference/r.json", "-f", "sarif=reference/r.sarif",
+	r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "json=reference/r.json", "-f", "sarif=reference/r.sarif",
 		"-f", "junit=reference/r.xml", "-f", "text=reference/r.txt", repoFile(t, "testdata/snapshots/healthy.json"))
 	if r.code != exitPass {
 		t.Fatalf("reference run: exit %d: %s", r.code, r.stderr)
@@ -97,7 +97,7 @@ func TestOutputThroughSymlink(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "sarif=report.sarif", "-f", "json=hop.json", "-f", "junit=reports/rel.xml",
+	r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "sarif=report.sarif", "-f", "json=hop.json", "-f", "junit=reports/rel.xml",
 		"-f", "text=abs.txt", healthy)
 	if r.code != exitPass {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -137,7 +137,7 @@ func TestOutputReplacesRegularFile(t *testing.T) {
 	if err := os.Chmod(old, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=private.json", "-f", "sarif=new.sarif", repoFile(t, "testdata/snapshots/healthy.json"))
+	r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "json=private.json", "-f", "sarif=new.sarif", repoFile(t, "testdata/snapshots/healthy.json"))
 	if r.code != exitPass {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -163,7 +163,7 @@ func TestOutputToStandardStreams(t *testing.T) {
 	dir := t.TempDir()
 	ref := reference(t, dir)
 	healthy := repoFile(t, "testdata/snapshots/healthy.json")
-	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=/dev/stdout", "-f", "text=/dev/stderr", healthy)
+	r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "json=/dev/stdout", "-f", "text=/dev/stderr", healthy)
 	if r.code != exitPass {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -173,7 +173,7 @@ func TestOutputToStandardStreams(t *testing.T) {
 	if r.stderr != string(ref["txt"]) {
 		t.Errorf("stderr is not the text report:\n%.300s", r.stderr)
 	}
-	r = runCLI(t, dir, "", "check", "--now", testNow, "-f", "sarif=/dev/fd/1", "-f", "json=r.json", healthy)
+	r = runCLI(t, dir, nil, "check", "--now", testNow, "-f", "sarif=/dev/fd/1", "-f", "json=r.json", healthy)
 	if r.code != exitPass || r.stdout != string(ref["sarif"]) {
 		t.Errorf("-f sarif=/dev/fd/1: exit %d, stdout %.200q, stderr %s", r.code, r.stdout, r.stderr)
 	}
@@ -229,7 +229,7 @@ func TestOutputsNamingOneFile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := runCLI(t, dir, "", c.args...)
+			r := runCLI(t, dir, nil, c.args...)
 			if r.code != exitUsage || !strings.Contains(r.stderr, c.want) || r.stdout != "" {
 				t.Fatalf("exit %d, want 2 with %q; stdout %q, stderr %s", r.code, c.want, r.stdout, r.stderr)
 			}
@@ -251,7 +251,7 @@ func TestReportOverItsInput(t *testing.T) {
 	if err := os.Symlink("snap.json", filepath.Join(dir, "report.json")); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "sarif=r.sarif", "-f", "json=report.json", "snap.json")
+	r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "sarif=r.sarif", "-f", "json=report.json", "snap.json")
 	want := "input snap.json and --format json=report.json name the same file; the input snapshot and the json report cannot share one"
 	if r.code != exitUsage || !strings.Contains(r.stderr, want) {
 		t.Fatalf("exit %d, stderr %s; want 2 and %q", r.code, r.stderr, want)
@@ -290,7 +290,7 @@ func TestOutputRefusesDirectoriesAndSockets(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=keep.json", "-f", "junit=new.xml", "-f", "sarif="+c.target, "-f", "text", healthy)
+			r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "json=keep.json", "-f", "junit=new.xml", "-f", "sarif="+c.target, "-f", "text", healthy)
 			if r.code != exitUsage || !strings.Contains(r.stderr, c.want) || r.stdout != "" {
 				t.Fatalf("exit %d, want 2 with %q; stdout %.100q; stderr %s", r.code, c.want, r.stdout, r.stderr)
 			}
@@ -312,7 +312,7 @@ func TestOutputRefusesDirectoriesAndSockets(t *testing.T) {
 		{"run", "--group", "g", "--to", "i", "--snapshot-out", "sock"},
 		{"run", "--group", "g", "--to", "i", "-f", "json=dirlink"},
 	} {
-		r := runCLI(t, dir, "", args...)
+		r := runCLI(t, dir, nil, args...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, "is a ") {
 			t.Errorf("%v: exit %d, want 2; stderr %s", args, r.code, r.stderr)
 		}
@@ -415,7 +415,7 @@ func TestOutputToFIFO(t *testing.T) {
 		}
 		got <- b
 	}()
-	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "sarif=pipe", "-f", "json=r.json", repoFile(t, "testdata/snapshots/healthy.json"))
+	r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "sarif=pipe", "-f", "json=r.json", repoFile(t, "testdata/snapshots/healthy.json"))
 	if r.code != exitPass {
 		// Release the reader before failing.
 		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {

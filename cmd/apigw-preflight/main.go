@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
 // Exit codes: the contract CI systems rely on.
@@ -28,7 +30,8 @@ const (
 	exitSIGTERM = 128 + int(syscall.SIGTERM) // 143
 )
 
-// exitCodes documents the exit codes; --help and the README derive from it.
+// exitCodes documents the exit codes; the --help texts derive from it (the
+// README's table is written by hand and must be kept in step).
 var exitCodes = []struct {
 	Code    int
 	Meaning string
@@ -69,8 +72,8 @@ func withCode(code int, err error) error {
 	return &exitError{code: code, err: err}
 }
 
-// gateFailed is returned when the run completed and the gate failed; main
-// prints nothing more for it, the reports have said it all.
+// errGateFailed is returned when the run completed and the gate failed;
+// main prints nothing more for it, the reports have said it all.
 var errGateFailed = &exitError{code: exitGateFailed}
 
 // env is what a command may touch of the outside world. Tests fill it in.
@@ -238,4 +241,27 @@ func exitCodeHelp() string {
 		fmt.Fprintf(&b, "  %d  %s\n", c.Code, c.Meaning)
 	}
 	return b.String()
+}
+
+// verdictExit is the one mapping from the gate's verdict to an exit code.
+func verdictExit(v report.Verdict) int {
+	switch v {
+	case report.VerdictPass:
+		return exitPass
+	case report.VerdictFail:
+		return exitGateFailed
+	}
+	return exitToolError
+}
+
+// exitFor turns a result's verdict into the error main expects.
+func exitFor(r *report.Result) error {
+	switch code := verdictExit(r.Verdict()); code {
+	case exitPass:
+		return nil
+	case exitGateFailed:
+		return errGateFailed
+	default:
+		return withCode(code, fmt.Errorf("%d rule evaluation(s) failed; the reports list them", r.Summary().RuleErrors))
+	}
 }

@@ -22,84 +22,10 @@ const (
 	dedSource = "apigateway-hz-5a5a5a5a5a5a"
 )
 
-// migrateWorld: groups on the serverless instance that move cleanly
-// (orders, slow, fails), one the gate stops (locked), one already on the
-// destination (moved), one on a dedicated source whose traffic drains, and
-// one (busy) peaking at 3,000 RPS, more than the destination's 2,500, with
-// no TrafficLimit to fall back on when its traffic cannot be read.
-const migrateWorld = `
-regionId: cn-hangzhou
-credentials:
-  - {accessKeyId: testid, accessKeySecret: testsecret}
-instances:
-  - {InstanceId: api-shared-vpc-001, InstanceType: VPC_SHARED, RegionId: cn-hangzhou, Status: RUNNING,
-     InstanceRpsLimit: 2500, HttpsPolicies: HTTPS2_TLS1_0, InternetEgressAddress: 47.96.1.1, SupportIpv6: false,
-     EgressIpv6Enable: false, VpcIntranetEnable: false, VpcSlbIntranetEnable: false}
-  - {InstanceId: apigateway-hz-ab12cd34ef56, InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal,
-     RegionId: cn-hangzhou, Status: RUNNING, InstanceSpec: api.s1.small, InstanceRpsLimit: "2500",
-     HttpsPolicies: HTTPS2_TLS1_0, InternetEgressAddress: 47.96.7.7, VpcEgressAddress: 100.104.254.0/26,
-     SupportIpv6: "false", EgressIpv6Enable: false, VpcIntranetEnable: false, VpcSlbIntranetEnable: false,
-     InstanceChargeType: PostPay, ExpiredTime: ""}
-  - {InstanceId: apigateway-hz-5a5a5a5a5a5a, InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal,
-     RegionId: cn-hangzhou, Status: RUNNING, InstanceSpec: api.s1.small, InstanceRpsLimit: "2500",
-     HttpsPolicies: HTTPS2_TLS1_0, InternetEgressAddress: 47.96.7.7, VpcEgressAddress: 100.104.254.0/26,
-     SupportIpv6: "false", EgressIpv6Enable: false, VpcIntranetEnable: false, VpcSlbIntranetEnable: false}
-groups:
-  - {GroupId: g-orders, GroupName: orders, RegionId: cn-hangzhou, InstanceId: api-shared-vpc-001,
-     InstanceType: VPC_SHARED, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
-     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
-     MigrationStatus: "", CustomDomains: {DomainItem: []}}
-  - {GroupId: g-slow, GroupName: slow, RegionId: cn-hangzhou, InstanceId: api-shared-vpc-001,
-     InstanceType: VPC_SHARED, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
-     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
-     MigrationStatus: "", CustomDomains: {DomainItem: []}}
-  - {GroupId: g-fails, GroupName: fails, RegionId: cn-hangzhou, InstanceId: api-shared-vpc-001,
-     InstanceType: VPC_SHARED, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
-     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
-     MigrationStatus: "", CustomDomains: {DomainItem: []}}
-  - {GroupId: g-locked, GroupName: locked, RegionId: cn-hangzhou, InstanceId: api-shared-vpc-001,
-     InstanceType: VPC_SHARED, Status: NORMAL, IllegalStatus: LOCKED, TrafficLimit: 500,
-     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
-     MigrationStatus: "", CustomDomains: {DomainItem: []}}
-  - {GroupId: g-moved, GroupName: moved, RegionId: cn-hangzhou, InstanceId: apigateway-hz-ab12cd34ef56,
-     InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
-     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
-     MigrationStatus: Success, CustomDomains: {DomainItem: []}}
-  - {GroupId: g-ded, GroupName: ded, RegionId: cn-hangzhou, InstanceId: apigateway-hz-5a5a5a5a5a5a,
-     InstanceType: VPC_DEDICATED, DedicatedInstanceType: normal, Status: NORMAL, IllegalStatus: NORMAL, TrafficLimit: 500,
-     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
-     MigrationStatus: "", CustomDomains: {DomainItem: []}}
-  - {GroupId: g-busy, GroupName: busy, RegionId: cn-hangzhou, InstanceId: api-shared-vpc-001,
-     InstanceType: VPC_SHARED, Status: NORMAL, IllegalStatus: NORMAL,
-     HttpsPolicy: HTTPS2_TLS1_0, VpcDomain: "", VpcSlbIntranetDomain: "", Ipv6Status: UNBIND,
-     MigrationStatus: "", CustomDomains: {DomainItem: []}}
-apis:
-  - GroupId: g-orders
-    ApiId: api-1
-    ApiName: GetOrder
-    deployed:
-      RELEASE: {ServiceConfig: {ServiceProtocol: HTTP, ServiceAddress: "http://47.97.3.3:80"}}
-groupQps:
-  g-orders: [{ItemTime: now-1h, ItemValue: "300"}]
-  g-slow: [{ItemTime: now-1h, ItemValue: "200"}]
-  g-fails: [{ItemTime: now-1h, ItemValue: "200"}]
-  g-locked: [{ItemTime: now-1h, ItemValue: "200"}]
-  g-moved: [{ItemTime: now-1h, ItemValue: "200"}]
-  g-ded: [{ItemTime: now-1h, ItemValue: "200"}]
-  g-busy: [{ItemTime: now-1h, ItemValue: "3000"}]
-instanceQps:
-  apigateway-hz-ab12cd34ef56: [{ItemTime: now-1h, ItemValue: 100}]
-  apigateway-hz-5a5a5a5a5a5a: [{ItemTime: now-1h, ItemValue: 100}]
-instanceQpsSeries:
-  apigateway-hz-5a5a5a5a5a5a: [40, 5, 0]
-migrations:
-  g-slow: {polls: 100000}
-  g-fails: {polls: 1, fail: true, error: "destination lacks the internal domain"}
-`
-
-// migrateEmulator serves migrateWorld; hook, when set, runs before each
-// request with its action, GroupId and the count of that action so far
-// (this one included): a test changes the cloud between two reads with it.
+// migrateEmulator serves the shared world testdata/worlds/cli.yaml; hook,
+// when set, runs before each request with its action, GroupId and the
+// count of that action so far (this one included): a test changes the
+// cloud between two reads with it.
 type migrateEmulator struct {
 	srv *emulator.Server
 	url string
@@ -112,7 +38,7 @@ type migrateEmulator struct {
 
 func startMigrateEmulator(t *testing.T) *migrateEmulator {
 	t.Helper()
-	w, err := emulator.ParseWorld([]byte(migrateWorld), "migrateWorld")
+	w, err := emulator.LoadWorld(repoFile(t, "testdata/worlds/cli.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +164,7 @@ func TestMigrateSucceedsOnceAndIsIdempotent(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, ".apigw-preflight.yaml", cliConfigFile)
 
-	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl",
+	r := runCLI(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl",
 		"-f", "text", "-f", "json=report.json", "--snapshot-out", "snap.json")...)
 	noSecret(t, r)
 	if r.code != 0 {
@@ -337,7 +263,7 @@ func TestMigrateSucceedsOnceAndIsIdempotent(t *testing.T) {
 
 	// Again: the group is on the target now. No write, and the exit
 	// code agrees with the report (0 once the report passes).
-	r = runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl", "-f", "json=again.json")...)
+	r = runCLI(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl", "-f", "json=again.json")...)
 	if want := reportExit(t, filepath.Join(dir, "again.json")); r.code != want || !strings.Contains(r.stderr, "Group orders (g-orders) is already on "+dest) {
 		t.Errorf("second run: exit %d, report says %d\n%s", r.code, want, r.stderr)
 	}
@@ -351,98 +277,10 @@ func TestMigrateSucceedsOnceAndIsIdempotent(t *testing.T) {
 	checkAttempt(t, lines, lines[2])
 }
 
-func TestMigrateRefusals(t *testing.T) {
-	me := startMigrateEmulator(t)
-	dir := t.TempDir()
-	write(t, dir, ".apigw-preflight.yaml", cliConfigFile)
-	for _, tc := range []struct {
-		name   string
-		args   []string
-		code   int
-		stderr []string
-		status string
-	}{
-		{"failing gate", migrateArgs(me, "g-locked", "--yes"), 3,
-			[]string{"not migrating group locked (g-locked), nothing was written: the preflight gate failed", "MIG014", "nothing was written"}, "refused"},
-		{"no terminal, no --yes", migrateArgs(me, "g-orders"), 2,
-			[]string{"there is no terminal to confirm on; pass --yes", "nothing was written"}, "no-consent"},
-		// code -1: the exit code the report says, so that they agree.
-		{"already on the target", migrateArgs(me, "g-moved", "-f", "json=moved.json"), -1,
-			[]string{"Group moved (g-moved) is already on " + dest + " (MigrationStatus Success): nothing to migrate"}, "already-on-target"},
-		{"dry run", migrateArgs(me, "g-orders", "--dry-run", "--remark", "ticket 42"), 0,
-			[]string{`ModifyApiGroupInstance GroupId=g-orders TargetInstanceId=` + dest + ` Remark="ticket 42"`,
-				"(aliyun cloudapi ModifyApiGroupInstance --GroupId g-orders --TargetInstanceId " + dest + " --Remark 'ticket 42')",
-				"Nothing was written."}, "dry-run"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			audit := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".jsonl")
-			r := runCLIEnv(t, dir, goodKeys, append(tc.args, "--audit-log", audit)...)
-			noSecret(t, r)
-			if tc.code == -1 {
-				tc.code = reportExit(t, filepath.Join(dir, "moved.json"))
-			}
-			if r.code != tc.code {
-				t.Errorf("exit %d, want %d\nstderr: %s", r.code, tc.code, r.stderr)
-			}
-			for _, want := range tc.stderr {
-				if !strings.Contains(r.stderr, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-				}
-			}
-			if tc.name != "already on the target" && !strings.Contains(r.stdout, "1 migration, ") {
-				t.Errorf("no report on stdout:\n%s", r.stdout)
-			}
-			lines := auditLines(t, audit)
-			if len(lines) != 1 || lines[0]["status"] != tc.status || lines[0]["writeSent"] != false {
-				t.Errorf("audit = %v, want status %s and no write", lines, tc.status)
-			}
-		})
-	}
-	if n := me.srv.Calls("ModifyApiGroupInstance"); n != 0 {
-		t.Errorf("ModifyApiGroupInstance calls = %d, want 0", n)
-	}
-}
-
-func TestMigrateFlagErrors(t *testing.T) {
-	me := startMigrateEmulator(t)
-	dir := t.TempDir()
-	base := []string{"run", "--group", "g-orders", "--to", dest, "--endpoint", me.url}
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{append(base, "--yes"), "--yes only applies with --migrate"},
-		{append(base, "--dry-run"), "--dry-run only applies with --migrate"},
-		{append(base, "--audit-log", "a.jsonl"), "--audit-log only applies with --migrate"},
-		{append(base, "--migrate", "--wait-timeout", "0s"), "--wait-timeout 0s: want a positive duration"},
-		{append(base, "--migrate", "--watch-drain", "-1m"), "--watch-drain -1m0s"},
-		{append(base, "--migrate", "--remark", "a\nb"), "--remark: control characters"},
-		{append(base, "--migrate", "--audit-log", "no/such/dir/a.jsonl"), "does not exist"},
-	} {
-		r := runCLIEnv(t, dir, goodKeys, tc.args...)
-		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
-			t.Errorf("%v: exit %d, stderr %q (want %q)", tc.args[6:], r.code, r.stderr, tc.want)
-		}
-	}
-	if n := me.srv.Calls("DescribeApiGroup"); n != 0 {
-		t.Errorf("%d cloud calls made before the flags were valid", n)
-	}
-	r := runCLIEnv(t, dir, nil, "run", "--help")
-	for _, want := range []string{"--migrate", "--yes", "--dry-run", "--audit-log", "--wait-timeout", "--watch-drain", "--remark",
-		"Exit codes with --migrate:", "1 to 10 minutes", "type the\n    group's name"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("run --help lacks %q", want)
-		}
-	}
-	if strings.Contains(r.stdout, "poll-interval") {
-		t.Error("run --help shows the hidden --poll-interval")
-	}
-}
-
 func TestMigrateFailureIsExit1(t *testing.T) {
 	me := startMigrateEmulator(t)
 	dir := t.TempDir()
-	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-fails", "--yes", "--audit-log", "audit.jsonl")...)
+	r := runCLI(t, dir, goodKeys, migrateArgs(me, "g-fails", "--yes", "--audit-log", "audit.jsonl")...)
 	if r.code != 1 || !strings.Contains(r.stderr, `MigrationStatus Failed, MigrationError "destination lacks the internal domain"; the group stays on api-shared-vpc-001`) {
 		t.Errorf("exit %d\nstderr: %s", r.code, r.stderr)
 	}
@@ -466,7 +304,7 @@ func TestMigrateSurvivesThrottledPolls(t *testing.T) {
 			me.srv.AddFault(emulator.Fault{Action: "DescribeApiGroup", Code: "Throttling.User", Count: 3})
 		}
 	})
-	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes")...)
+	r := runCLI(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes")...)
 	if r.code != 0 || !strings.Contains(r.stderr, "Throttling.User") || !strings.Contains(r.stderr, "Migration finished") {
 		t.Errorf("exit %d\nstderr: %s", r.code, r.stderr)
 	}
@@ -486,7 +324,7 @@ func TestMigrateRefusesWhenStateChanged(t *testing.T) {
 			me.srv.UpdateGroup("g-orders", func(g map[string]any) { g["IllegalStatus"] = "LOCKED" })
 		}
 	})
-	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl")...)
+	r := runCLI(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl")...)
 	for _, want := range []string{"the state changed since the report was made", "verdict: pass -> fail", "new finding error MIG014", "nothing was written"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
@@ -507,7 +345,7 @@ func TestMigrateRefusesWhenStateChanged(t *testing.T) {
 func TestMigrateTimeout(t *testing.T) {
 	me := startMigrateEmulator(t)
 	dir := t.TempDir()
-	r := runCLIEnv(t, dir, goodKeys, append(migrateArgs(me, "g-slow", "--yes", "--audit-log", "audit.jsonl"), "--wait-timeout", "150ms")...)
+	r := runCLI(t, dir, goodKeys, append(migrateArgs(me, "g-slow", "--yes", "--audit-log", "audit.jsonl"), "--wait-timeout", "150ms")...)
 	if r.code != 1 || !strings.Contains(r.stderr, "did not finish within 150ms") || !strings.Contains(r.stderr, "It may still complete: check with `aliyun cloudapi DescribeApiGroup --GroupId g-slow`") {
 		t.Errorf("exit %d\nstderr: %s", r.code, r.stderr)
 	}
@@ -516,7 +354,7 @@ func TestMigrateTimeout(t *testing.T) {
 	}
 	// Run again: the migration is in flight, so it is waited for, never
 	// issued again.
-	r = runCLIEnv(t, dir, goodKeys, append(migrateArgs(me, "g-slow", "--yes"), "--wait-timeout", "100ms")...)
+	r = runCLI(t, dir, goodKeys, append(migrateArgs(me, "g-slow", "--yes"), "--wait-timeout", "100ms")...)
 	if r.code != 1 || !strings.Contains(r.stderr, "has a migration in flight") {
 		t.Errorf("second run: exit %d\nstderr: %s", r.code, r.stderr)
 	}
@@ -528,7 +366,7 @@ func TestMigrateTimeout(t *testing.T) {
 func TestMigrateWatchDrain(t *testing.T) {
 	me := startMigrateEmulator(t)
 	dir := t.TempDir()
-	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-ded", "--yes", "--watch-drain", "10s", "--audit-log", "audit.jsonl")...)
+	r := runCLI(t, dir, goodKeys, migrateArgs(me, "g-ded", "--yes", "--watch-drain", "10s", "--audit-log", "audit.jsonl")...)
 	for _, want := range []string{
 		dedSource + " is a dedicated instance: do not release it yet",
 		"drain: " + dedSource + " still receives 40 requests/s",

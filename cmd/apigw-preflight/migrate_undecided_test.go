@@ -35,7 +35,7 @@ func TestMigrateRefusesUndecidedRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			audit := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".jsonl")
 			before := me.srv.Calls("ModifyApiGroupInstance")
-			r := runCLIEnv(t, dir, goodKeys, append(migrateArgs(me, "g-busy", "--yes", "--audit-log", audit, "-f", "json=r.json"), tc.accept...)...)
+			r := runCLI(t, dir, goodKeys, append(migrateArgs(me, "g-busy", "--yes", "--audit-log", audit, "-f", "json=r.json"), tc.accept...)...)
 			noSecret(t, r)
 			if r.code != tc.code {
 				t.Errorf("exit %d, want %d\nstderr: %s", r.code, tc.code, r.stderr)
@@ -65,14 +65,14 @@ func TestMigrateRefusesUndecidedRules(t *testing.T) {
 
 	// An unknown rule ID is a usage error, before any cloud call.
 	reads := me.srv.Calls("DescribeApiGroup")
-	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-busy", "--yes", "--accept-undecided", "MIG001,MIG999")...)
+	r := runCLI(t, dir, goodKeys, migrateArgs(me, "g-busy", "--yes", "--accept-undecided", "MIG001,MIG999")...)
 	if r.code != 2 || !strings.Contains(r.stderr, "--accept-undecided MIG999: no such rule") {
 		t.Errorf("unknown rule: exit %d\n%s", r.code, r.stderr)
 	}
 	if n := me.srv.Calls("DescribeApiGroup"); n != reads {
 		t.Errorf("%d cloud reads before a usage error", n-reads)
 	}
-	r = runCLIEnv(t, dir, goodKeys, "run", "--group", "g-busy", "--to", dest, "--endpoint", me.url, "--accept-undecided", "MIG001")
+	r = runCLI(t, dir, goodKeys, "run", "--group", "g-busy", "--to", dest, "--endpoint", me.url, "--accept-undecided", "MIG001")
 	if r.code != 2 || !strings.Contains(r.stderr, "--accept-undecided only applies with --migrate") {
 		t.Errorf("without --migrate: exit %d\n%s", r.code, r.stderr)
 	}

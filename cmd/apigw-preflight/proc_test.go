@@ -36,7 +36,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// proc is the binary running in the background.
+// proc is apigw-preflight running in the background.
 type proc struct {
 	cmd            *exec.Cmd
 	stdout, stderr *syncBuffer
@@ -44,24 +44,14 @@ type proc struct {
 	err            error
 }
 
-// startCLI starts the binary in dir as execCLI runs it (no ALIBABA_CLOUD_*
-// variables but env, HOME at an empty directory), with stdin (nil: an
-// empty stream).
+// startCLI starts apigw-preflight in dir as runCLI runs it (see
+// cliCommand), with stdin (nil: an empty stream).
 func startCLI(t *testing.T, dir string, stdin *os.File, env []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Dir = dir
+	cmd := cliCommand(t, dir, env, args...)
 	if stdin != nil {
 		cmd.Stdin = stdin
 	}
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(k, "ALIBABA_CLOUD_") && k != "HOME" {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "NO_COLOR=1", "HOME="+t.TempDir(), "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
-	cmd.Env = append(cmd.Env, env...)
 	p := &proc{cmd: cmd, stdout: newSyncBuffer(), stderr: newSyncBuffer(), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if err := cmd.Start(); err != nil {

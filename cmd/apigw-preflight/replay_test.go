@@ -69,12 +69,12 @@ func TestRunMatchesCheckOnSavedSnapshot(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			r := runCLIEnv(t, dir, demoKeys, "run", "--endpoint", ts.URL, "--config", config,
+			r := runCLI(t, dir, demoKeys, "run", "--endpoint", ts.URL, "--config", config,
 				"--group", c.group, "--to", c.dest, "--snapshot-out", "snap.json", "-f", "json=run.json")
 			if r.code != c.code {
 				t.Fatalf("run: exit %d, want %d\n%s", r.code, c.code, r.stderr)
 			}
-			r = runCLIEnv(t, dir, nil, "check", "--config", config, "-f", "json=check.json", "snap.json")
+			r = runCLI(t, dir, nil, "check", "--config", config, "-f", "json=check.json", "snap.json")
 			if r.code != c.code {
 				t.Fatalf("check: exit %d, want %d\n%s", r.code, c.code, r.stderr)
 			}

@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/pflag"
 
 	"github.com/apigw-preflight/apigw-preflight/config"
 	"github.com/apigw-preflight/apigw-preflight/migrate"
+	"github.com/apigw-preflight/apigw-preflight/policies"
 	"github.com/apigw-preflight/apigw-preflight/report"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
 )
@@ -23,10 +22,10 @@ func runHelp(w io.Writer, fs *pflag.FlagSet) {
 Collect, evaluate and report in one step: what 'collect' followed by 'check'
 does, without the intermediate file (keep it with --snapshot-out). Credentials,
 region and endpoint work as for 'collect'; the reporting flags as for 'check'.
-The configuration file's failOn, rpsHeadroom, defaultGroupRps and
-expiryWindowDays apply unless the matching flag is given. The formats whose
-results point at lines of the snapshot (sarif, github, gitlab) need
---snapshot-out FILE, so that the file they point at exists.
+The configuration file's failOn and rules settings apply unless a flag
+(--fail-on, --set or its aliases) sets the same. The formats whose results
+point at lines of the snapshot (sarif, github, gitlab) need --snapshot-out
+FILE, so that the file they point at exists.
 
 Migrating (--migrate): after the report is written, move the group with
 ModifyApiGroupInstance (GroupId, TargetInstanceId, Remark), but only when:
@@ -130,12 +129,12 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err := claimRunOutputs(p, *snapOut, auditLog); err != nil {
 		return err
 	}
-	ev, err := newEvaluator(ctx, p)
+	eng, err := newEngine(ctx, p)
 	if err != nil {
 		return err
 	}
 	if mf.migrate {
-		if err := mf.checkAcceptUndecided(ev.engine.Rules()); err != nil {
+		if err := mf.checkAcceptUndecided(eng.Rules()); err != nil {
 			return err
 		}
 	}
@@ -146,7 +145,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		}
 		defer audit.Close()
 	}
-	pl := &pipeline{e: e, cf: &cf, cfg: cfg, plan: p, ev: ev}
+	pl := &pipeline{e: e, cf: &cf, cfg: cfg, setup: p, engine: eng}
 	c, r, err := pl.run(ctx, *snapOut)
 	if err != nil {
 		return err
@@ -168,11 +167,11 @@ func runRun(ctx context.Context, e *env, args []string) error {
 // the report and, with --migrate, runs again right before the write so the
 // decision rests on state read seconds ago.
 type pipeline struct {
-	e    *env
-	cf   *collectFlags
-	cfg  *config.Config
-	plan *plan
-	ev   *evaluator
+	e      *env
+	cf     *collectFlags
+	cfg    *config.Config
+	setup  *reportSetup
+	engine *policies.Engine
 }
 
 // run collects, writes the snapshot to snapOut when given, and evaluates.
@@ -194,11 +193,11 @@ func (pl *pipeline) run(ctx context.Context, snapOut string) (*collected, *repor
 		// not bad input.
 		return nil, nil, withCode(exitToolError, fmt.Errorf("run: the collected snapshot does not validate: %w", err))
 	}
-	m, err := pl.ev.evaluate(ctx, doc)
+	r, err := evaluate(ctx, pl.engine, pl.setup, []*snapshot.Document{doc})
 	if err != nil {
 		return nil, nil, err
 	}
-	return c, pl.ev.result([]report.Migration{m}, pl.plan.failOn), nil
+	return c, r, nil
 }
 
 // recheck is the pipeline again, as evidence for the migrator; it writes
@@ -209,34 +208,4 @@ func (pl *pipeline) recheck(ctx context.Context) (*migrate.Evidence, error) {
 		return nil, err
 	}
 	return newEvidence(c, r)
-}
-
-// applyConfigDefaults takes the gate and rule settings of the
-// configuration file for every flag not given on the command line.
-func applyConfigDefaults(fs *pflag.FlagSet, rf *reportFlags, cfg *config.Config) {
-	if cfg == nil {
-		return
-	}
-	if cfg.FailOn != "" && !fs.Changed("fail-on") {
-		rf.failOn = cfg.FailOn
-	}
-	if cfg.RPSHeadroom != nil && !fs.Changed("rps-headroom") {
-		rf.rpsHeadroom = *cfg.RPSHeadroom
-	}
-	if cfg.DefaultGroupRPS != nil && !fs.Changed("default-group-rps") {
-		rf.defaultGroupRps = *cfg.DefaultGroupRPS
-	}
-	if cfg.ExpiryWindowDays != nil && !fs.Changed("expiry-window-days") {
-		rf.expiryWindow = *cfg.ExpiryWindowDays
-	}
-}
-
-// dirExists reports a missing parent directory of file.
-func dirExists(file string) error {
-	dir := filepath.Dir(file)
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return errors.New("directory " + dir + " does not exist; create it first")
-	}
-	return nil
 }

@@ -109,7 +109,7 @@ func TestAuditIntentSurvivesAKill(t *testing.T) {
 	}
 	// The write was applied: the next run finds it in flight and waits
 	// for it instead of sending another.
-	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl")...)
+	r := runCLI(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl")...)
 	if r.code != 0 || !strings.Contains(r.stderr, "has a migration in flight") {
 		t.Errorf("next run: exit %d\n%s", r.code, r.stderr)
 	}
@@ -125,7 +125,7 @@ func TestAuditLogThatCannotBeWritten(t *testing.T) {
 	me := startMigrateEmulator(t)
 	dir := t.TempDir()
 	write(t, dir, ".apigw-preflight.yaml", cliConfigFile)
-	r := runCLIEnv(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "/dev/full")...)
+	r := runCLI(t, dir, goodKeys, migrateArgs(me, "g-orders", "--yes", "--audit-log", "/dev/full")...)
 	if r.code != 1 || !strings.Contains(r.stderr, "the intent line could not be appended to the audit log") ||
 		!strings.Contains(r.stderr, "no write is sent without it; nothing was written") {
 		t.Errorf("exit %d\nstderr: %s", r.code, r.stderr)

@@ -61,7 +61,7 @@ func TestCheckTerraformPlan(t *testing.T) {
 	for _, f := range []string{"replace-instance.json", "in-place.json", "other-resources.json"} {
 		write(t, dir, "terraform/"+f, string(readFile(t, repoFile(t, "testdata/terraform/"+f))))
 	}
-	r := runCLI(t, dir, "", "check", "--now", testNow, "-f", "json=r.json", "-f", "sarif=r.sarif", "-f", "text",
+	r := runCLI(t, dir, nil, "check", "--now", testNow, "-f", "json=r.json", "-f", "sarif=r.sarif", "-f", "text",
 		"terraform/replace-instance.json", "infra/snapshots/healthy.json")
 	if r.code != exitGateFailed || !strings.Contains(r.stdout, "FAIL  terraform plan") || !strings.Contains(r.stdout, "MIG016 terraform-replace The plan replaces alicloud_api_gateway_group.orders") {
 		t.Fatalf("exit %d, want 3 with MIG016\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -124,7 +124,7 @@ func TestCheckTerraformPlan(t *testing.T) {
 	// In-place changes and other resources: quiet, exit 0; stdin works
 	// too (detected by content).
 	for _, f := range []string{"in-place.json", "other-resources.json"} {
-		r := runCLI(t, dir, string(readFile(t, filepath.Join(dir, "terraform", f))), "check", "-f", "json=q.json", "-")
+		r := runCLIStdin(t, dir, string(readFile(t, filepath.Join(dir, "terraform", f))), "check", "-f", "json=q.json", "-")
 		if rep := readPlanReport(t, filepath.Join(dir, "q.json")); r.code != exitPass || len(rep.Migrations) != 1 || len(rep.Migrations[0].Findings) != 0 {
 			t.Errorf("%s: exit %d, report %+v, stderr %s", f, r.code, rep, r.stderr)
 		}
@@ -151,7 +151,7 @@ func TestCheckTerraformPlanErrors(t *testing.T) {
 		{[]string{"--endpoint", "http://127.0.0.1:1", plan}, "check: --endpoint only applies with --collect"},
 		{[]string{"--collect", healthy}, "check --collect: no Terraform plan given"},
 	} {
-		r := runCLI(t, dir, "", append([]string{"check", "-f", "json=r.json"}, tc.args...)...)
+		r := runCLI(t, dir, nil, append([]string{"check", "-f", "json=r.json"}, tc.args...)...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, r.code, r.stderr, tc.want)
 		}
@@ -175,7 +175,7 @@ func TestCheckTerraformPlanCollect(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "plan.json", string(readFile(t, repoFile(t, "testdata/terraform/replace-instance.json"))))
 	keys := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tDemoPreflight0001", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=demo-secret-not-for-production", "ALIBABA_CLOUD_REGION_ID=cn-hangzhou"}
-	r := runCLIEnv(t, dir, keys, "check", "--collect", "--endpoint", hs.URL, "--quiet", "--config", repoFile(t, "testdata/worlds/demo-config.yaml"),
+	r := runCLI(t, dir, keys, "check", "--collect", "--endpoint", hs.URL, "--quiet", "--config", repoFile(t, "testdata/worlds/demo-config.yaml"),
 		"-f", "json=r.json", "-f", "junit=r.xml", "plan.json")
 	if r.code != exitGateFailed {
 		t.Fatalf("exit %d, want 3 (MIG016)\n%s\n%s", r.code, r.stdout, r.stderr)

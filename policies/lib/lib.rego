@@ -1,30 +1,60 @@
 # METADATA
-# title: Shared helpers for the built-in rules
+# title: Shared helpers for the built-in rules and organisation policies
 # description: >-
-#   Reading the loose value forms the CloudAPI uses (booleans and numbers as
-#   strings, comma lists, JSON inside strings), the tunables, and the tables of
-#   rules.md (HTTPS security policies, instance specifications).
+#   Building findings and "could not check" warnings, reading the snapshot's
+#   objects, reading the loose value forms the CloudAPI uses (booleans and
+#   numbers as strings, comma lists, JSON inside strings), the rules' parameters (params.rego), and
+#   the tables of rules.md (HTTPS security policies, instance
+#   specifications). Every rule without a leading underscore is a stable API
+#   that organisation policies may import (import data.apigw.lib); names
+#   starting with _ are internal and may change.
 package apigw.lib
 
-# ---- tunables ---------------------------------------------------------------
-# The engine puts user settings under data.apigw.config; tests override with
-# `with data.apigw.config as {...}`.
+# ---- findings -----------------------------------------------------------------
 
-default_config := {
-	"rpsHeadroom": 0.2,
-	"defaultGroupRps": 500,
-	"expiryWindowDays": 30,
-}
+# METADATA
+# description: >-
+#   finding(f) is a decided finding of the calling rule: f.message (one
+#   sentence naming concrete values), f.resource ({"kind", "id", "name"}), and
+#   optionally f.path (the JSON path of the triggering field), f.key (tells
+#   apart findings of one rule) and f.remediation (defaults to the
+#   remediation in the rule's METADATA). Give f.severity only where the
+#   finding departs from the rule's default severity (custom.severity in
+#   its METADATA), which the engine applies otherwise. The undecided marker is dropped: a rule that
+#   could not decide builds its finding with undecided(f).
+finding(f) := object.remove(f, {"undecided"})
 
-default user_config := {}
+# ---- the snapshot's objects -------------------------------------------------------
 
-user_config := data.apigw.config
+# METADATA
+# description: group is the snapshot's group (the DescribeApiGroup body), {} when it is not an object.
+group := obj(object.get(input, "group", null))
 
-config := object.union(default_config, user_config)
+# METADATA
+# description: destination is the snapshot's destination instance, {} when it is not an object.
+destination := obj(object.get(input, "destination", null))
+
+# METADATA
+# description: source is the snapshot's source instance (the group's current one), {} when it is not an object.
+source := obj(object.get(input, "source", null))
+
+# METADATA
+# description: group_id is group.GroupId, "" when missing or not a string.
+group_id := get(group, "GroupId")
+
+# METADATA
+# description: destination_id is destination.InstanceId, "" when missing or not a string.
+destination_id := get(destination, "InstanceId")
+
+# METADATA
+# description: source_id is source.InstanceId, "" when missing or not a string.
+source_id := get(source, "InstanceId")
 
 # ---- loose values -----------------------------------------------------------
 
-# truthy(x) is true for true and for the string "true" (any case).
+# METADATA
+# description: truthy(x) is true for true and for the string "true" (any case, spaces trimmed); "false" is not true.
+# scope: document
 truthy(x) if x == true
 
 truthy(x) if {
@@ -32,8 +62,12 @@ truthy(x) if {
 	lower(trim_space(x)) == "true"
 }
 
-# num(x) is x as a number when x is a number or a numeric string;
-# undefined otherwise.
+# METADATA
+# description: >-
+#   num(x) is x as a number when x is a number or a numeric string (at most
+#   30 digits each side of the point, an exponent of at most two digits, so
+#   that the conversion can never fail); undefined otherwise.
+# scope: document
 num(x) := x if is_number(x)
 
 num(x) := to_number(trim_space(x)) if {
@@ -43,47 +77,60 @@ num(x) := to_number(trim_space(x)) if {
 	regex.match(`^\s*-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,2})?\s*$`, x)
 }
 
-# str(x) is x when it is a string, "" otherwise (null, absent, other types).
+# METADATA
+# description: str(x) is x when it is a string, "" otherwise (null, other types).
+# scope: document
 str(x) := x if is_string(x)
 
 str(x) := "" if not is_string(x)
 
-# get(obj, key) is obj[key] as a string, "" when missing or not a string (or
-# when obj is not an object).
+# METADATA
+# description: >-
+#   get(obj, key) is obj[key] as a string, "" when missing or not a string (or
+#   when obj is not an object).
+# scope: document
 get(obj, key) := str(object.get(obj, key, "")) if is_object(obj)
 
 get(obj, _) := "" if not is_object(obj)
 
-# obj(x) is x when it is an object, {} otherwise (null, absent, other types),
-# so object.get can be chained on values the API may send as null.
+# METADATA
+# description: >-
+#   obj(x) is x when it is an object, {} otherwise (null, other types), so
+#   object.get can be chained on values the API may send as null.
+# scope: document
 obj(x) := x if is_object(x)
 
 obj(x) := {} if not is_object(x)
 
-# set(x) is true when x is a non-empty string.
+# METADATA
+# description: set(x) is true when x is a string that is not blank.
 set(x) if {
 	is_string(x)
 	trim_space(x) != ""
 }
 
-# list(x) reads a comma-separated string or an array into an array of
-# trimmed, non-empty strings.
+# METADATA
+# description: >-
+#   list(x) reads a comma-separated string, an array, or a JSON array inside a
+#   string (as ConnectCidrBlocks arrives) into an array of trimmed, non-empty
+#   strings; [] for anything else.
+# scope: document
 list(x) := [trim_space(s) | some s in x; is_string(s); trim_space(s) != ""] if is_array(x)
 
 list(x) := [trim_space(s) | some s in split(x, ","); trim_space(s) != ""] if {
 	is_string(x)
-	not json_array_string(x)
+	not _json_array_string(x)
 }
 
-# A JSON array encoded as a string, as ConnectCidrBlocks arrives.
-list(x) := [trim_space(s) | some s in json.unmarshal(x); is_string(s); trim_space(s) != ""] if json_array_string(x)
+list(x) := [trim_space(s) | some s in json.unmarshal(x); is_string(s); trim_space(s) != ""] if _json_array_string(x)
 
 list(x) := [] if {
 	not is_array(x)
 	not is_string(x)
 }
 
-json_array_string(x) if {
+# A JSON array encoded as a string.
+_json_array_string(x) if {
 	is_string(x)
 	startswith(trim_space(x), "[")
 	json.is_valid(x)
@@ -92,17 +139,19 @@ json_array_string(x) if {
 
 # ---- formatting -------------------------------------------------------------
 
-# thousands(n) formats a whole number with comma separators: 3100 -> "3,100".
+# METADATA
+# description: 'thousands(n) formats n, rounded to a whole number, with comma separators: 3100 -> "3,100".'
+# scope: document
 thousands(n) := s if {
 	i := round(n)
 	i < 0
-	s := concat("", ["-", group_digits(abs(i))])
+	s := concat("", ["-", _group_digits(abs(i))])
 }
 
-thousands(n) := group_digits(round(n)) if round(n) >= 0
+thousands(n) := _group_digits(round(n)) if round(n) >= 0
 
-# group_digits(i) formats a non-negative whole number: 3100 -> "3,100".
-group_digits(i) := s if {
+# _group_digits(i) formats a non-negative whole number: 3100 -> "3,100".
+_group_digits(i) := s if {
 	digits := format_int(i, 10)
 	rev := strings.reverse(digits)
 	groups := [strings.reverse(substring(rev, k * 3, 3)) |
@@ -111,7 +160,9 @@ group_digits(i) := s if {
 	s := concat(",", array.reverse(groups))
 }
 
-# label_group is the group as people know it: "orders (523e8dc7...)".
+# METADATA
+# description: 'label_group is the group as people know it: "orders (523e8dc7...)", or its ID when it has no name.'
+# scope: document
 label_group := sprintf("%s (%s)", [get(input.group, "GroupName"), get(input.group, "GroupId")]) if {
 	set(get(input.group, "GroupName"))
 }
@@ -120,8 +171,10 @@ label_group := get(input.group, "GroupId") if {
 	not set(get(input.group, "GroupName"))
 }
 
-# already_migrated is true when the group's current instance is the
-# destination: there is nothing to move (MIG010 says so with a note).
+# METADATA
+# description: >-
+#   already_migrated is true when the group's current instance is the
+#   destination: there is nothing to move (MIG010 says so with a note).
 already_migrated if {
 	dest := trim_space(get(input.destination, "InstanceId"))
 	set(dest)
@@ -130,25 +183,34 @@ already_migrated if {
 
 # ---- resources --------------------------------------------------------------
 
+# METADATA
+# description: group_resource is the group as a finding's resource.
 group_resource := {
 	"kind": "group",
 	"id": get(input.group, "GroupId"),
 	"name": get(input.group, "GroupName"),
 }
 
+# METADATA
+# description: instance_resource(inst) is an instance object as a finding's resource.
 instance_resource(inst) := {
 	"kind": "instance",
 	"id": get(inst, "InstanceId"),
 	"name": get(inst, "InstanceName"),
 }
 
+# METADATA
+# description: destination_resource is the destination instance as a finding's resource.
 destination_resource := instance_resource(input.destination)
 
+# METADATA
+# description: source_resource is the source instance as a finding's resource.
 source_resource := instance_resource(input.source)
 
 # ---- tables from rules.md ---------------------------------------------------
 
-# Dedicated instance specifications and their maximum RPS, smallest first.
+# METADATA
+# description: specs are the dedicated instance specifications and their maximum RPS, smallest first.
 specs := [
 	{"spec": "api.s1.small", "rps": 2500},
 	{"spec": "api.s1.medium", "rps": 5000},
@@ -160,12 +222,16 @@ specs := [
 	{"spec": "api.s2.large.x6", "rps": 60000},
 ]
 
+# METADATA
+# description: spec_rps maps a specification to its maximum RPS.
 spec_rps := {s.spec: s.rps | some s in specs}
 
-# A serverless instance allows this many RPS per group.
+# METADATA
+# description: serverless_group_rps is the RPS a serverless (shared) instance allows per group.
 serverless_group_rps := 2500
 
-# HTTPS security policies: HTTP version and the TLS versions accepted.
+# METADATA
+# description: https_policies maps each HTTPS security policy to its HTTP version and the TLS versions it accepts.
 https_policies := {
 	"HTTPS1_1_TLS1_0": {"http": "1.1", "tls": {"1.0", "1.1", "1.2"}},
 	"HTTPS2_TLS1_0": {"http": "2", "tls": {"1.0", "1.1", "1.2"}},
@@ -173,64 +239,92 @@ https_policies := {
 	"HTTPS2_TLS1_3": {"http": "2", "tls": {"1.2", "1.3"}},
 }
 
+# ---- backends -------------------------------------------------------------------
+
+# METADATA
+# description: >-
+#   service_protocols are the backend types API Gateway reaches through a
+#   cloud service rather than at a network address (Function Compute, OSS,
+#   EventBridge, Mock), compared in lower case. Anything else, an unknown
+#   protocol included, is a network backend: egress rules check it.
+service_protocols := {"functioncompute", "oss", "eventbridge", "mock"}
+
+# METADATA
+# description: network_backend(b) is true for a backend object whose protocol is not one of service_protocols.
+network_backend(b) if {
+	is_object(b)
+	not lower(trim_space(get(b, "protocol"))) in service_protocols
+}
+
 # ---- network ----------------------------------------------------------------
 
-# unmap(ip) turns an IPv4-mapped IPv6 address ("::ffff:10.0.0.1",
-# "0:0:0:0:0:ffff:10.0.0.1") into the IPv4 address it carries; anything else
-# is returned unchanged (trimmed when a string).
+# METADATA
+# description: >-
+#   unmap(ip) turns an IPv4-mapped IPv6 address ("::ffff:10.0.0.1",
+#   "0:0:0:0:0:ffff:10.0.0.1") into the IPv4 address it carries; anything
+#   else is returned unchanged (trimmed when a string).
 unmap(ip) := m[0][1] if {
 	is_string(ip)
-	m := regex.find_all_string_submatch_n(mapped_re, trim_space(ip), 1)
+	m := regex.find_all_string_submatch_n(_mapped_re, trim_space(ip), 1)
 	count(m) == 1
 } else := trim_space(ip) if {
 	is_string(ip)
 } else := ip
 
-mapped_re := `^(?i)(?:::|(?:0{1,4}:){5}|::(?:0{1,4}:){1,4})ffff:((?:[0-9]{1,3}\.){3}[0-9]{1,3})$`
+_mapped_re := `^(?i)(?:::|(?:0{1,4}:){5}|::(?:0{1,4}:){1,4})ffff:((?:[0-9]{1,3}\.){3}[0-9]{1,3})$`
 
-# ips(x) reads a list of addresses (as list does) with IPv4-mapped IPv6
-# addresses unmapped, so that rules treat them as the IPv4 they are.
+# METADATA
+# description: >-
+#   ips(x) reads a list of addresses (as list does) with IPv4-mapped IPv6
+#   addresses unmapped, so that rules treat them as the IPv4 they are.
 ips(x) := [unmap(s) | some s in list(x)]
 
+# METADATA
+# description: ipv6(ip) is true for an IPv6 address string that is not IPv4-mapped.
 ipv6(ip) if {
 	is_string(ip)
 	contains(unmap(ip), ":")
 }
 
-# private(ip) is true for RFC 1918, carrier-grade NAT (100.64/10) and IPv6
-# unique local addresses.
+# METADATA
+# description: private_ranges are RFC 1918, carrier-grade NAT (100.64/10) and IPv6 unique local addresses.
 private_ranges := ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"]
 
+# METADATA
+# description: private(ip) is true for an address inside private_ranges (IPv4-mapped ones unmapped first).
 private(ip) if {
 	valid_addr(ip)
 	some r in private_ranges
 	net.cidr_contains(r, unmap(ip))
 }
 
-# in_any(cidrs, addr) is true when addr (an IP or a CIDR) lies inside one of
-# cidrs (CIDRs or single IPs). Entries that are not addresses are skipped.
+# METADATA
+# description: >-
+#   in_any(cidrs, addr) is true when addr (an IP or a CIDR) lies inside one of
+#   cidrs (CIDRs or single IPs). Entries that are not addresses are skipped.
 in_any(cidrs, addr) if {
 	valid_addr(addr)
 	some c in cidrs
 	is_string(c)
 	valid_addr(c)
-	net.cidr_contains(as_cidr(unmap(c)), unmap(addr))
+	net.cidr_contains(_as_cidr(unmap(c)), unmap(addr))
 }
 
-# valid_addr(x) is true for a well-formed IPv4/IPv6 address or CIDR.
+# METADATA
+# description: valid_addr(x) is true for a well-formed IPv4/IPv6 address or CIDR.
 valid_addr(x) if {
 	is_string(x)
-	net.cidr_is_valid(as_cidr(unmap(x)))
+	net.cidr_is_valid(_as_cidr(unmap(x)))
 }
 
-as_cidr(c) := c if contains(c, "/")
+_as_cidr(c) := c if contains(c, "/")
 
-as_cidr(c) := concat("", [c, "/32"]) if {
+_as_cidr(c) := concat("", [c, "/32"]) if {
 	not contains(c, "/")
 	not contains(c, ":")
 }
 
-as_cidr(c) := concat("", [c, "/128"]) if {
+_as_cidr(c) := concat("", [c, "/128"]) if {
 	not contains(c, "/")
 	contains(c, ":")
 }

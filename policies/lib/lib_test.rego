@@ -1,5 +1,6 @@
 package apigw.lib_test
 
+import data.apigw.fixture
 import data.apigw.lib
 
 test_truthy_accepts_true_and_loose_true if {
@@ -70,14 +71,6 @@ test_private_ranges if {
 	not lib.private("bogus")
 }
 
-test_config_defaults_and_overrides if {
-	lib.config.rpsHeadroom == 0.2
-	lib.config.defaultGroupRps == 500
-	c := lib.config with data.apigw.config as {"rpsHeadroom": 0.5}
-	c.rpsHeadroom == 0.5
-	c.expiryWindowDays == 30
-}
-
 test_undecided_builds_a_could_not_check_warning if {
 	lib.undecided({"check": "x: y", "severity": "error", "message": "ignored", "key": "k"}) == {
 		"severity": "warning",
@@ -116,4 +109,34 @@ test_failed_reads_by_rule if {
 	lib.failed_reads("MIG002") == {} with input as {"collectionErrors": errs}
 	lib.failed_reads("MIG001") == {} with input as {"collectionErrors": "oops"}
 	not lib.collection_undecided("MIG001", "x") with input as {}
+}
+
+test_finding_is_decided_and_keeps_the_rest if {
+	lib.finding({"message": "m", "path": ["group"], "undecided": true}) == {"message": "m", "path": ["group"]}
+	lib.finding({"message": "m", "severity": "note"}) == {"message": "m", "severity": "note"}
+}
+
+test_accessors_read_the_snapshot_objects if {
+	lib.group_id == "523e8dc7bbe04613b5b1d726c2a7889d" with input as fixture.healthy
+	lib.destination_id == "apigateway-hz-ab12cd34ef56" with input as fixture.healthy
+	lib.source_id == "api-shared-vpc-001" with input as fixture.healthy
+	lib.destination == fixture.healthy.destination with input as fixture.healthy
+	lib.source == fixture.healthy.source with input as fixture.healthy
+	lib.group == fixture.healthy.group with input as fixture.healthy
+}
+
+test_accessors_tolerate_missing_and_junk_objects if {
+	lib.destination == {} with input as fixture.replaced("destination", null)
+	lib.destination_id == "" with input as fixture.replaced("destination", "junk")
+	lib.source_id == "" with input as fixture.absent({"source"})
+	lib.group_id == "" with input as fixture.replaced("group", {"GroupId": 5})
+}
+
+test_network_backend if {
+	lib.network_backend({"protocol": "HTTP"})
+	lib.network_backend({"protocol": "websocket"})
+	lib.network_backend({})
+	not lib.network_backend({"protocol": " FunctionCompute "})
+	not lib.network_backend({"protocol": "MOCK"})
+	not lib.network_backend("HTTP")
 }

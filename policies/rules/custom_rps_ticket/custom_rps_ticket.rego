@@ -19,42 +19,38 @@
 #     Ticket > API Gateway) asking them to migrate the group to the destination
 #     instance, then record the ticket number in a waiver for MIG002.
 #   tags: [procedure, capacity]
+#   params:
+#     - name: defaultGroupRps
+#       type: integer
+#       default: 500
+#       min: 1
+#       description: >-
+#         The default group RPS limit; a group whose TrafficLimit differs from
+#         it needs a support ticket.
 package apigw.rules.custom_rps_ticket
 
 import data.apigw.lib
 
-# as_object(x) is x when it is an object, {} otherwise (null, absent, junk).
-as_object(x) := x if is_object(x)
+_default_rps := lib.param(rego.metadata.chain(), "defaultGroupRps")
 
-as_object(x) := {} if not is_object(x)
+_traffic_limit := lib.num(object.get(lib.group, "TrafficLimit", null))
 
-group := as_object(object.get(input, "group", null))
-
-dest_id := lib.get(object.get(input, "destination", {}), "InstanceId")
-
-default default_rps := 500
-
-default_rps := n if n := lib.num(lib.config.defaultGroupRps)
-
-traffic_limit := lib.num(object.get(group, "TrafficLimit", null))
-
-findings contains {
-	"severity": "error",
+findings contains lib.finding({
 	"message": sprintf(
 		"group %s has a custom RPS limit of %s (TrafficLimit, default %s), so it can only be moved to %s by Alibaba Cloud support through a ticket; the usual resolution is a waiver recording that ticket",
-		[lib.label_group, lib.thousands(traffic_limit), lib.thousands(default_rps), dest_id],
+		[lib.label_group, lib.thousands(_traffic_limit), lib.thousands(_default_rps), lib.destination_id],
 	),
 	"remediation": sprintf(
 		"Submit a ticket to Alibaba Cloud support (console: Tickets > Create Ticket, product API Gateway) asking them to migrate group %s from %s to %s with its custom RPS limit of %s, then add a waiver for MIG002 on this group that records the ticket number; do not run ModifyApiGroupInstance yourself.",
 		[
-			lib.label_group, lib.get(group, "InstanceId"),
-			dest_id, lib.thousands(traffic_limit),
+			lib.label_group, lib.get(lib.group, "InstanceId"),
+			lib.destination_id, lib.thousands(_traffic_limit),
 		],
 	),
 	"resource": lib.group_resource,
 	"path": ["group", "TrafficLimit"],
-} if {
-	traffic_limit != default_rps
+}) if {
+	_traffic_limit != _default_rps
 }
 
 findings contains lib.undecided({
@@ -64,10 +60,10 @@ findings contains lib.undecided({
 	),
 	"remediation": sprintf(
 		"Re-collect the snapshot so that group.TrafficLimit is filled in from DescribeApiGroup (`aliyun cloudapi DescribeApiGroup --GroupId %s`); if it differs from %s, submit a ticket before migrating.",
-		[lib.get(group, "GroupId"), lib.thousands(default_rps)],
+		[lib.group_id, lib.thousands(_default_rps)],
 	),
 	"resource": lib.group_resource,
 	"path": ["group", "TrafficLimit"],
 }) if {
-	not traffic_limit
+	not _traffic_limit
 }

@@ -1,68 +1,43 @@
 package apigw.rules.destination_ready_test
 
+import data.apigw.fixture
 import data.apigw.rules.destination_ready as rule
-
-healthy := {
-	"schemaVersion": "apigw-preflight/v1",
-	"collectedAt": "2026-11-20T08:00:00Z",
-	"regionId": "cn-hangzhou",
-	"group": {
-		"GroupId": "523e8dc7bbe04613b5b1d726c2a7889d", "GroupName": "orders",
-		"RegionId": "cn-hangzhou", "InstanceId": "api-shared-vpc-001",
-		"InstanceType": "VPC_SHARED", "Status": "NORMAL", "BillingStatus": "NORMAL",
-		"IllegalStatus": "NORMAL", "MigrationStatus": "", "MigrationError": "",
-	},
-	"source": {
-		"InstanceId": "api-shared-vpc-001", "InstanceName": "Serverless (VPC)",
-		"InstanceType": "VPC_SHARED", "RegionId": "cn-hangzhou", "Status": "RUNNING",
-	},
-	"destination": {
-		"InstanceId": "apigateway-hz-ab12cd34ef56", "InstanceName": "orders-dedicated",
-		"InstanceType": "VPC_DEDICATED", "DedicatedInstanceType": "normal",
-		"RegionId": "cn-hangzhou", "Status": "RUNNING", "InstanceChargeType": "PostPay",
-		"ExpiredTime": "",
-	},
-}
-
-# with_part(part, fields) merges fields into one of the cloud objects.
-with_part(part, fields) := object.union(healthy, {part: object.union(healthy[part], fields)})
-
-replace_part(part, obj) := object.union(object.remove(healthy, [part]), {part: obj})
 
 run(inp) := fs if {
 	fs := rule.findings with input as inp
 }
 
-expiring(v) := with_part("destination", {"ExpiredTime": v, "InstanceChargeType": "PrePay"})
+expiring(v) := fixture.patched({"destination": {"ExpiredTime": v, "InstanceChargeType": "PrePay"}})
 
 test_healthy_quiet if {
-	count(run(healthy)) == 0
+	run(fixture.healthy) == set()
 }
 
 test_pay_as_you_go_forms_quiet if {
 	some v in ["", "  ", 0, "0", null]
-	count(run(expiring(v))) == 0
+	run(expiring(v)) == set()
 }
 
 test_missing_expired_time_quiet if {
-	count(run(replace_part("destination", object.remove(healthy.destination, ["ExpiredTime"])))) == 0
+	run(fixture.replaced("destination", object.remove(fixture.healthy.destination, ["ExpiredTime"]))) == set()
 }
 
 test_status_not_running if {
-	[f] := [f | some f in run(with_part("destination", {"Status": "STOPPED"}))]
-	f.severity == "error"
-	f.key == "status"
-	f.path == ["destination", "Status"]
-	f.message == "Destination apigateway-hz-ab12cd34ef56 has Status STOPPED, not RUNNING, so it cannot take group orders (523e8dc7bbe04613b5b1d726c2a7889d)."
-	contains(f.remediation, "aliyun cloudapi DescribeInstances --InstanceId apigateway-hz-ab12cd34ef56")
+	rule.findings == {{
+		"message": "Destination apigateway-hz-ab12cd34ef56 has Status STOPPED, not RUNNING, so it cannot take group orders (523e8dc7bbe04613b5b1d726c2a7889d).",
+		"remediation": "Wait until the instance is RUNNING or resolve its state in the API Gateway console > Instances > apigateway-hz-ab12cd34ef56 (renew it if it expired or was stopped for overdue payment); migrate only when `aliyun cloudapi DescribeInstances --InstanceId apigateway-hz-ab12cd34ef56` reports Status RUNNING.",
+		"resource": {"id": "apigateway-hz-ab12cd34ef56", "kind": "instance", "name": "orders-dedicated"},
+		"path": ["destination", "Status"],
+		"key": "status",
+	}} with input as fixture.patched({"destination": {"Status": "STOPPED"}})
 }
 
 test_status_any_case if {
-	count(run(with_part("destination", {"Status": "Running"}))) == 0
+	run(fixture.patched({"destination": {"Status": "Running"}})) == set()
 }
 
 test_status_missing_warns if {
-	[f] := [f | some f in run(replace_part("destination", object.remove(healthy.destination, ["Status"])))]
+	[f] := [f | some f in run(fixture.replaced("destination", object.remove(fixture.healthy.destination, ["Status"])))]
 	f.severity == "warning"
 	startswith(f.message, "could not check whether destination apigateway-hz-ab12cd34ef56 is running")
 }
@@ -84,7 +59,7 @@ test_expiry_forms_within_window if {
 
 test_expiry_outside_window_quiet if {
 	some v in ["2027-01-01", "2026-12-20T08:00:01Z", 1798761600000]
-	count(run(expiring(v))) == 0
+	run(expiring(v)) == set()
 }
 
 test_expiry_window_boundary if {
@@ -106,20 +81,20 @@ test_expiry_uses_collected_at_not_clock if {
 
 test_window_override if {
 	count(run(expiring("2026-12-01"))) == 1
-	count(run(expiring("2026-12-01"))) == 0 with data.apigw.config as {"expiryWindowDays": 5}
-	count(run(expiring("2026-12-01"))) == 1 with data.apigw.config as {"expiryWindowDays": 11}
+	run(expiring("2026-12-01")) == set() with data.apigw.params as {"MIG011": {"expiryWindowDays": 5}}
+	count(run(expiring("2026-12-01"))) == 1 with data.apigw.params as {"MIG011": {"expiryWindowDays": 11}}
 }
 
 test_window_override_loose if {
-	fs := run(expiring("2027-01-15")) with data.apigw.config as {"expiryWindowDays": "60"}
+	fs := run(expiring("2027-01-15")) with data.apigw.params as {"MIG011": {"expiryWindowDays": 60}}
 	[f] := [f | some f in fs]
 	contains(f.message, "within the 60-day window")
-	count(run(expiring("2026-12-01"))) == 0 with data.apigw.config as {"expiryWindowDays": 5}
+	run(expiring("2026-12-01")) == set() with data.apigw.params as {"MIG011": {"expiryWindowDays": 5}}
 }
 
 test_already_expired_errors if {
 	[f] := [f | some f in run(expiring("2026-11-01"))]
-	f.severity == "error"
+	not f.severity
 	f.message == "Destination apigateway-hz-ab12cd34ef56 expired on 2026-11-01, before the snapshot was taken (2026-11-20T08:00:00Z), so it will not serve group orders (523e8dc7bbe04613b5b1d726c2a7889d)."
 }
 

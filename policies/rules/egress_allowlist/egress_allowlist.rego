@@ -38,334 +38,314 @@ package apigw.rules.egress_allowlist
 
 import data.apigw.lib
 
-# as_object(x) is x when it is an object, {} otherwise (null, absent, junk).
-as_object(x) := x if is_object(x)
-
-as_object(x) := {} if not is_object(x)
-
-dest := as_object(object.get(input, "destination", null))
-
-src := as_object(object.get(input, "source", null))
-
-dest_id := lib.get(dest, "InstanceId")
-
-region := lib.get(input, "regionId")
-
-exempt_protocols := {"functioncompute", "oss", "eventbridge", "mock"}
+_region := lib.get(input, "regionId")
 
 # ---- backends ---------------------------------------------------------------
 
-collected if is_array(input.backends)
+_collected if is_array(input.backends)
 
-# Backends reached over the network, by index.
-network_backend(b) if {
-	is_object(b)
-	not lower(trim_space(lib.get(b, "protocol"))) in exempt_protocols
-}
+_unresolved(b) if lib.set(lib.get(b, "unresolved"))
 
-unresolved(b) if lib.set(lib.get(b, "unresolved"))
+_unresolved(b) if lib.truthy(object.get(b, "unresolved", false))
 
-unresolved(b) if lib.truthy(object.get(b, "unresolved", false))
+_vpc_access(b) if upper(trim_space(lib.get(b, "protocol"))) == "VPC"
 
-vpc_access(b) if upper(trim_space(lib.get(b, "protocol"))) == "VPC"
-
-vpc_access(b) if {
+_vpc_access(b) if {
 	va := object.get(b, "vpcAccess", null)
 	is_object(va)
 	count(va) > 0
 }
 
-private_backend(b) if {
+_private_backend(b) if {
 	some ip in lib.ips(object.get(b, "ips", null))
 	lib.private(ip)
 }
 
-private_backend(b) if lib.private(lib.get(b, "host"))
+_private_backend(b) if lib.private(lib.get(b, "host"))
 
-checked contains i if {
-	collected
+_checked contains i if {
+	_collected
 	some i, b in input.backends
-	network_backend(b)
-	not unresolved(b)
+	lib.network_backend(b)
+	not _unresolved(b)
 }
 
-host(b) := lib.get(b, "host") if lib.set(lib.get(b, "host"))
+_host(b) := lib.get(b, "host") if lib.set(lib.get(b, "host"))
 
-host(b) := lib.get(b, "address") if {
+_host(b) := lib.get(b, "address") if {
 	not lib.set(lib.get(b, "host"))
 	lib.set(lib.get(b, "address"))
 }
 
-host(b) := lib.get(b, "apiId") if {
+_host(b) := lib.get(b, "apiId") if {
 	not lib.set(lib.get(b, "host"))
 	not lib.set(lib.get(b, "address"))
 }
 
-api(b) := lib.get(b, "apiName") if lib.set(lib.get(b, "apiName"))
+_api(b) := lib.get(b, "apiName") if lib.set(lib.get(b, "apiName"))
 
-api(b) := lib.get(b, "apiId") if not lib.set(lib.get(b, "apiName"))
+_api(b) := lib.get(b, "apiId") if not lib.set(lib.get(b, "apiName"))
 
 # "47.97.3.3 (API GetOrder)".
-label(b) := sprintf("%s (API %s)", [host(b), api(b)]) if lib.set(api(b))
+_label(b) := sprintf("%s (API %s)", [_host(b), _api(b)]) if lib.set(_api(b))
 
-label(b) := host(b) if not lib.set(api(b))
+_label(b) := _host(b) if not lib.set(_api(b))
 
-key(_, b) := sprintf("%s/%s", [host(b), lib.get(b, "apiId")]) if lib.set(lib.get(b, "apiId"))
+_key(_, b) := sprintf("%s/%s", [_host(b), lib.get(b, "apiId")]) if lib.set(lib.get(b, "apiId"))
 
-key(i, b) := sprintf("%s/%d", [host(b), i]) if not lib.set(lib.get(b, "apiId"))
+_key(i, b) := sprintf("%s/%d", [_host(b), i]) if not lib.set(lib.get(b, "apiId"))
 
-resource(b) := {"kind": "backend", "id": host(b), "name": api(b)}
+_resource(b) := {"kind": "backend", "id": _host(b), "name": _api(b)}
 
-allowlist_known(b) if is_array(object.get(b, "allowlist", null))
+_allowlist_known(b) if is_array(object.get(b, "allowlist", null))
 
-allowlist_known(b) if is_string(object.get(b, "allowlist", null))
+_allowlist_known(b) if is_string(object.get(b, "allowlist", null))
 
 # ---- egress addresses -------------------------------------------------------
 
-vpc_connect(inst) if lower(trim_space(lib.get(inst, "DedicatedInstanceType"))) == "vpc_connect"
+_vpc_connect(inst) if lower(trim_space(lib.get(inst, "DedicatedInstanceType"))) == "vpc_connect"
 
-eni_cidrs(inst) := [c |
-	some n in as_array(object.get(lib.obj(object.get(inst, "NetworkInterfaceAttributes", {})), "NetworkInterfaceAttribute", []))
+_eni_cidrs(inst) := [c |
+	some n in _as_array(object.get(lib.obj(object.get(inst, "NetworkInterfaceAttributes", {})), "NetworkInterfaceAttribute", []))
 	is_object(n)
 	c := trim_space(lib.get(n, "CidrBlock"))
 	c != ""
 ]
 
-as_array(x) := x if is_array(x)
+_as_array(x) := x if is_array(x)
 
-as_array(x) := [] if not is_array(x)
+_as_array(x) := [] if not is_array(x)
 
 # How an instance reaches backend b: through its ENI, its VPC egress or the
 # Internet.
-route(inst, b) := "eni" if {
-	vpc_connect(inst)
-	vpc_access(b)
+_route(inst, b) := "eni" if {
+	_vpc_connect(inst)
+	_vpc_access(b)
 }
 
-route(inst, b) := "eni" if {
-	vpc_connect(inst)
-	not vpc_access(b)
-	private_backend(b)
+_route(inst, b) := "eni" if {
+	_vpc_connect(inst)
+	not _vpc_access(b)
+	_private_backend(b)
 }
 
-route(inst, b) := "vpc" if {
-	not vpc_connect(inst)
-	vpc_access(b)
+_route(inst, b) := "vpc" if {
+	not _vpc_connect(inst)
+	_vpc_access(b)
 }
 
-route(_, b) := "internet" if {
-	not vpc_access(b)
-	not private_backend(b)
+_route(_, b) := "internet" if {
+	not _vpc_access(b)
+	not _private_backend(b)
 }
 
-route(inst, b) := "internet" if {
-	not vpc_connect(inst)
-	not vpc_access(b)
-	private_backend(b)
+_route(inst, b) := "internet" if {
+	not _vpc_connect(inst)
+	not _vpc_access(b)
+	_private_backend(b)
 }
 
-egress_addrs(inst, "eni") := eni_cidrs(inst)
+_egress_addrs(inst, "eni") := _eni_cidrs(inst)
 
-egress_addrs(inst, "vpc") := lib.list(object.get(inst, "VpcEgressAddress", null))
+_egress_addrs(inst, "vpc") := lib.list(object.get(inst, "VpcEgressAddress", null))
 
-egress_addrs(inst, "internet") := lib.list(object.get(inst, "InternetEgressAddress", null))
+_egress_addrs(inst, "internet") := lib.list(object.get(inst, "InternetEgressAddress", null))
 
-route_field := {
+_route_field := {
 	"eni": "NetworkInterfaceAttributes",
 	"vpc": "VpcEgressAddress",
 	"internet": "InternetEgressAddress",
 }
 
-route_what := {
+_route_what := {
 	"eni": "ENI vSwitch CIDR",
 	"vpc": "VPC egress address",
 	"internet": "Internet egress address",
 }
 
-what(r, addrs) := route_what[r] if count(addrs) == 1
+_what(r, addrs) := _route_what[r] if count(addrs) == 1
 
-what(r, addrs) := sprintf("%ses", [route_what[r]]) if {
+_what(r, addrs) := sprintf("%ses", [_route_what[r]]) if {
 	count(addrs) > 1
-	endswith(route_what[r], "address")
+	endswith(_route_what[r], "address")
 }
 
-what(r, addrs) := sprintf("%ss", [route_what[r]]) if {
+_what(r, addrs) := sprintf("%ss", [_route_what[r]]) if {
 	count(addrs) > 1
-	not endswith(route_what[r], "address")
+	not endswith(_route_what[r], "address")
 }
 
-dest_addrs(b) := egress_addrs(dest, route(dest, b))
+_dest_addrs(b) := _egress_addrs(lib.destination, _route(lib.destination, b))
 
-missing(b) := [a |
-	some a in dest_addrs(b)
+_missing(b) := [a |
+	some a in _dest_addrs(b)
 	not lib.in_any(lib.list(b.allowlist), a)
 ]
 
-new_addrs(b) := [a |
-	some a in dest_addrs(b)
-	src_addrs := egress_addrs(src, route(src, b))
+_new_addrs(b) := [a |
+	some a in _dest_addrs(b)
+	src_addrs := _egress_addrs(lib.source, _route(lib.source, b))
 	not a in src_addrs
 	not lib.in_any(src_addrs, a)
 ]
 
 # ---- remediation helpers ----------------------------------------------------
 
-port_range(b) := sprintf("%d/%d", [p, p]) if {
+_port_range(b) := sprintf("%d/%d", [p, p]) if {
 	p := lib.num(object.get(b, "port", null))
 	p > 0
 }
 
-port_range(b) := "1/65535" if not port_range_known(b)
+_port_range(b) := "1/65535" if not _port_range_known(b)
 
-port_range_known(b) if {
+_port_range_known(b) if {
 	p := lib.num(object.get(b, "port", null))
 	p > 0
 }
 
-source_flag(a) := "--Ipv6SourceCidrIp" if lib.ipv6(a)
+_source_flag(a) := "--Ipv6SourceCidrIp" if lib.ipv6(a)
 
-source_flag(a) := "--SourceCidrIp" if not lib.ipv6(a)
+_source_flag(a) := "--SourceCidrIp" if not lib.ipv6(a)
 
-sg_commands(b, addrs) := concat(" and ", [sprintf(
+_sg_commands(b, addrs) := concat(" and ", [sprintf(
 	"`aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId <sg-id> --IpProtocol tcp --PortRange %s %s %s`",
-	[region, port_range(b), source_flag(a), a],
+	[_region, _port_range(b), _source_flag(a), a],
 ) |
 	some a in addrs
 ])
 
-allow_fix(b, addrs) := sprintf(
+_allow_fix(b, addrs) := sprintf(
 	"Before migrating, add %s to the allowlist of backend %s: its security group, firewall, WAF or application allowlist, and its allowlist in the preflight configuration; for an ECS security group run %s. The destination's addresses are shown in the console under Instances and Clusters > Dedicated Instances > %s.",
-	[concat(", ", addrs), label(b), sg_commands(b, addrs), dest_id],
+	[concat(", ", addrs), _label(b), _sg_commands(b, addrs), lib.destination_id],
 )
 
 # ---- findings ---------------------------------------------------------------
 
 # The backend's allowlist misses some of the destination's addresses.
-findings contains {
-	"severity": "error",
+findings contains lib.finding({
 	"message": sprintf(
 		"backend %s does not allow %s, the %s of destination %s, so calls from group %s will be refused after the migration",
-		[label(b), concat(", ", miss), what(r, miss), dest_id, lib.label_group],
+		[_label(b), concat(", ", miss), _what(r, miss), lib.destination_id, lib.label_group],
 	),
-	"remediation": allow_fix(b, miss),
-	"resource": resource(b),
+	"remediation": _allow_fix(b, miss),
+	"resource": _resource(b),
 	"path": ["backends", i, "allowlist"],
-	"key": key(i, b),
-} if {
-	some i in checked
+	"key": _key(i, b),
+}) if {
+	some i in _checked
 	b := input.backends[i]
-	allowlist_known(b)
-	r := route(dest, b)
-	miss := missing(b)
+	_allowlist_known(b)
+	r := _route(lib.destination, b)
+	miss := _missing(b)
 	count(miss) > 0
 }
 
 # Unknown allowlist and the egress changes: name the new addresses.
-findings contains {
+findings contains lib.finding({
 	"severity": "warning",
 	"message": sprintf(
 		"backend %s has no known allowlist and will be called from %s, the new %s of destination %s, instead of %s; the backend must admit them if it filters callers",
-		[label(b), concat(", ", new), what(r, new), dest_id, old_desc(b)],
+		[_label(b), concat(", ", new), _what(r, new), lib.destination_id, _old_desc(b)],
 	),
 	"remediation": concat(" ", [
-		allow_fix(b, new),
+		_allow_fix(b, new),
 		sprintf("Record the backend's allowlist in the preflight configuration (backends[%d].allowlist) so the check can be decided.", [i]),
 	]),
-	"resource": resource(b),
+	"resource": _resource(b),
 	"path": ["backends", i, "allowlist"],
-	"key": key(i, b),
-} if {
-	some i in checked
+	"key": _key(i, b),
+}) if {
+	some i in _checked
 	b := input.backends[i]
-	not allowlist_known(b)
-	r := route(dest, b)
-	new := new_addrs(b)
+	not _allowlist_known(b)
+	r := _route(lib.destination, b)
+	new := _new_addrs(b)
 	count(new) > 0
 }
 
-old_desc(b) := concat(", ", addrs) if {
-	addrs := egress_addrs(src, route(src, b))
+_old_desc(b) := concat(", ", addrs) if {
+	addrs := _egress_addrs(lib.source, _route(lib.source, b))
 	count(addrs) > 0
 }
 
-old_desc(b) := sprintf("the unknown egress of source %s", [lib.get(src, "InstanceId")]) if {
-	count(egress_addrs(src, route(src, b))) == 0
+_old_desc(b) := sprintf("the unknown egress of source %s", [lib.source_id]) if {
+	count(_egress_addrs(lib.source, _route(lib.source, b))) == 0
 }
 
 # The destination does not report the addresses a backend needs.
 findings contains lib.undecided({
 	"check": sprintf(
 		"the allowlists of %s: destination %s reports no %s",
-		[concat(", ", sort({label(input.backends[i]) | some i in idx})), dest_id, route_field[r]],
+		[concat(", ", sort({_label(input.backends[i]) | some i in idx})), lib.destination_id, _route_field[r]],
 	),
 	"remediation": sprintf(
 		"Re-collect the snapshot so that destination.%s is filled in (`aliyun cloudapi DescribeInstances --InstanceId %s`), or read the instance's egress addresses in the console under Instances and Clusters > Dedicated Instances > %s, and make sure those backends allow them.",
-		[route_field[r], dest_id, dest_id],
+		[_route_field[r], lib.destination_id, lib.destination_id],
 	),
 	"resource": lib.destination_resource,
-	"path": ["destination", route_field[r]],
+	"path": ["destination", _route_field[r]],
 	"key": sprintf("no-egress/%s", [r]),
 }) if {
 	some r in {"eni", "vpc", "internet"}
 	idx := {i |
-		some i in checked
-		route(dest, input.backends[i]) == r
+		some i in _checked
+		_route(lib.destination, input.backends[i]) == r
 	}
 	count(idx) > 0
-	count(egress_addrs(dest, r)) == 0
+	count(_egress_addrs(lib.destination, r)) == 0
 }
 
 # Stage variables or other unresolved addresses.
 findings contains lib.undecided({
 	"check": sprintf(
 		"backend %s: its address %s is unresolved (%s), so the allowlist for destination %s's egress cannot be decided",
-		[label(b), addr, unresolved_reason(b), dest_id],
+		[_label(b), addr, _unresolved_reason(b), lib.destination_id],
 	),
 	"remediation": sprintf(
 		"Resolve the backend address of API %s for every stage (DescribeDeployedApi shows the stage variables, `aliyun cloudapi DescribeDeployedApi --GroupId %s --ApiId %s --StageName %s`) and make sure each resolved backend allows destination %s's egress addresses (%s).",
-		[api(b), lib.get(input.group, "GroupId"), lib.get(b, "apiId"), stage(b), dest_id, concat(", ", lib.list(object.get(dest, "InternetEgressAddress", null)))],
+		[_api(b), lib.group_id, lib.get(b, "apiId"), _stage(b), lib.destination_id, concat(", ", lib.list(object.get(lib.destination, "InternetEgressAddress", null)))],
 	),
-	"resource": resource(b),
+	"resource": _resource(b),
 	"path": ["backends", i, "address"],
-	"key": key(i, b),
+	"key": _key(i, b),
 }) if {
-	collected
+	_collected
 	some i, b in input.backends
-	network_backend(b)
-	unresolved(b)
-	addr := address(b)
+	lib.network_backend(b)
+	_unresolved(b)
+	addr := _address(b)
 }
 
-unresolved_reason(b) := lib.get(b, "unresolved") if lib.set(lib.get(b, "unresolved"))
+_unresolved_reason(b) := lib.get(b, "unresolved") if lib.set(lib.get(b, "unresolved"))
 
-unresolved_reason(b) := "stage variables" if not lib.set(lib.get(b, "unresolved"))
+_unresolved_reason(b) := "stage variables" if not lib.set(lib.get(b, "unresolved"))
 
-address(b) := lib.get(b, "address") if lib.set(lib.get(b, "address"))
+_address(b) := lib.get(b, "address") if lib.set(lib.get(b, "address"))
 
-address(b) := host(b) if not lib.set(lib.get(b, "address"))
+_address(b) := _host(b) if not lib.set(lib.get(b, "address"))
 
-stage(b) := lib.get(b, "stage") if lib.set(lib.get(b, "stage"))
+_stage(b) := lib.get(b, "stage") if lib.set(lib.get(b, "stage"))
 
-stage(b) := "RELEASE" if not lib.set(lib.get(b, "stage"))
+_stage(b) := "RELEASE" if not lib.set(lib.get(b, "stage"))
 
 # No backends in the snapshot.
 findings contains lib.undecided({
 	"check": sprintf(
 		"whether the backends of group %s allow destination %s's egress addresses: backends were not collected",
-		[lib.label_group, dest_id],
+		[lib.label_group, lib.destination_id],
 	),
 	"remediation": sprintf(
 		"Re-collect the snapshot with backends (the collector needs apigateway:DescribeApis and apigateway:DescribeDeployedApi), or check by hand that every HTTP/HTTPS/VPC backend of the group allows %s before migrating.",
-		[concat(", ", lib.list(object.get(dest, "InternetEgressAddress", null)))],
+		[concat(", ", lib.list(object.get(lib.destination, "InternetEgressAddress", null)))],
 	),
 	"resource": lib.group_resource,
 	"path": ["backends"],
 	"key": "backends-missing",
 }) if {
-	not collected
+	not _collected
 }
 
 # A read of the APIs or backends failed: backends may be missing.
 findings contains f if {
-	f := lib.collection_undecided("MIG004", sprintf("whether every backend of group %s allows destination %s's egress addresses", [lib.label_group, dest_id]))
+	f := lib.collection_undecided("MIG004", sprintf("whether every backend of group %s allows destination %s's egress addresses", [lib.label_group, lib.destination_id]))
 }

@@ -1,30 +1,11 @@
 package apigw.rules.eni_security_group_test
 
+import data.apigw.fixture
 import data.apigw.rules.eni_security_group as rule
 
 # ---- fixtures -------------------------------------------------------------------
 
-healthy := {
-	"schemaVersion": "apigw-preflight/v1",
-	"collectedAt": "2026-11-20T08:00:00Z",
-	"regionId": "cn-hangzhou",
-	"group": {
-		"GroupId": "523e8dc7bbe04613b5b1d726c2a7889d", "GroupName": "orders",
-		"RegionId": "cn-hangzhou", "InstanceId": "api-shared-vpc-001",
-		"InstanceType": "VPC_SHARED", "Status": "NORMAL",
-	},
-	"source": {"InstanceId": "api-shared-vpc-001", "InstanceType": "VPC_SHARED", "RegionId": "cn-hangzhou", "Status": "RUNNING"},
-	"destination": {
-		"InstanceId": "apigateway-hz-ab12cd34ef56", "InstanceType": "VPC_DEDICATED",
-		"DedicatedInstanceType": "normal", "RegionId": "cn-hangzhou", "Status": "RUNNING",
-	},
-	"backends": [{
-		"apiName": "GetOrder", "protocol": "HTTP", "address": "http://47.97.3.3:80",
-		"host": "47.97.3.3", "port": 80, "ips": ["47.97.3.3"],
-	}],
-}
-
-dest_vc := object.union(healthy.destination, {
+dest_vc := object.union(fixture.healthy.destination, {
 	"InstanceId": "apigateway-hz-vc7788aa99bb",
 	"DedicatedInstanceType": "vpc_connect",
 	"ConnectCidrBlocks": "[\"10.0.0.0/16\",\"172.16.8.0/24\",\"fd00::/8\"]",
@@ -46,7 +27,7 @@ accept_all_normal := [sg("sg-a", "normal", [])]
 sg(id, typ, perms) := {"SecurityGroupId": id, "SecurityGroupType": typ, "Permissions": {"Permission": perms}}
 
 vc(extra) := object.union(
-	object.union(healthy, {"destination": dest_vc, "backends": [order_backend], "eniSecurityGroups": accept_all_normal}),
+	object.union(fixture.healthy, {"destination": dest_vc, "backends": [order_backend], "eniSecurityGroups": accept_all_normal}),
 	extra,
 )
 
@@ -64,7 +45,7 @@ outcome(groups) := "accept" if count(sg_findings(groups)) == 0
 outcome(groups) := "drop" if {
 	fs := sg_findings(groups)
 	count(fs) == 1
-	fs[0].severity == "error"
+	not fs[0].severity
 }
 
 outcome(groups) := "unknown" if {
@@ -77,16 +58,16 @@ outcome(groups) := "unknown" if {
 # ---- scope and quiet cases --------------------------------------------------------
 
 test_healthy_conventional_destination_quiet if {
-	count(all_findings(healthy)) == 0
+	all_findings(fixture.healthy) == set()
 }
 
 test_conventional_destination_ignores_missing_sgs if {
 	inp := object.remove(vc({"destination": {"DedicatedInstanceType": "normal"}}), ["eniSecurityGroups"])
-	count(all_findings(inp)) == 0
+	all_findings(inp) == set()
 }
 
 test_vpc_connect_healthy_quiet if {
-	count(all_findings(vc({}))) == 0
+	all_findings(vc({})) == set()
 }
 
 test_vpc_connect_type_any_case if {
@@ -104,7 +85,7 @@ test_public_and_exempt_backends_ignored if {
 		],
 		"eniSecurityGroups": [sg("sg-a", "enterprise", [])],
 	})
-	count(all_findings(inp)) == 0
+	all_findings(inp) == set()
 }
 
 # ---- could not check --------------------------------------------------------------
@@ -118,8 +99,8 @@ test_no_eni_security_groups_warns if {
 }
 
 test_no_private_backends_need_no_sgs if {
-	inp := object.remove(vc({"backends": healthy.backends}), ["eniSecurityGroups"])
-	count(all_findings(inp)) == 0
+	inp := object.remove(vc({"backends": fixture.healthy.backends}), ["eniSecurityGroups"])
+	all_findings(inp) == set()
 }
 
 test_empty_eni_security_groups_warns if {
@@ -160,7 +141,7 @@ test_eni_group_missing_from_snapshot_warns if {
 test_ip_outside_connect_cidrs_errors if {
 	inp := vc({"destination": {"ConnectCidrBlocks": "[\"172.16.0.0/12\"]"}})
 	[f] := [f | some f in all_findings(inp)]
-	f.severity == "error"
+	not f.severity
 	f.key == "cidr:10.0.1.5"
 	f.path == ["destination", "ConnectCidrBlocks"]
 	f.message == "Backend IP 10.0.1.5 (GetOrder) is outside the connected CIDR blocks of VPC integration instance apigateway-hz-vc7788aa99bb (172.16.0.0/12), so the gateway cannot reach it after the migration."
@@ -174,7 +155,7 @@ test_connect_cidrs_loose_forms if {
 		"172.16.0.0/12, 10.0.0.0/16",
 		"10.0.1.5",
 	]
-	count(all_findings(vc({"destination": {"ConnectCidrBlocks": form}}))) == 0
+	all_findings(vc({"destination": {"ConnectCidrBlocks": form}})) == set()
 }
 
 test_connect_cidrs_empty_list_errors if {
@@ -305,17 +286,20 @@ test_ecs_evaluation_table if {
 
 # ---- messages, paths, remediations ---------------------------------------------------
 
+# The accept rule covers another port; the drop rule at priority 20 decides.
+drop_decides := with_sgs([sg("sg-a", "normal", [
+	perm(1, "accept", "TCP", "443/443", "10.0.1.5/32"),
+	object.union(perm("20", "Drop", "ALL", "-1/-1", "10.0.0.0/8"), {"SecurityGroupRuleId": "sgr-9"}),
+])])
+
 test_drop_message_and_fix if {
-	groups := [sg("sg-a", "normal", [
-		perm(1, "accept", "TCP", "443/443", "10.0.1.5/32"),
-		object.union(perm("20", "Drop", "ALL", "-1/-1", "10.0.0.0/8"), {"SecurityGroupRuleId": "sgr-9"}),
-	])]
-	[f] := sg_findings(groups)
-	f.severity == "error"
-	f.resource == {"kind": "securityGroup", "id": "sg-a"}
-	f.path == ["eniSecurityGroups", 0, "Permissions", "Permission", 1]
-	f.message == "ENI security group sg-a of VPC integration instance apigateway-hz-vc7788aa99bb drops TCP to backend 10.0.1.5:8080 (GetOrder): egress rule sgr-9 of sg-a (ALL -1/-1 to 10.0.0.0/8, priority 20, drop) is the first rule that matches."
-	contains(f.remediation, "`aliyun ecs AuthorizeSecurityGroupEgress --RegionId cn-hangzhou --SecurityGroupId sg-a --IpProtocol tcp --PortRange 8080/8080 --DestCidrIp 10.0.1.5/32 --Policy accept --Priority 19`")
+	rule.findings == {{
+		"message": "ENI security group sg-a of VPC integration instance apigateway-hz-vc7788aa99bb drops TCP to backend 10.0.1.5:8080 (GetOrder): egress rule sgr-9 of sg-a (ALL -1/-1 to 10.0.0.0/8, priority 20, drop) is the first rule that matches.",
+		"remediation": "In ECS console > Network & Security > Security Groups > sg-a > Rules > Outbound add an accept rule ahead of the drop rule: `aliyun ecs AuthorizeSecurityGroupEgress --RegionId cn-hangzhou --SecurityGroupId sg-a --IpProtocol tcp --PortRange 8080/8080 --DestCidrIp 10.0.1.5/32 --Policy accept --Priority 19` (priority 19 comes before 20); confirm with `aliyun ecs DescribeSecurityGroupAttribute --RegionId cn-hangzhou --SecurityGroupId sg-a --Direction egress`.",
+		"resource": {"id": "sg-a", "kind": "securityGroup"},
+		"path": ["eniSecurityGroups", 0, "Permissions", "Permission", 1],
+		"key": "sg:10.0.1.5:8080",
+	}} with input as drop_decides
 }
 
 test_drop_at_priority_one_needs_revoke if {
@@ -327,7 +311,7 @@ test_drop_at_priority_one_needs_revoke if {
 
 test_enterprise_default_message if {
 	[f] := sg_findings([sg("sg-e", "enterprise", [])])
-	f.severity == "error"
+	not f.severity
 	f.path == ["eniSecurityGroups", 0, "SecurityGroupType"]
 	f.message == "ENI security group sg-e of VPC integration instance apigateway-hz-vc7788aa99bb is an enterprise security group with no outbound rule accepting TCP to backend 10.0.1.5:8080 (GetOrder), so the default rule denies it."
 	contains(f.remediation, "--SecurityGroupId sg-e --IpProtocol tcp --PortRange 8080/8080 --DestCidrIp 10.0.1.5/32 --Policy accept --Priority 1")
@@ -351,7 +335,7 @@ test_missing_type_message if {
 test_ipv6_backend if {
 	b := {"apiName": "V6", "protocol": "HTTP", "address": "http://[fd00::5]:8080", "host": "fd00::5", "ips": ["fd00::5"]}
 	groups := [sg("sg-a", "enterprise", [object.union(perm(1, "accept", "TCP", "8080/8080", ""), {"Ipv6DestCidrIp": "fd00::/8"})])]
-	count(all_findings(vc({"backends": [b], "eniSecurityGroups": groups}))) == 0
+	all_findings(vc({"backends": [b], "eniSecurityGroups": groups})) == set()
 
 	[f] := [f | some f in all_findings(vc({"backends": [b], "eniSecurityGroups": [sg("sg-a", "enterprise", [])]}))]
 	f.key == "sg:[fd00::5]:8080"
@@ -397,7 +381,7 @@ test_unparsable_cidr_outcomes if {
 test_ipv4_mapped_backend_is_ipv4 if {
 	mapped := object.union(order_backend, {"host": "::ffff:10.0.1.5", "ips": ["::ffff:10.0.1.5"], "address": "http://[::ffff:10.0.1.5]:8080"})
 	inp := vc({"backends": [mapped], "eniSecurityGroups": [sg("sg-a", "normal", [perm(1, "drop", "tcp", "8080/8080", "10.0.1.0/24")])]})
-	{[f.key, f.severity] | some f in all_findings(inp)} == {["sg:10.0.1.5:8080", "error"]}
+	{[f.key, object.get(f, "severity", "default")] | some f in all_findings(inp)} == {["sg:10.0.1.5:8080", "default"]}
 	quiet := vc({"backends": [mapped], "eniSecurityGroups": [sg("sg-a", "enterprise", [perm(1, "accept", "tcp", "8080/8080", "10.0.1.0/24")])]})
 	all_findings(quiet) == set()
 }
@@ -417,7 +401,7 @@ test_failed_backend_read_is_undecided if {
 
 test_failed_reads_outside_scope_quiet if {
 	# Not a VPC integration instance: the rule does not apply.
-	all_findings(object.union(healthy, {"collectionErrors": [{"call": "DescribeSecurityGroups", "code": "Forbidden.RAM"}]})) == set()
+	all_findings(object.union(fixture.healthy, {"collectionErrors": [{"call": "DescribeSecurityGroups", "code": "Forbidden.RAM"}]})) == set()
 
 	# A read MIG009 does not use.
 	all_findings(vc({"collectionErrors": [{"call": "DescribeGroupQps", "code": "Forbidden.RAM"}]})) == set()

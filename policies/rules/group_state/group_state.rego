@@ -24,52 +24,47 @@ package apigw.rules.group_state
 
 import data.apigw.lib
 
-group_id := lib.get(input.group, "GroupId")
+_status := trim_space(lib.get(lib.group, "Status"))
 
-status := trim_space(lib.get(input.group, "Status"))
+_describe := sprintf("`aliyun cloudapi DescribeApiGroup --GroupId %s`", [lib.group_id])
 
-describe := sprintf("`aliyun cloudapi DescribeApiGroup --GroupId %s`", [group_id])
-
-findings contains {
-	"severity": "error",
-	"message": sprintf("Group %s has Status %s, not NORMAL, so it cannot be migrated.", [lib.label_group, status]),
-	"remediation": sprintf("Find out why the group is not NORMAL in the API Gateway console > API Groups > %s > Group Details and resolve it (open a support ticket if the reason is not shown); migrate only when %s reports Status NORMAL.", [lib.label_group, describe]),
+findings contains lib.finding({
+	"message": sprintf("Group %s has Status %s, not NORMAL, so it cannot be migrated.", [lib.label_group, _status]),
+	"remediation": sprintf("Find out why the group is not NORMAL in the API Gateway console > API Groups > %s > Group Details and resolve it (open a support ticket if the reason is not shown); migrate only when %s reports Status NORMAL.", [lib.label_group, _describe]),
 	"resource": lib.group_resource,
 	"path": ["group", "Status"],
 	"key": "status",
-} if {
-	lib.set(status)
-	upper(status) != "NORMAL"
+}) if {
+	lib.set(_status)
+	upper(_status) != "NORMAL"
 }
 
 findings contains lib.undecided({
 	"check": sprintf("the state of group %s: group.Status is missing.", [lib.label_group]),
-	"remediation": sprintf("Collect the group again with %s and make sure the snapshot keeps its Status.", [describe]),
+	"remediation": sprintf("Collect the group again with %s and make sure the snapshot keeps its Status.", [_describe]),
 	"resource": lib.group_resource,
 	"path": ["group"],
 	"key": "status",
 }) if {
-	not lib.set(status)
+	not lib.set(_status)
 }
 
-findings contains {
-	"severity": "error",
+findings contains lib.finding({
 	"message": sprintf("Group %s is locked for billing (BillingStatus LOCKED), so it cannot be migrated.", [lib.label_group]),
-	"remediation": sprintf("Settle the overdue payment in the Billing Management console (Expenses > Account Overview > Recharge); the lock lifts after payment, confirm with %s showing BillingStatus NORMAL.", [describe]),
+	"remediation": sprintf("Settle the overdue payment in the Billing Management console (Expenses > Account Overview > Recharge); the lock lifts after payment, confirm with %s showing BillingStatus NORMAL.", [_describe]),
 	"resource": lib.group_resource,
 	"path": ["group", "BillingStatus"],
 	"key": "billing",
-} if {
-	upper(trim_space(lib.get(input.group, "BillingStatus"))) == "LOCKED"
+}) if {
+	upper(trim_space(lib.get(lib.group, "BillingStatus"))) == "LOCKED"
 }
 
-findings contains {
-	"severity": "error",
+findings contains lib.finding({
 	"message": sprintf("Group %s is locked for illegal content (IllegalStatus LOCKED), so it cannot be migrated.", [lib.label_group]),
-	"remediation": sprintf("Remove the offending content behind the group's APIs and submit a ticket to Alibaba Cloud support to unlock the group; confirm with %s showing IllegalStatus NORMAL.", [describe]),
+	"remediation": sprintf("Remove the offending content behind the group's APIs and submit a ticket to Alibaba Cloud support to unlock the group; confirm with %s showing IllegalStatus NORMAL.", [_describe]),
 	"resource": lib.group_resource,
 	"path": ["group", "IllegalStatus"],
 	"key": "illegal",
-} if {
-	upper(trim_space(lib.get(input.group, "IllegalStatus"))) == "LOCKED"
+}) if {
+	upper(trim_space(lib.get(lib.group, "IllegalStatus"))) == "LOCKED"
 }

@@ -25,30 +25,20 @@ package apigw.rules.internal_domain
 
 import data.apigw.lib
 
-# as_object(x) is x when it is an object, {} otherwise (null, absent, junk).
-as_object(x) := x if is_object(x)
+_internal_domain := trim_space(lib.get(lib.group, "VpcSlbIntranetDomain"))
 
-as_object(x) := {} if not is_object(x)
-
-dest := as_object(object.get(input, "destination", null))
-
-dest_id := lib.get(dest, "InstanceId")
-
-internal_domain := trim_space(lib.get(object.get(input, "group", {}), "VpcSlbIntranetDomain"))
-
-findings contains {
-	"severity": "error",
+findings contains lib.finding({
 	"message": sprintf(
 		"group %s is called through the internal domain %s but destination %s does not have the internal domain for calls from API Gateway enabled (VpcSlbIntranetEnable is %v), so those calls fail after the migration",
-		[lib.label_group, internal_domain, dest_id, object.get(dest, "VpcSlbIntranetEnable", null)],
+		[lib.label_group, _internal_domain, lib.destination_id, object.get(lib.destination, "VpcSlbIntranetEnable", null)],
 	),
 	"remediation": sprintf(
 		"Before migrating, enable the internal domain for calls from API Gateway on %s: in the API Gateway console choose Instances and Clusters > Dedicated Instances and enable it on %s, or run `aliyun cloudapi ModifyInstanceAttribute --InstanceId %s --VpcSlbIntranetEnable true`; then check that %s answers after the migration.",
-		[dest_id, dest_id, dest_id, internal_domain],
+		[lib.destination_id, lib.destination_id, lib.destination_id, _internal_domain],
 	),
 	"resource": lib.destination_resource,
 	"path": ["destination", "VpcSlbIntranetEnable"],
-} if {
-	internal_domain != ""
-	not lib.truthy(object.get(dest, "VpcSlbIntranetEnable", false))
+}) if {
+	_internal_domain != ""
+	not lib.truthy(object.get(lib.destination, "VpcSlbIntranetEnable", false))
 }

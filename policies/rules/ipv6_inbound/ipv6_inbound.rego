@@ -25,31 +25,21 @@ package apigw.rules.ipv6_inbound
 
 import data.apigw.lib
 
-# as_object(x) is x when it is an object, {} otherwise (null, absent, junk).
-as_object(x) := x if is_object(x)
+_ipv6_status := trim_space(lib.get(lib.group, "Ipv6Status"))
 
-as_object(x) := {} if not is_object(x)
-
-dest := as_object(object.get(input, "destination", null))
-
-dest_id := lib.get(dest, "InstanceId")
-
-ipv6_status := trim_space(lib.get(object.get(input, "group", {}), "Ipv6Status"))
-
-findings contains {
-	"severity": "error",
+findings contains lib.finding({
 	"message": sprintf(
 		"group %s takes inbound IPv6 (Ipv6Status %s) but destination %s does not support inbound IPv6 (SupportIpv6 is %v), so IPv6 clients lose the group after the migration",
-		[lib.label_group, ipv6_status, dest_id, object.get(dest, "SupportIpv6", null)],
+		[lib.label_group, _ipv6_status, lib.destination_id, object.get(lib.destination, "SupportIpv6", null)],
 	),
 	"remediation": sprintf(
 		"Before migrating, enable inbound IPv6 on %s: in the API Gateway console choose Instances and Clusters > Dedicated Instances and click Enable next to Inbound IPv6 Traffic for %s, or run `aliyun cloudapi ModifyInstanceAttribute --InstanceId %s --IPV6Enabled true`; after the migration check on the group's details page that its second-level domain is still bound to an IPv6 address (Bind IPv6 Address).",
-		[dest_id, dest_id, dest_id],
+		[lib.destination_id, lib.destination_id, lib.destination_id],
 	),
 	"resource": lib.destination_resource,
 	"path": ["destination", "SupportIpv6"],
-} if {
-	ipv6_status != ""
-	upper(ipv6_status) != "UNBIND"
-	not lib.truthy(object.get(dest, "SupportIpv6", false))
+}) if {
+	_ipv6_status != ""
+	upper(_ipv6_status) != "UNBIND"
+	not lib.truthy(object.get(lib.destination, "SupportIpv6", false))
 }

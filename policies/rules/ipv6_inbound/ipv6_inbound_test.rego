@@ -1,144 +1,26 @@
 package apigw.rules.ipv6_inbound_test
 
+import data.apigw.fixture
 import data.apigw.rules.ipv6_inbound
 
-# The healthy snapshot (testdata/snapshots/healthy.json).
-base := {
-	"schemaVersion": "apigw-preflight/v1",
-	"collectedAt": "2026-11-20T08:00:00Z",
-	"regionId": "cn-hangzhou",
-	"group": {
-		"RequestId": "6F2E1C3A-0B7D-4C1E-9A55-2D0C1B7E8F01",
-		"GroupId": "523e8dc7bbe04613b5b1d726c2a7889d",
-		"GroupName": "orders",
-		"RegionId": "cn-hangzhou",
-		"InstanceId": "api-shared-vpc-001",
-		"InstanceType": "VPC_SHARED",
-		"Status": "NORMAL",
-		"BillingStatus": "NORMAL",
-		"IllegalStatus": "NORMAL",
-		"TrafficLimit": 500,
-		"HttpsPolicy": "HTTPS2_TLS1_0",
-		"SubDomain": "523e8dc7bbe04613b5b1d726c2a7889d-cn-hangzhou.alicloudapi.com",
-		"VpcDomain": "",
-		"VpcSlbIntranetDomain": "",
-		"Ipv6Status": "UNBIND",
-		"MigrationStatus": "",
-		"MigrationError": "",
-		"CustomDomains": {
-			"DomainItem": [
-				{
-					"DomainName": "api.orders.example.com",
-					"CertificateId": "cert-7c1d9e",
-					"CertificateName": "orders-2026",
-					"BindStageName": "RELEASE",
-					"DomainBindingStatus": "BINDING",
-				},
-			],
-		},
-		"StageItems": {
-			"StageInfo": [
-				{
-					"StageName": "RELEASE",
-					"StageId": "a1b2c3",
-				},
-			],
-		},
-	},
-	"source": {
-		"InstanceId": "api-shared-vpc-001",
-		"InstanceName": "Serverless (VPC)",
-		"InstanceType": "VPC_SHARED",
-		"RegionId": "cn-hangzhou",
-		"Status": "RUNNING",
-		"InstanceRpsLimit": 2500,
-		"HttpsPolicies": "HTTPS2_TLS1_0",
-		"InternetEgressAddress": "47.96.1.1",
-		"EgressIpv6Enable": false,
-		"SupportIpv6": false,
-	},
-	"destination": {
-		"InstanceId": "apigateway-hz-ab12cd34ef56",
-		"InstanceName": "orders-dedicated",
-		"InstanceType": "VPC_DEDICATED",
-		"DedicatedInstanceType": "normal",
-		"RegionId": "cn-hangzhou",
-		"Status": "RUNNING",
-		"InstanceSpec": "api.s1.small",
-		"InstanceRpsLimit": 2500,
-		"InstanceChargeType": "PostPay",
-		"ExpiredTime": "",
-		"HttpsPolicies": "HTTPS2_TLS1_0",
-		"InternetEgressAddress": "47.96.7.7",
-		"VpcEgressAddress": "100.104.254.0/26",
-		"SupportIpv6": false,
-		"EgressIpv6Enable": false,
-		"VpcIntranetEnable": false,
-		"VpcSlbIntranetEnable": false,
-	},
-	"backends": [
-		{
-			"apiId": "3b81fd160f5645e097cc8855d75a1cf6",
-			"apiName": "GetOrder",
-			"stage": "RELEASE",
-			"protocol": "HTTP",
-			"address": "http://47.97.3.3:80",
-			"host": "47.97.3.3",
-			"port": 80,
-			"ips": [
-				"47.97.3.3",
-			],
-			"allowlist": [
-				"47.96.0.0/16",
-			],
-		},
-		{
-			"apiId": "7d21aa0c3e9b4f61b0a4d2c8e5f60718",
-			"apiName": "ResizeImage",
-			"stage": "RELEASE",
-			"protocol": "FunctionCompute",
-			"address": "fc://cn-hangzhou/resize",
-			"host": "",
-			"port": 0,
-			"ips": [],
-		},
-	],
-	"traffic": {
-		"peakRps": 800,
-		"from": "2026-11-13T08:00:00Z",
-		"to": "2026-11-20T08:00:00Z",
-		"stage": "RELEASE",
-	},
-	"destinationLoad": {
-		"peakRps": 300,
-		"from": "2026-11-13T08:00:00Z",
-		"to": "2026-11-20T08:00:00Z",
-	},
-	"collector": {
-		"name": "apigw-preflight",
-		"version": "dev",
-	},
-}
-
-ipv6_group := object.union(base, {"group": {"Ipv6Status": "BIND"}})
+ipv6_group := object.union(fixture.healthy, {"group": {"Ipv6Status": "BIND"}})
 
 test_healthy_is_quiet if {
-	count(ipv6_inbound.findings) == 0 with input as base
+	ipv6_inbound.findings == set() with input as fixture.healthy
 }
 
 test_bound_ipv6_without_destination_support_fires if {
-	fs := ipv6_inbound.findings with input as ipv6_group
-	count(fs) == 1
-	some f in fs
-	f.severity == "error"
-	f.message == "group orders (523e8dc7bbe04613b5b1d726c2a7889d) takes inbound IPv6 (Ipv6Status BIND) but destination apigateway-hz-ab12cd34ef56 does not support inbound IPv6 (SupportIpv6 is false), so IPv6 clients lose the group after the migration"
-	contains(f.remediation, "`aliyun cloudapi ModifyInstanceAttribute --InstanceId apigateway-hz-ab12cd34ef56 --IPV6Enabled true`")
-	f.path == ["destination", "SupportIpv6"]
+	ipv6_inbound.findings == {{
+		"message": "group orders (523e8dc7bbe04613b5b1d726c2a7889d) takes inbound IPv6 (Ipv6Status BIND) but destination apigateway-hz-ab12cd34ef56 does not support inbound IPv6 (SupportIpv6 is false), so IPv6 clients lose the group after the migration",
+		"remediation": "Before migrating, enable inbound IPv6 on apigateway-hz-ab12cd34ef56: in the API Gateway console choose Instances and Clusters > Dedicated Instances and click Enable next to Inbound IPv6 Traffic for apigateway-hz-ab12cd34ef56, or run `aliyun cloudapi ModifyInstanceAttribute --InstanceId apigateway-hz-ab12cd34ef56 --IPV6Enabled true`; after the migration check on the group's details page that its second-level domain is still bound to an IPv6 address (Bind IPv6 Address).",
+		"resource": {"id": "apigateway-hz-ab12cd34ef56", "kind": "instance", "name": "orders-dedicated"},
+		"path": ["destination", "SupportIpv6"],
+	}} with input as ipv6_group
 }
 
 test_destination_support_is_quiet if {
-	count(ipv6_inbound.findings) == 0 with input as object.union(ipv6_group, {"destination": {"SupportIpv6": true}})
-	count(ipv6_inbound.findings) == 0 with input as object.union(ipv6_group, {"destination": {"SupportIpv6": "true"}})
+	ipv6_inbound.findings == set() with input as object.union(ipv6_group, {"destination": {"SupportIpv6": true}})
+	ipv6_inbound.findings == set() with input as object.union(ipv6_group, {"destination": {"SupportIpv6": "true"}})
 }
 
 test_string_false_counts_as_unsupported if {
@@ -147,7 +29,7 @@ test_string_false_counts_as_unsupported if {
 }
 
 test_unbind_any_case_empty_or_null_is_quiet if {
-	count(ipv6_inbound.findings) == 0 with input as object.union(base, {"group": {"Ipv6Status": "unbind"}})
-	count(ipv6_inbound.findings) == 0 with input as object.union(base, {"group": {"Ipv6Status": ""}})
-	count(ipv6_inbound.findings) == 0 with input as object.union(base, {"group": {"Ipv6Status": null}})
+	ipv6_inbound.findings == set() with input as object.union(fixture.healthy, {"group": {"Ipv6Status": "unbind"}})
+	ipv6_inbound.findings == set() with input as object.union(fixture.healthy, {"group": {"Ipv6Status": ""}})
+	ipv6_inbound.findings == set() with input as object.union(fixture.healthy, {"group": {"Ipv6Status": null}})
 }

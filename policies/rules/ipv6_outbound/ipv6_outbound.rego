@@ -29,43 +29,29 @@ package apigw.rules.ipv6_outbound
 
 import data.apigw.lib
 
-# as_object(x) is x when it is an object, {} otherwise (null, absent, junk).
-as_object(x) := x if is_object(x)
+_dest_has_ipv6 if lib.truthy(object.get(lib.destination, "EgressIpv6Enable", false))
 
-as_object(x) := {} if not is_object(x)
-
-dest := as_object(object.get(input, "destination", null))
-
-src := as_object(object.get(input, "source", null))
-
-dest_id := lib.get(dest, "InstanceId")
-
-src_id := lib.get(src, "InstanceId")
-
-dest_has_ipv6 if lib.truthy(object.get(dest, "EgressIpv6Enable", false))
-
-enable_fix := sprintf(
+_enable_fix := sprintf(
 	"Before migrating, enable outbound IPv6 on %s: in the API Gateway console choose Instances and Clusters > Dedicated Instances and click Enable next to Outbound IPv6 Traffic for %s, or run `aliyun cloudapi ModifyInstanceAttribute --InstanceId %s --EgressIpv6Enable true`.",
-	[dest_id, dest_id, dest_id],
+	[lib.destination_id, lib.destination_id, lib.destination_id],
 )
 
-findings contains {
-	"severity": "error",
+findings contains lib.finding({
 	"message": sprintf(
 		"source %s sends outbound IPv6 for group %s but destination %s has outbound IPv6 disabled (EgressIpv6Enable is %v), so backends reached over IPv6 become unreachable after the migration",
-		[src_id, lib.label_group, dest_id, object.get(dest, "EgressIpv6Enable", null)],
+		[lib.source_id, lib.label_group, lib.destination_id, object.get(lib.destination, "EgressIpv6Enable", null)],
 	),
-	"remediation": enable_fix,
+	"remediation": _enable_fix,
 	"resource": lib.destination_resource,
 	"path": ["destination", "EgressIpv6Enable"],
 	"key": "source",
-} if {
-	lib.truthy(object.get(src, "EgressIpv6Enable", false))
-	not dest_has_ipv6
+}) if {
+	lib.truthy(object.get(lib.source, "EgressIpv6Enable", false))
+	not _dest_has_ipv6
 }
 
 # Backends that resolve to IPv6, by index.
-ipv6_backends[i] := ips if {
+_ipv6_backends[i] := ips if {
 	is_array(input.backends)
 	some i, b in input.backends
 	is_object(b)
@@ -75,47 +61,46 @@ ipv6_backends[i] := ips if {
 
 # Path of the first IPv6 address: ["backends", i, "ips", j] when ips is an
 # array, ["backends", i, "ips"] otherwise (a comma list).
-ipv6_path(i, b) := ["backends", i, "ips", js[0]] if {
+_ipv6_path(i, b) := ["backends", i, "ips", js[0]] if {
 	is_array(b.ips)
 	js := [k | some k, ip in b.ips; lib.ipv6(ip)]
 }
 
-ipv6_path(i, b) := ["backends", i, "ips"] if not is_array(b.ips)
+_ipv6_path(i, b) := ["backends", i, "ips"] if not is_array(b.ips)
 
-host(b) := lib.get(b, "host") if lib.set(lib.get(b, "host"))
+_host(b) := lib.get(b, "host") if lib.set(lib.get(b, "host"))
 
-host(b) := lib.get(b, "address") if not lib.set(lib.get(b, "host"))
+_host(b) := lib.get(b, "address") if not lib.set(lib.get(b, "host"))
 
-api(b) := lib.get(b, "apiName") if lib.set(lib.get(b, "apiName"))
+_api(b) := lib.get(b, "apiName") if lib.set(lib.get(b, "apiName"))
 
-api(b) := lib.get(b, "apiId") if not lib.set(lib.get(b, "apiName"))
+_api(b) := lib.get(b, "apiId") if not lib.set(lib.get(b, "apiName"))
 
-label(b) := sprintf("%s (API %s)", [host(b), api(b)]) if lib.set(api(b))
+_label(b) := sprintf("%s (API %s)", [_host(b), _api(b)]) if lib.set(_api(b))
 
-label(b) := host(b) if not lib.set(api(b))
+_label(b) := _host(b) if not lib.set(_api(b))
 
-findings contains {
-	"severity": "error",
+findings contains lib.finding({
 	"message": sprintf(
 		"backend %s resolves to IPv6 %s but destination %s has outbound IPv6 disabled (EgressIpv6Enable is %v), so group %s cannot reach it over IPv6 after the migration",
-		[label(b), concat(", ", ips), dest_id, object.get(dest, "EgressIpv6Enable", null), lib.label_group],
+		[_label(b), concat(", ", ips), lib.destination_id, object.get(lib.destination, "EgressIpv6Enable", null), lib.label_group],
 	),
 	"remediation": concat(" ", [
-		enable_fix,
-		sprintf("Otherwise make sure %s also answers on an IPv4 address the destination can reach.", [host(b)]),
+		_enable_fix,
+		sprintf("Otherwise make sure %s also answers on an IPv4 address the destination can reach.", [_host(b)]),
 	]),
-	"resource": {"kind": "backend", "id": host(b), "name": api(b)},
-	"path": ipv6_path(i, b),
-	"key": sprintf("%s/%s", [host(b), lib.get(b, "apiId")]),
-} if {
-	some i, ips in ipv6_backends
+	"resource": {"kind": "backend", "id": _host(b), "name": _api(b)},
+	"path": _ipv6_path(i, b),
+	"key": sprintf("%s/%s", [_host(b), lib.get(b, "apiId")]),
+}) if {
+	some i, ips in _ipv6_backends
 	b := input.backends[i]
-	not dest_has_ipv6
+	not _dest_has_ipv6
 }
 
 # A read of the APIs or backends failed: an IPv6 backend may be missing.
 # With outbound IPv6 on the destination no backend can matter.
 findings contains f if {
-	not dest_has_ipv6
-	f := lib.collection_undecided("MIG008", sprintf("whether a backend of group %s is reached over IPv6, which destination %s cannot send", [lib.label_group, dest_id]))
+	not _dest_has_ipv6
+	f := lib.collection_undecided("MIG008", sprintf("whether a backend of group %s is reached over IPv6, which destination %s cannot send", [lib.label_group, lib.destination_id]))
 }

@@ -1,35 +1,7 @@
 package apigw.rules.migration_path_test
 
+import data.apigw.fixture
 import data.apigw.rules.migration_path as rule
-
-healthy := {
-	"schemaVersion": "apigw-preflight/v1",
-	"collectedAt": "2026-11-20T08:00:00Z",
-	"regionId": "cn-hangzhou",
-	"group": {
-		"GroupId": "523e8dc7bbe04613b5b1d726c2a7889d", "GroupName": "orders",
-		"RegionId": "cn-hangzhou", "InstanceId": "api-shared-vpc-001",
-		"InstanceType": "VPC_SHARED", "Status": "NORMAL", "BillingStatus": "NORMAL",
-		"IllegalStatus": "NORMAL", "MigrationStatus": "", "MigrationError": "",
-	},
-	"source": {
-		"InstanceId": "api-shared-vpc-001", "InstanceName": "Serverless (VPC)",
-		"InstanceType": "VPC_SHARED", "RegionId": "cn-hangzhou", "Status": "RUNNING",
-	},
-	"destination": {
-		"InstanceId": "apigateway-hz-ab12cd34ef56", "InstanceName": "orders-dedicated",
-		"InstanceType": "VPC_DEDICATED", "DedicatedInstanceType": "normal",
-		"RegionId": "cn-hangzhou", "Status": "RUNNING", "InstanceChargeType": "PostPay",
-		"ExpiredTime": "",
-	},
-}
-
-# with_part(part, fields) merges fields into one of the cloud objects.
-with_part(part, fields) := object.union(healthy, {part: object.union(healthy[part], fields)})
-
-# replace_part(part, obj) swaps a whole cloud object (object.union would keep
-# removed keys).
-replace_part(part, obj) := object.union(object.remove(healthy, [part]), {part: obj})
 
 run(inp) := fs if {
 	fs := rule.findings with input as inp
@@ -38,21 +10,21 @@ run(inp) := fs if {
 by_key(inp) := {f.key: f | some f in run(inp)}
 
 test_healthy_quiet if {
-	count(run(healthy)) == 0
+	run(fixture.healthy) == set()
 }
 
 test_destination_not_dedicated if {
-	fs := by_key(with_part("destination", {"InstanceType": "VPC_SHARED", "InstanceId": "api-shared-vpc-002"}))
-	count(fs) == 1
-	f := fs["destination-type"]
-	f.severity == "error"
-	f.path == ["destination", "InstanceType"]
-	f.message == "Destination api-shared-vpc-002 has InstanceType VPC_SHARED, but a group can only be moved to a dedicated instance (VPC_DEDICATED)."
-	contains(f.remediation, "aliyun cloudapi DescribeInstances --RegionId cn-hangzhou")
+	rule.findings == {{
+		"message": "Destination api-shared-vpc-002 has InstanceType VPC_SHARED, but a group can only be moved to a dedicated instance (VPC_DEDICATED).",
+		"remediation": "Choose a dedicated instance as the destination: list the dedicated instances in cn-hangzhou with `aliyun cloudapi DescribeInstances --RegionId cn-hangzhou` and pick one whose InstanceType is VPC_DEDICATED, or buy one in the API Gateway console > Instances > Create Instance; then collect the snapshot again.",
+		"resource": {"id": "api-shared-vpc-002", "kind": "instance", "name": "orders-dedicated"},
+		"path": ["destination", "InstanceType"],
+		"key": "destination-type",
+	}} with input as fixture.patched({"destination": {"InstanceType": "VPC_SHARED", "InstanceId": "api-shared-vpc-002"}})
 }
 
 test_destination_type_any_case if {
-	count(run(with_part("destination", {"InstanceType": "vpc_dedicated"}))) == 0
+	run(fixture.patched({"destination": {"InstanceType": "vpc_dedicated"}})) == set()
 }
 
 already_migrated_note := {
@@ -67,48 +39,48 @@ already_migrated_note := {
 # The group is already on the destination: one note, even though the
 # destination (the group's serverless instance) is not dedicated.
 test_already_migrated_is_a_note if {
-	run(with_part("destination", {"InstanceId": "api-shared-vpc-001", "InstanceType": "VPC_SHARED"})) == {already_migrated_note}
+	run(fixture.patched({"destination": {"InstanceId": "api-shared-vpc-001", "InstanceType": "VPC_SHARED"}})) == {already_migrated_note}
 }
 
 # Whatever else is off, an already migrated group gets the note alone.
 test_already_migrated_silences_the_path_checks if {
-	inp := object.union(healthy, {
-		"group": object.union(healthy.group, {"InstanceType": "CLASSIC_SHARED"}),
-		"destination": object.union(healthy.destination, {"InstanceId": " api-shared-vpc-001", "InstanceType": "VPC_SHARED", "RegionId": ""}),
-		"source": object.union(healthy.source, {"InstanceId": "x"}),
+	inp := object.union(fixture.healthy, {
+		"group": object.union(fixture.healthy.group, {"InstanceType": "CLASSIC_SHARED"}),
+		"destination": object.union(fixture.healthy.destination, {"InstanceId": " api-shared-vpc-001", "InstanceType": "VPC_SHARED", "RegionId": ""}),
+		"source": object.union(fixture.healthy.source, {"InstanceId": "x"}),
 	})
 	{f.key | some f in run(inp)} == {"same-instance"}
 }
 
 test_not_migrated_without_destination_id if {
-	inp := with_part("destination", {"InstanceId": ""})
+	inp := fixture.patched({"destination": {"InstanceId": ""}})
 	not "same-instance" in {f.key | some f in run(inp)}
 }
 
 test_region_mismatch if {
-	fs := by_key(with_part("destination", {"RegionId": "cn-shanghai"}))
+	fs := by_key(fixture.patched({"destination": {"RegionId": "cn-shanghai"}}))
 	count(fs) == 1
 	f := fs.region
-	f.severity == "error"
+	not f.severity
 	f.message == "Destination apigateway-hz-ab12cd34ef56 is in region cn-shanghai but group orders (523e8dc7bbe04613b5b1d726c2a7889d) is in cn-hangzhou; a group can only move between instances of one region."
 }
 
 test_region_falls_back_to_snapshot_region if {
-	inp := object.union(with_part("group", {"RegionId": ""}), {"regionId": "cn-beijing"})
+	inp := object.union(fixture.patched({"group": {"RegionId": ""}}), {"regionId": "cn-beijing"})
 	f := by_key(inp).region
-	f.severity == "error"
+	not f.severity
 	contains(f.message, "is in cn-beijing;")
 	f.path == ["destination", "RegionId"]
 }
 
 test_region_missing_warns if {
-	f := by_key(with_part("destination", {"RegionId": ""})).region
+	f := by_key(fixture.patched({"destination": {"RegionId": ""}})).region
 	f.severity == "warning"
 	f.message == "could not check that destination apigateway-hz-ab12cd34ef56 is in the region of group orders (523e8dc7bbe04613b5b1d726c2a7889d): destination.RegionId is empty."
 }
 
 test_classic_network if {
-	inp := object.union(with_part("group", {"InstanceType": "CLASSIC_SHARED"}), {})
+	inp := object.union(fixture.patched({"group": {"InstanceType": "CLASSIC_SHARED"}}), {})
 	fs := by_key(inp)
 	count(fs) == 1
 	f := fs["classic-network"]
@@ -117,7 +89,7 @@ test_classic_network if {
 }
 
 test_source_mismatch if {
-	fs := by_key(with_part("source", {"InstanceId": "apigateway-hz-other"}))
+	fs := by_key(fixture.patched({"source": {"InstanceId": "apigateway-hz-other"}}))
 	count(fs) == 1
 	f := fs["source-mismatch"]
 	f.message == "Snapshot source apigateway-hz-other is not the current instance of group orders (523e8dc7bbe04613b5b1d726c2a7889d) (api-shared-vpc-001), so the checks compare the wrong instances."
@@ -125,10 +97,10 @@ test_source_mismatch if {
 }
 
 test_several_violations_have_own_keys if {
-	inp := object.union(healthy, {
-		"group": object.union(healthy.group, {"InstanceType": "CLASSIC_SHARED"}),
-		"destination": object.union(healthy.destination, {"InstanceType": "VPC_SHARED", "RegionId": "cn-shanghai"}),
-		"source": object.union(healthy.source, {"InstanceId": "x"}),
+	inp := object.union(fixture.healthy, {
+		"group": object.union(fixture.healthy.group, {"InstanceType": "CLASSIC_SHARED"}),
+		"destination": object.union(fixture.healthy.destination, {"InstanceType": "VPC_SHARED", "RegionId": "cn-shanghai"}),
+		"source": object.union(fixture.healthy.source, {"InstanceId": "x"}),
 	})
 	object.keys(by_key(inp)) == {"destination-type", "region", "classic-network", "source-mismatch"}
 	count(run(inp)) == 4

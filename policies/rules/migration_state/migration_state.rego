@@ -24,32 +24,29 @@ package apigw.rules.migration_state
 
 import data.apigw.lib
 
-group_id := lib.get(input.group, "GroupId")
+_status := trim_space(lib.get(lib.group, "MigrationStatus"))
 
-status := trim_space(lib.get(input.group, "MigrationStatus"))
+_error_text := sprintf("%q", [trim_space(lib.get(lib.group, "MigrationError"))]) if lib.set(lib.get(lib.group, "MigrationError"))
 
-error_text := sprintf("%q", [trim_space(lib.get(input.group, "MigrationError"))]) if lib.set(lib.get(input.group, "MigrationError"))
+_error_text := "no MigrationError given" if not lib.set(lib.get(lib.group, "MigrationError"))
 
-error_text := "no MigrationError given" if not lib.set(lib.get(input.group, "MigrationError"))
-
-findings contains {
-	"severity": "error",
-	"message": sprintf("Group %s has a migration in flight (MigrationStatus %s, instance %s), so a new migration must not be started.", [lib.label_group, status, lib.get(input.group, "InstanceId")]),
-	"remediation": sprintf("Wait until the running migration ends: poll `aliyun cloudapi DescribeApiGroup --GroupId %s` until MigrationStatus is no longer Running (it takes 1 to 10 minutes), then collect the snapshot again and check whether InstanceId is already %s.", [group_id, lib.get(input.destination, "InstanceId")]),
+findings contains lib.finding({
+	"message": sprintf("Group %s has a migration in flight (MigrationStatus %s, instance %s), so a new migration must not be started.", [lib.label_group, _status, lib.get(lib.group, "InstanceId")]),
+	"remediation": sprintf("Wait until the running migration ends: poll `aliyun cloudapi DescribeApiGroup --GroupId %s` until MigrationStatus is no longer Running (it takes 1 to 10 minutes), then collect the snapshot again and check whether InstanceId is already %s.", [lib.group_id, lib.destination_id]),
 	"resource": lib.group_resource,
 	"path": ["group", "MigrationStatus"],
 	"key": "running",
-} if {
-	lower(status) == "running"
+}) if {
+	lower(_status) == "running"
 }
 
-findings contains {
+findings contains lib.finding({
 	"severity": "warning",
-	"message": sprintf("The last migration of group %s failed (MigrationStatus %s): %s.", [lib.label_group, status, error_text]),
-	"remediation": sprintf("Fix the cause named in MigrationError before migrating again; `aliyun cloudapi DescribeApiGroup --GroupId %s` shows MigrationStatus and MigrationError, and a retry is `aliyun cloudapi ModifyApiGroupInstance --GroupId %s --TargetInstanceId %s` once every other check passes.", [group_id, group_id, lib.get(input.destination, "InstanceId")]),
+	"message": sprintf("The last migration of group %s failed (MigrationStatus %s): %s.", [lib.label_group, _status, _error_text]),
+	"remediation": sprintf("Fix the cause named in MigrationError before migrating again; `aliyun cloudapi DescribeApiGroup --GroupId %s` shows MigrationStatus and MigrationError, and a retry is `aliyun cloudapi ModifyApiGroupInstance --GroupId %s --TargetInstanceId %s` once every other check passes.", [lib.group_id, lib.group_id, lib.destination_id]),
 	"resource": lib.group_resource,
 	"path": ["group", "MigrationError"],
 	"key": "failed",
-} if {
-	lower(status) in {"failed", "fail"}
+}) if {
+	lower(_status) in {"failed", "fail"}
 }

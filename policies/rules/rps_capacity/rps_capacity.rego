@@ -31,158 +31,150 @@
 #     `aliyun cloudapi ModifyInstanceSpec --InstanceId <destination> --InstanceSpec <spec>`;
 #     if even api.s2.large.x6 (60,000 RPS) is too small, split the group.
 #   tags: [capacity]
+#   params:
+#     - name: rpsHeadroom
+#       type: number
+#       default: 0.2
+#       min: 0
+#       max: 10
+#       description: >-
+#         Capacity the destination must have above the group's observed peak,
+#         as a fraction (0.2 keeps 20% spare).
 package apigw.rules.rps_capacity
 
 import data.apigw.lib
 
-# as_object(x) is x when it is an object, {} otherwise (null, absent, junk).
-as_object(x) := x if is_object(x)
-
-as_object(x) := {} if not is_object(x)
-
-dest := as_object(object.get(input, "destination", null))
-
-dest_id := lib.get(dest, "InstanceId")
-
-dest_spec := lib.get(dest, "InstanceSpec")
-
-group := as_object(object.get(input, "group", null))
+_dest_spec := lib.get(lib.destination, "InstanceSpec")
 
 # ---- tunables -----------------------------------------------------------------
 
-default headroom := 0.2
+_headroom := lib.param(rego.metadata.chain(), "rpsHeadroom")
 
-headroom := h if {
-	h := lib.num(lib.config.rpsHeadroom)
-	h >= 0
-}
-
-headroom_pct := sprintf("%v", [round(headroom * 1000) / 10])
+_headroom_pct := sprintf("%v", [round(_headroom * 1000) / 10])
 
 # ---- the destination's limit ------------------------------------------------
 
 # The instance's own InstanceRpsLimit, when it is a positive number.
-explicit_limit := n if {
-	n := lib.num(object.get(dest, "InstanceRpsLimit", null))
+_explicit_limit := n if {
+	n := lib.num(object.get(lib.destination, "InstanceRpsLimit", null))
 	n > 0
 }
 
-limit := explicit_limit
+_limit := _explicit_limit
 
-limit := lib.spec_rps[dest_spec] if not explicit_limit
+_limit := lib.spec_rps[_dest_spec] if not _explicit_limit
 
-limit := lib.serverless_group_rps if {
-	not explicit_limit
-	not lib.spec_rps[dest_spec]
-	lib.get(dest, "InstanceType") == "VPC_SHARED"
+_limit := lib.serverless_group_rps if {
+	not _explicit_limit
+	not lib.spec_rps[_dest_spec]
+	lib.get(lib.destination, "InstanceType") == "VPC_SHARED"
 }
 
-limit_path := ["destination", "InstanceRpsLimit"] if explicit_limit
+_limit_path := ["destination", "InstanceRpsLimit"] if _explicit_limit
 
-limit_path := ["destination", "InstanceSpec"] if not explicit_limit
+_limit_path := ["destination", "InstanceSpec"] if not _explicit_limit
 
 # "apigateway-hz-ab12cd34ef56 (api.s1.small)" or just the ID.
-dest_label := sprintf("%s (%s)", [dest_id, dest_spec]) if lib.set(dest_spec)
+_dest_label := sprintf("%s (%s)", [lib.destination_id, _dest_spec]) if lib.set(_dest_spec)
 
-dest_label := dest_id if not lib.set(dest_spec)
+_dest_label := lib.destination_id if not lib.set(_dest_spec)
 
 # ---- observed load ----------------------------------------------------------
 
-traffic_present if is_object(input.traffic)
+_traffic_present if is_object(input.traffic)
 
 # A negative rate is no reading: the rule says it could not check.
-peak := p if {
+_peak := p if {
 	p := lib.num(input.traffic.peakRps)
 	p >= 0
 }
 
-load := n if {
+_load := n if {
 	n := lib.num(input.destinationLoad.peakRps)
 	n >= 0
 }
 
 # The group's configured cap, when it is a number of zero or more.
-traffic_cap := c if {
-	c := lib.num(object.get(group, "TrafficLimit", null))
+_traffic_cap := c if {
+	c := lib.num(object.get(lib.group, "TrafficLimit", null))
 	c >= 0
 }
 
-window := sprintf(" over %s to %s", [input.traffic.from, input.traffic.to]) if {
+_window := sprintf(" over %s to %s", [input.traffic.from, input.traffic.to]) if {
 	lib.set(input.traffic.from)
 	lib.set(input.traffic.to)
 }
 
-default window := ""
+default _window := ""
 
-default load_part := ""
+default _load_part := ""
 
-load_part := sprintf(" plus %s RPS already on the destination", [lib.thousands(load)]) if load
+_load_part := sprintf(" plus %s RPS already on the destination", [lib.thousands(_load)]) if _load
 
-default load_rps := 0
+default _load_rps := 0
 
-load_rps := load
+_load_rps := _load
 
 # Rounded to 1/1000 RPS so that float noise (3100 * 1.2 = 3720.0000000000005)
 # neither fires the rule nor shows in the message.
-needed := round(((peak * (1 + headroom)) + load_rps) * 1000) / 1000
+_needed := round(((_peak * (1 + _headroom)) + _load_rps) * 1000) / 1000
 
 # ---- the smallest specification that fits ----------------------------------
 
-fitting_specs(n) := [s | some s in lib.specs; s.rps >= n]
+_fitting_specs(n) := [s | some s in lib.specs; s.rps >= n]
 
-largest := lib.specs[count(lib.specs) - 1]
+_largest := lib.specs[count(lib.specs) - 1]
 
-upgrade_advice(n) := sprintf("upgrade to %s (%s) with ModifyInstanceSpec before migrating", [s.spec, lib.thousands(s.rps)]) if {
-	s := fitting_specs(n)[0]
+_upgrade_advice(n) := sprintf("upgrade to %s (%s) with ModifyInstanceSpec before migrating", [s.spec, lib.thousands(s.rps)]) if {
+	s := _fitting_specs(n)[0]
 }
 
-upgrade_advice(n) := sprintf("even %s (%s) is too small, so split the group before migrating", [largest.spec, lib.thousands(largest.rps)]) if {
-	count(fitting_specs(n)) == 0
+_upgrade_advice(n) := sprintf("even %s (%s) is too small, so split the group before migrating", [_largest.spec, lib.thousands(_largest.rps)]) if {
+	count(_fitting_specs(n)) == 0
 }
 
-upgrade_fix(n) := sprintf(
+_upgrade_fix(n) := sprintf(
 	"Before migrating, upgrade %s to %s (%s RPS): in the API Gateway console choose Instances and Clusters > Dedicated Instances, find %s and click Upgrade, or run `aliyun cloudapi ModifyInstanceSpec --InstanceId %s --InstanceSpec %s`; the new specification takes effect in 5 to 10 minutes and running APIs stay available.",
-	[dest_id, s.spec, lib.thousands(s.rps), dest_id, dest_id, s.spec],
+	[lib.destination_id, s.spec, lib.thousands(s.rps), lib.destination_id, lib.destination_id, s.spec],
 ) if {
-	lib.get(dest, "InstanceType") != "VPC_SHARED"
-	s := fitting_specs(n)[0]
+	lib.get(lib.destination, "InstanceType") != "VPC_SHARED"
+	s := _fitting_specs(n)[0]
 }
 
-upgrade_fix(n) := sprintf(
+_upgrade_fix(n) := sprintf(
 	"Pick a dedicated instance of at least %s (%s RPS) as the destination instead of %s (a serverless instance allows %s RPS per group and cannot be upgraded), or buy one in the console under Instances and Clusters > Dedicated Instances.",
-	[s.spec, lib.thousands(s.rps), dest_id, lib.thousands(lib.serverless_group_rps)],
+	[s.spec, lib.thousands(s.rps), lib.destination_id, lib.thousands(lib.serverless_group_rps)],
 ) if {
-	lib.get(dest, "InstanceType") == "VPC_SHARED"
-	s := fitting_specs(n)[0]
+	lib.get(lib.destination, "InstanceType") == "VPC_SHARED"
+	s := _fitting_specs(n)[0]
 }
 
-upgrade_fix(n) := sprintf(
+_upgrade_fix(n) := sprintf(
 	"Even the largest dedicated specification, %s (%s RPS), is below the %s RPS needed: split the group's APIs into several groups and migrate them to separate dedicated instances (or a dedicated instance cluster) so that each one's peak fits.",
-	[largest.spec, lib.thousands(largest.rps), lib.thousands(ceil(n))],
+	[_largest.spec, lib.thousands(_largest.rps), lib.thousands(ceil(n))],
 ) if {
-	count(fitting_specs(n)) == 0
+	count(_fitting_specs(n)) == 0
 }
 
 # ---- findings ---------------------------------------------------------------
 
 # Observed peak plus headroom plus existing load exceeds the limit.
-findings contains {
-	"severity": "error",
+findings contains lib.finding({
 	"message": sprintf(
 		"group %s needs %s RPS on %s but it allows %s: peak %s RPS (maximum observed%s) plus %s%% headroom%s; %s",
 		[
-			lib.label_group, lib.thousands(ceil(needed)), dest_label, lib.thousands(limit),
-			lib.thousands(peak), window, headroom_pct, load_part, upgrade_advice(needed),
+			lib.label_group, lib.thousands(ceil(_needed)), _dest_label, lib.thousands(_limit),
+			lib.thousands(_peak), _window, _headroom_pct, _load_part, _upgrade_advice(_needed),
 		],
 	),
-	"remediation": upgrade_fix(needed),
+	"remediation": _upgrade_fix(_needed),
 	"resource": lib.destination_resource,
-	"path": limit_path,
+	"path": _limit_path,
 	"key": "capacity",
-} if {
-	peak
-	limit
-	needed > limit
+}) if {
+	_peak
+	_limit
+	_needed > _limit
 }
 
 # No traffic collected: compare the group's configured cap. The real peak is
@@ -190,51 +182,51 @@ findings contains {
 findings contains lib.undecided({
 	"check": sprintf(
 		"the RPS capacity of %s for group %s against its real peak: traffic was not collected, and the group may take up to %s RPS (its TrafficLimit) but %s allows %s; %s",
-		[dest_label, lib.label_group, lib.thousands(cap), dest_label, lib.thousands(limit), upgrade_advice(cap)],
+		[_dest_label, lib.label_group, lib.thousands(cap), _dest_label, lib.thousands(_limit), _upgrade_advice(cap)],
 	),
 	"remediation": concat(" ", [
 		"Collect the group's traffic (DescribeGroupQps) and re-run the preflight to compare the real peak instead of the cap;",
 		"until then assume the cap can be reached.",
-		upgrade_fix(cap),
+		_upgrade_fix(cap),
 	]),
 	"resource": lib.destination_resource,
 	"path": ["group", "TrafficLimit"],
 	"key": "traffic-limit",
 }) if {
-	not traffic_present
-	cap := traffic_cap
-	limit
-	cap > limit
+	not _traffic_present
+	cap := _traffic_cap
+	_limit
+	cap > _limit
 }
 
 # No traffic and no usable TrafficLimit either.
 findings contains lib.undecided({
 	"check": sprintf(
 		"the RPS capacity of %s for group %s: traffic was not collected and group.TrafficLimit is missing or not a number",
-		[dest_label, lib.label_group],
+		[_dest_label, lib.label_group],
 	),
 	"remediation": "Grant the collector the RAM action apigateway:DescribeGroupQps and re-collect the snapshot, or add a traffic section with the group's peak RPS by hand from the console's monitoring page (API Groups > group > Monitoring).",
 	"resource": lib.group_resource,
 	"path": ["group", "TrafficLimit"],
 	"key": "traffic-missing",
 }) if {
-	not traffic_present
-	not traffic_cap
+	not _traffic_present
+	not _traffic_cap
 }
 
 # Traffic section present but its peak is unreadable.
 findings contains lib.undecided({
 	"check": sprintf(
 		"the RPS capacity of %s for group %s: traffic.peakRps is missing or not a number",
-		[dest_label, lib.label_group],
+		[_dest_label, lib.label_group],
 	),
 	"remediation": "Re-collect the snapshot so that traffic.peakRps holds the maximum ItemValue of DescribeGroupQps over the observation window (`aliyun cloudapi DescribeGroupQps --GroupId <group> --StageName RELEASE --StartTime <from> --EndTime <to>`).",
 	"resource": lib.group_resource,
 	"path": ["traffic", "peakRps"],
 	"key": "peak-missing",
 }) if {
-	traffic_present
-	not peak
+	_traffic_present
+	not _peak
 }
 
 # Destination load section present but its peak is unreadable: the load
@@ -242,36 +234,36 @@ findings contains lib.undecided({
 findings contains lib.undecided({
 	"check": sprintf(
 		"the RPS capacity of %s for group %s: destinationLoad.peakRps is missing, negative or not a number, so the load already on the destination is unknown",
-		[dest_label, lib.label_group],
+		[_dest_label, lib.label_group],
 	),
-	"remediation": sprintf("Re-collect the snapshot so that destinationLoad.peakRps holds the destination's peak (`aliyun cloudapi DescribeInstanceQps --InstanceId %s --StartTime <from> --EndTime <to>`), or remove the destinationLoad section if the destination carries no other groups.", [dest_id]),
+	"remediation": sprintf("Re-collect the snapshot so that destinationLoad.peakRps holds the destination's peak (`aliyun cloudapi DescribeInstanceQps --InstanceId %s --StartTime <from> --EndTime <to>`), or remove the destinationLoad section if the destination carries no other groups.", [lib.destination_id]),
 	"resource": lib.destination_resource,
 	"path": ["destinationLoad", "peakRps"],
 	"key": "load-missing",
 }) if {
 	is_object(input.destinationLoad)
-	not load
+	not _load
 }
 
 # Neither InstanceRpsLimit nor a known InstanceSpec.
 findings contains lib.undecided({
 	"check": sprintf(
 		"the RPS capacity of %s for group %s: InstanceRpsLimit is 0 or missing and InstanceSpec %q is not in the specification table",
-		[dest_id, lib.label_group, dest_spec],
+		[lib.destination_id, lib.label_group, _dest_spec],
 	),
 	"remediation": sprintf(
 		"Check the destination's specification in the console (Instances and Clusters > Dedicated Instances > %s) or with `aliyun cloudapi DescribeInstances --InstanceId %s`, and re-collect the snapshot so that InstanceRpsLimit or InstanceSpec is filled in.",
-		[dest_id, dest_id],
+		[lib.destination_id, lib.destination_id],
 	),
 	"resource": lib.destination_resource,
 	"path": ["destination", "InstanceRpsLimit"],
 	"key": "limit-unknown",
 }) if {
-	not limit
+	not _limit
 }
 
 # A read of the traffic (DescribeGroupQps, DescribeInstanceQps) failed: the
 # peak or the destination's load may be missing or partial.
 findings contains f if {
-	f := lib.collection_undecided("MIG001", sprintf("the RPS capacity of %s for group %s", [dest_label, lib.label_group]))
+	f := lib.collection_undecided("MIG001", sprintf("the RPS capacity of %s for group %s", [_dest_label, lib.label_group]))
 }

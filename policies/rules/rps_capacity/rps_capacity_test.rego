@@ -1,140 +1,22 @@
 package apigw.rules.rps_capacity_test
 
+import data.apigw.fixture
 import data.apigw.rules.rps_capacity
 
-# The healthy snapshot (testdata/snapshots/healthy.json).
-base := {
-	"schemaVersion": "apigw-preflight/v1",
-	"collectedAt": "2026-11-20T08:00:00Z",
-	"regionId": "cn-hangzhou",
-	"group": {
-		"RequestId": "6F2E1C3A-0B7D-4C1E-9A55-2D0C1B7E8F01",
-		"GroupId": "523e8dc7bbe04613b5b1d726c2a7889d",
-		"GroupName": "orders",
-		"RegionId": "cn-hangzhou",
-		"InstanceId": "api-shared-vpc-001",
-		"InstanceType": "VPC_SHARED",
-		"Status": "NORMAL",
-		"BillingStatus": "NORMAL",
-		"IllegalStatus": "NORMAL",
-		"TrafficLimit": 500,
-		"HttpsPolicy": "HTTPS2_TLS1_0",
-		"SubDomain": "523e8dc7bbe04613b5b1d726c2a7889d-cn-hangzhou.alicloudapi.com",
-		"VpcDomain": "",
-		"VpcSlbIntranetDomain": "",
-		"Ipv6Status": "UNBIND",
-		"MigrationStatus": "",
-		"MigrationError": "",
-		"CustomDomains": {
-			"DomainItem": [
-				{
-					"DomainName": "api.orders.example.com",
-					"CertificateId": "cert-7c1d9e",
-					"CertificateName": "orders-2026",
-					"BindStageName": "RELEASE",
-					"DomainBindingStatus": "BINDING",
-				},
-			],
-		},
-		"StageItems": {
-			"StageInfo": [
-				{
-					"StageName": "RELEASE",
-					"StageId": "a1b2c3",
-				},
-			],
-		},
-	},
-	"source": {
-		"InstanceId": "api-shared-vpc-001",
-		"InstanceName": "Serverless (VPC)",
-		"InstanceType": "VPC_SHARED",
-		"RegionId": "cn-hangzhou",
-		"Status": "RUNNING",
-		"InstanceRpsLimit": 2500,
-		"HttpsPolicies": "HTTPS2_TLS1_0",
-		"InternetEgressAddress": "47.96.1.1",
-		"EgressIpv6Enable": false,
-		"SupportIpv6": false,
-	},
-	"destination": {
-		"InstanceId": "apigateway-hz-ab12cd34ef56",
-		"InstanceName": "orders-dedicated",
-		"InstanceType": "VPC_DEDICATED",
-		"DedicatedInstanceType": "normal",
-		"RegionId": "cn-hangzhou",
-		"Status": "RUNNING",
-		"InstanceSpec": "api.s1.small",
-		"InstanceRpsLimit": 2500,
-		"InstanceChargeType": "PostPay",
-		"ExpiredTime": "",
-		"HttpsPolicies": "HTTPS2_TLS1_0",
-		"InternetEgressAddress": "47.96.7.7",
-		"VpcEgressAddress": "100.104.254.0/26",
-		"SupportIpv6": false,
-		"EgressIpv6Enable": false,
-		"VpcIntranetEnable": false,
-		"VpcSlbIntranetEnable": false,
-	},
-	"backends": [
-		{
-			"apiId": "3b81fd160f5645e097cc8855d75a1cf6",
-			"apiName": "GetOrder",
-			"stage": "RELEASE",
-			"protocol": "HTTP",
-			"address": "http://47.97.3.3:80",
-			"host": "47.97.3.3",
-			"port": 80,
-			"ips": [
-				"47.97.3.3",
-			],
-			"allowlist": [
-				"47.96.0.0/16",
-			],
-		},
-		{
-			"apiId": "7d21aa0c3e9b4f61b0a4d2c8e5f60718",
-			"apiName": "ResizeImage",
-			"stage": "RELEASE",
-			"protocol": "FunctionCompute",
-			"address": "fc://cn-hangzhou/resize",
-			"host": "",
-			"port": 0,
-			"ips": [],
-		},
-	],
-	"traffic": {
-		"peakRps": 800,
-		"from": "2026-11-13T08:00:00Z",
-		"to": "2026-11-20T08:00:00Z",
-		"stage": "RELEASE",
-	},
-	"destinationLoad": {
-		"peakRps": 300,
-		"from": "2026-11-13T08:00:00Z",
-		"to": "2026-11-20T08:00:00Z",
-	},
-	"collector": {
-		"name": "apigw-preflight",
-		"version": "dev",
-	},
-}
-
-with_traffic(peak) := object.union(base, {"traffic": {"peakRps": peak}})
+with_traffic(peak) := object.union(fixture.healthy, {"traffic": {"peakRps": peak}})
 
 test_healthy_is_quiet if {
-	count(rps_capacity.findings) == 0 with input as base
+	rps_capacity.findings == set() with input as fixture.healthy
 }
 
 test_peak_over_limit_names_values_and_spec if {
-	fs := rps_capacity.findings with input as with_traffic(3100)
-	count(fs) == 1
-	some f in fs
-	f.severity == "error"
-	f.message == "group orders (523e8dc7bbe04613b5b1d726c2a7889d) needs 4,020 RPS on apigateway-hz-ab12cd34ef56 (api.s1.small) but it allows 2,500: peak 3,100 RPS (maximum observed over 2026-11-13T08:00:00Z to 2026-11-20T08:00:00Z) plus 20% headroom plus 300 RPS already on the destination; upgrade to api.s1.medium (5,000) with ModifyInstanceSpec before migrating"
-	contains(f.remediation, "`aliyun cloudapi ModifyInstanceSpec --InstanceId apigateway-hz-ab12cd34ef56 --InstanceSpec api.s1.medium`")
-	f.path == ["destination", "InstanceRpsLimit"]
-	f.resource == {"kind": "instance", "id": "apigateway-hz-ab12cd34ef56", "name": "orders-dedicated"}
+	rps_capacity.findings == {{
+		"message": "group orders (523e8dc7bbe04613b5b1d726c2a7889d) needs 4,020 RPS on apigateway-hz-ab12cd34ef56 (api.s1.small) but it allows 2,500: peak 3,100 RPS (maximum observed over 2026-11-13T08:00:00Z to 2026-11-20T08:00:00Z) plus 20% headroom plus 300 RPS already on the destination; upgrade to api.s1.medium (5,000) with ModifyInstanceSpec before migrating",
+		"remediation": "Before migrating, upgrade apigateway-hz-ab12cd34ef56 to api.s1.medium (5,000 RPS): in the API Gateway console choose Instances and Clusters > Dedicated Instances, find apigateway-hz-ab12cd34ef56 and click Upgrade, or run `aliyun cloudapi ModifyInstanceSpec --InstanceId apigateway-hz-ab12cd34ef56 --InstanceSpec api.s1.medium`; the new specification takes effect in 5 to 10 minutes and running APIs stay available.",
+		"resource": {"id": "apigateway-hz-ab12cd34ef56", "kind": "instance", "name": "orders-dedicated"},
+		"path": ["destination", "InstanceRpsLimit"],
+		"key": "capacity",
+	}} with input as with_traffic(3100)
 }
 
 test_without_destination_load if {
@@ -147,7 +29,7 @@ test_without_destination_load if {
 }
 
 test_loose_numbers_as_strings if {
-	snap := object.union(base, {
+	snap := object.union(fixture.healthy, {
 		"traffic": {"peakRps": "3100"},
 		"destinationLoad": {"peakRps": "300"},
 		"destination": {"InstanceRpsLimit": "2500"},
@@ -170,8 +52,8 @@ test_zero_limit_falls_back_to_spec_table if {
 }
 
 test_missing_limit_falls_back_to_spec_table_quiet if {
-	snap := object.union(base, {"destination": {"InstanceRpsLimit": null, "InstanceSpec": "api.s2.large"}})
-	count(rps_capacity.findings) == 0 with input as object.union(snap, {"traffic": {"peakRps": 8000}})
+	snap := object.union(fixture.healthy, {"destination": {"InstanceRpsLimit": null, "InstanceSpec": "api.s2.large"}})
+	rps_capacity.findings == set() with input as object.union(snap, {"traffic": {"peakRps": 8000}})
 }
 
 test_nothing_fits_says_split if {
@@ -185,8 +67,8 @@ test_nothing_fits_says_split if {
 
 test_exactly_at_limit_is_quiet if {
 	# 1,760 x 1.25 + 300 = 2,500: equal to the limit is enough.
-	count(rps_capacity.findings) == 0 with input as with_traffic(1760)
-		with data.apigw.config as {"rpsHeadroom": 0.25}
+	rps_capacity.findings == set() with input as with_traffic(1760)
+		with data.apigw.params as {"MIG001": {"rpsHeadroom": 0.25}}
 }
 
 test_headroom_is_tunable if {
@@ -194,19 +76,19 @@ test_headroom_is_tunable if {
 	count(rps_capacity.findings) == 1 with input as with_traffic(2000)
 
 	# ... and 2,000 x 1.0 + 300 = 2,300 fits without headroom.
-	count(rps_capacity.findings) == 0 with input as with_traffic(2000)
-		with data.apigw.config as {"rpsHeadroom": 0}
+	rps_capacity.findings == set() with input as with_traffic(2000)
+		with data.apigw.params as {"MIG001": {"rpsHeadroom": 0}}
 
-	# A string setting is read too: 2,000 x 1.5 + 300 = 3,300.
+	# ... and 2,000 x 1.5 + 300 = 3,300 with 50%.
 	fs := rps_capacity.findings with input as with_traffic(2000)
-		with data.apigw.config as {"rpsHeadroom": "0.5"}
+		with data.apigw.params as {"MIG001": {"rpsHeadroom": 0.5}}
 	some f in fs
 	contains(f.message, "needs 3,300 RPS")
 	contains(f.message, "plus 50% headroom")
 }
 
 test_without_traffic_warns_when_cap_exceeds_limit if {
-	snap := object.union(object.remove(base, ["traffic"]), {"group": {"TrafficLimit": "5000"}})
+	snap := object.union(object.remove(fixture.healthy, ["traffic"]), {"group": {"TrafficLimit": "5000"}})
 	fs := rps_capacity.findings with input as snap
 	count(fs) == 1
 	some f in fs
@@ -216,11 +98,11 @@ test_without_traffic_warns_when_cap_exceeds_limit if {
 }
 
 test_without_traffic_quiet_when_cap_fits if {
-	count(rps_capacity.findings) == 0 with input as object.remove(base, ["traffic"])
+	rps_capacity.findings == set() with input as object.remove(fixture.healthy, ["traffic"])
 }
 
 test_without_traffic_or_cap_could_not_check if {
-	snap := object.union(object.remove(base, ["traffic"]), {"group": {"TrafficLimit": null}})
+	snap := object.union(object.remove(fixture.healthy, ["traffic"]), {"group": {"TrafficLimit": null}})
 	fs := rps_capacity.findings with input as snap
 	count(fs) == 1
 	some f in fs
@@ -239,7 +121,7 @@ test_unreadable_peak_could_not_check if {
 }
 
 test_unknown_limit_could_not_check if {
-	snap := object.union(base, {"destination": {"InstanceRpsLimit": 0, "InstanceSpec": "api.s9.huge"}})
+	snap := object.union(fixture.healthy, {"destination": {"InstanceRpsLimit": 0, "InstanceSpec": "api.s9.huge"}})
 	fs := rps_capacity.findings with input as snap
 	count(fs) == 1
 	some f in fs
@@ -273,7 +155,7 @@ collection_undecided := {
 # The QPS read failed and no traffic was written: whatever the cap says, the
 # rule has not decided.
 test_failed_qps_read_is_undecided if {
-	inp := object.union(object.remove(base, ["traffic"]), {"collectionErrors": qps_forbidden})
+	inp := object.union(object.remove(fixture.healthy, ["traffic"]), {"collectionErrors": qps_forbidden})
 	rps_capacity.findings == {collection_undecided} with input as inp
 }
 
@@ -284,18 +166,18 @@ test_failed_qps_read_with_zero_peak_is_undecided if {
 }
 
 test_failed_destination_load_read_is_undecided if {
-	inp := object.union(base, {"collectionErrors": [{"call": "DescribeInstanceQps", "code": "Throttling"}]})
+	inp := object.union(fixture.healthy, {"collectionErrors": [{"call": "DescribeInstanceQps", "code": "Throttling"}]})
 	{[f.key, f.undecided, f.path] | some f in rps_capacity.findings with input as inp} == {["collection-errors", true, ["collectionErrors", 0]]}
 }
 
 test_failed_reads_of_other_rules_quiet if {
-	inp := object.union(base, {"collectionErrors": [{"call": "DescribeApis", "code": "Forbidden.RAM"}]})
+	inp := object.union(fixture.healthy, {"collectionErrors": [{"call": "DescribeApis", "code": "Forbidden.RAM"}]})
 	rps_capacity.findings == set() with input as inp
 }
 
 # Traffic absent and the cap above the limit: undecided, not a pass.
 test_cap_above_limit_is_undecided if {
-	snap := object.union(object.remove(base, ["traffic"]), {"group": {"TrafficLimit": 5000}})
+	snap := object.union(object.remove(fixture.healthy, ["traffic"]), {"group": {"TrafficLimit": 5000}})
 	[f] := [f | some f in rps_capacity.findings with input as snap]
 	f.undecided == true
 	f.key == "traffic-limit"
@@ -311,12 +193,12 @@ test_unusable_peak_is_undecided if {
 
 test_unusable_destination_load_is_undecided if {
 	every v in [-300, "x", null, {"v": 1}] {
-		inp := object.union(base, {"destinationLoad": {"peakRps": v}})
+		inp := object.union(fixture.healthy, {"destinationLoad": {"peakRps": v}})
 		{[f.key, f.undecided, f.path] | some f in rps_capacity.findings with input as inp} == {["load-missing", true, ["destinationLoad", "peakRps"]]}
 	}
 }
 
 test_negative_cap_without_traffic_is_undecided if {
-	snap := object.union(object.remove(base, ["traffic"]), {"group": {"TrafficLimit": -5}})
+	snap := object.union(object.remove(fixture.healthy, ["traffic"]), {"group": {"TrafficLimit": -5}})
 	{[f.key, f.undecided] | some f in rps_capacity.findings with input as snap} == {["traffic-missing", true]}
 }

@@ -24,17 +24,14 @@ package apigw.rules.source_drain
 
 import data.apigw.lib
 
-source_id := lib.get(input.source, "InstanceId")
-
-findings contains {
-	"severity": "note",
-	"message": sprintf("Source %s is a dedicated instance that keeps receiving requests for group %s for 1 to 10 minutes after the switch to %s because of DNS caching, so do not release it until its traffic has drained.", [source_id, lib.label_group, lib.get(input.destination, "InstanceId")]),
-	"remediation": sprintf("After the migration, watch the source's traffic with `aliyun cloudapi DescribeInstanceQps --InstanceId %s --StartTime <switch time, YYYY-MM-DDThh:mm:ssZ> --EndTime <now, YYYY-MM-DDThh:mm:ssZ>` (API Gateway console > Instances > %s > Monitoring) and release or downgrade it only after the QPS has stayed at zero for at least 10 minutes.", [source_id, source_id]),
+findings contains lib.finding({
+	"message": sprintf("Source %s is a dedicated instance that keeps receiving requests for group %s for 1 to 10 minutes after the switch to %s because of DNS caching, so do not release it until its traffic has drained.", [lib.source_id, lib.label_group, lib.destination_id]),
+	"remediation": sprintf("After the migration, watch the source's traffic with `aliyun cloudapi DescribeInstanceQps --InstanceId %s --StartTime <switch time, YYYY-MM-DDThh:mm:ssZ> --EndTime <now, YYYY-MM-DDThh:mm:ssZ>` (API Gateway console > Instances > %s > Monitoring) and release or downgrade it only after the QPS has stayed at zero for at least 10 minutes.", [lib.source_id, lib.source_id]),
 	"resource": lib.source_resource,
 	"path": ["source", "InstanceType"],
 	"key": "drain",
-} if {
-	upper(trim_space(lib.get(input.source, "InstanceType"))) == "VPC_DEDICATED"
-	trim_space(source_id) != trim_space(lib.get(input.destination, "InstanceId"))
+}) if {
+	upper(trim_space(lib.get(lib.source, "InstanceType"))) == "VPC_DEDICATED"
+	trim_space(lib.source_id) != trim_space(lib.destination_id)
 	not lib.already_migrated
 }

@@ -99,7 +99,7 @@ _path(i, change) := ["resource_changes", i, "change", "after", "instance_id"] if
 	"instance_id" in object.keys(_after(change))
 } else := ["resource_changes", i]
 
-findings contains {
+findings contains lib.finding({
 	"message": sprintf(
 		"The plan replaces %s%s: instance_id changes from %s to %s, and since it forces a new resource the provider destroys the group and creates another (a new GroupId and second-level domain; its APIs, stages and bindings gone) instead of moving it.",
 		[rc.address, _label(rc.change), _from(rc.change), _to(rc.change)],
@@ -108,6 +108,6 @@ findings contains {
 	"resource": {"kind": "terraform-resource", "id": rc.address, "name": _attr(rc.change, "name")},
 	"path": _path(i, rc.change),
 	"key": rc.address,
-} if {
+}) if {
 	some [i, rc] in _replaced
 }

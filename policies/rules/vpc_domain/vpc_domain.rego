@@ -25,30 +25,20 @@ package apigw.rules.vpc_domain
 
 import data.apigw.lib
 
-# as_object(x) is x when it is an object, {} otherwise (null, absent, junk).
-as_object(x) := x if is_object(x)
+_vpc_domain := trim_space(lib.get(lib.group, "VpcDomain"))
 
-as_object(x) := {} if not is_object(x)
-
-dest := as_object(object.get(input, "destination", null))
-
-dest_id := lib.get(dest, "InstanceId")
-
-vpc_domain := trim_space(lib.get(object.get(input, "group", {}), "VpcDomain"))
-
-findings contains {
-	"severity": "error",
+findings contains lib.finding({
 	"message": sprintf(
 		"group %s is reached over VPC at %s but destination %s does not have the VPC second-level domain enabled (VpcIntranetEnable is %v), so VPC clients lose the group after the migration",
-		[lib.label_group, vpc_domain, dest_id, object.get(dest, "VpcIntranetEnable", null)],
+		[lib.label_group, _vpc_domain, lib.destination_id, object.get(lib.destination, "VpcIntranetEnable", null)],
 	),
 	"remediation": sprintf(
 		"Before migrating, enable the VPC second-level domain on %s: in the API Gateway console choose Instances and Clusters > Dedicated Instances, open %s and enable the VPC intranet domain, or run `aliyun cloudapi ModifyIntranetDomainPolicy --InstanceId %s --VpcIntranetEnable true`; then check that %s still resolves from the VPC after the migration.",
-		[dest_id, dest_id, dest_id, vpc_domain],
+		[lib.destination_id, lib.destination_id, lib.destination_id, _vpc_domain],
 	),
 	"resource": lib.destination_resource,
 	"path": ["destination", "VpcIntranetEnable"],
-} if {
-	vpc_domain != ""
-	not lib.truthy(object.get(dest, "VpcIntranetEnable", false))
+}) if {
+	_vpc_domain != ""
+	not lib.truthy(object.get(lib.destination, "VpcIntranetEnable", false))
 }

@@ -1,156 +1,37 @@
 package apigw.rules.vpc_domain_test
 
+import data.apigw.fixture
 import data.apigw.rules.vpc_domain
 
-# The healthy snapshot (testdata/snapshots/healthy.json).
-base := {
-	"schemaVersion": "apigw-preflight/v1",
-	"collectedAt": "2026-11-20T08:00:00Z",
-	"regionId": "cn-hangzhou",
-	"group": {
-		"RequestId": "6F2E1C3A-0B7D-4C1E-9A55-2D0C1B7E8F01",
-		"GroupId": "523e8dc7bbe04613b5b1d726c2a7889d",
-		"GroupName": "orders",
-		"RegionId": "cn-hangzhou",
-		"InstanceId": "api-shared-vpc-001",
-		"InstanceType": "VPC_SHARED",
-		"Status": "NORMAL",
-		"BillingStatus": "NORMAL",
-		"IllegalStatus": "NORMAL",
-		"TrafficLimit": 500,
-		"HttpsPolicy": "HTTPS2_TLS1_0",
-		"SubDomain": "523e8dc7bbe04613b5b1d726c2a7889d-cn-hangzhou.alicloudapi.com",
-		"VpcDomain": "",
-		"VpcSlbIntranetDomain": "",
-		"Ipv6Status": "UNBIND",
-		"MigrationStatus": "",
-		"MigrationError": "",
-		"CustomDomains": {
-			"DomainItem": [
-				{
-					"DomainName": "api.orders.example.com",
-					"CertificateId": "cert-7c1d9e",
-					"CertificateName": "orders-2026",
-					"BindStageName": "RELEASE",
-					"DomainBindingStatus": "BINDING",
-				},
-			],
-		},
-		"StageItems": {
-			"StageInfo": [
-				{
-					"StageName": "RELEASE",
-					"StageId": "a1b2c3",
-				},
-			],
-		},
-	},
-	"source": {
-		"InstanceId": "api-shared-vpc-001",
-		"InstanceName": "Serverless (VPC)",
-		"InstanceType": "VPC_SHARED",
-		"RegionId": "cn-hangzhou",
-		"Status": "RUNNING",
-		"InstanceRpsLimit": 2500,
-		"HttpsPolicies": "HTTPS2_TLS1_0",
-		"InternetEgressAddress": "47.96.1.1",
-		"EgressIpv6Enable": false,
-		"SupportIpv6": false,
-	},
-	"destination": {
-		"InstanceId": "apigateway-hz-ab12cd34ef56",
-		"InstanceName": "orders-dedicated",
-		"InstanceType": "VPC_DEDICATED",
-		"DedicatedInstanceType": "normal",
-		"RegionId": "cn-hangzhou",
-		"Status": "RUNNING",
-		"InstanceSpec": "api.s1.small",
-		"InstanceRpsLimit": 2500,
-		"InstanceChargeType": "PostPay",
-		"ExpiredTime": "",
-		"HttpsPolicies": "HTTPS2_TLS1_0",
-		"InternetEgressAddress": "47.96.7.7",
-		"VpcEgressAddress": "100.104.254.0/26",
-		"SupportIpv6": false,
-		"EgressIpv6Enable": false,
-		"VpcIntranetEnable": false,
-		"VpcSlbIntranetEnable": false,
-	},
-	"backends": [
-		{
-			"apiId": "3b81fd160f5645e097cc8855d75a1cf6",
-			"apiName": "GetOrder",
-			"stage": "RELEASE",
-			"protocol": "HTTP",
-			"address": "http://47.97.3.3:80",
-			"host": "47.97.3.3",
-			"port": 80,
-			"ips": [
-				"47.97.3.3",
-			],
-			"allowlist": [
-				"47.96.0.0/16",
-			],
-		},
-		{
-			"apiId": "7d21aa0c3e9b4f61b0a4d2c8e5f60718",
-			"apiName": "ResizeImage",
-			"stage": "RELEASE",
-			"protocol": "FunctionCompute",
-			"address": "fc://cn-hangzhou/resize",
-			"host": "",
-			"port": 0,
-			"ips": [],
-		},
-	],
-	"traffic": {
-		"peakRps": 800,
-		"from": "2026-11-13T08:00:00Z",
-		"to": "2026-11-20T08:00:00Z",
-		"stage": "RELEASE",
-	},
-	"destinationLoad": {
-		"peakRps": 300,
-		"from": "2026-11-13T08:00:00Z",
-		"to": "2026-11-20T08:00:00Z",
-	},
-	"collector": {
-		"name": "apigw-preflight",
-		"version": "dev",
-	},
-}
-
-vpc_group := object.union(base, {"group": {"VpcDomain": "523e8dc7bbe04613b5b1d726c2a7889d-cn-hangzhou-vpc.alicloudapi.com"}})
+vpc_group := object.union(fixture.healthy, {"group": {"VpcDomain": "523e8dc7bbe04613b5b1d726c2a7889d-cn-hangzhou-vpc.alicloudapi.com"}})
 
 test_healthy_is_quiet if {
-	count(vpc_domain.findings) == 0 with input as base
+	vpc_domain.findings == set() with input as fixture.healthy
 }
 
 test_vpc_domain_without_destination_support_fires if {
-	fs := vpc_domain.findings with input as vpc_group
-	count(fs) == 1
-	some f in fs
-	f.severity == "error"
-	f.message == "group orders (523e8dc7bbe04613b5b1d726c2a7889d) is reached over VPC at 523e8dc7bbe04613b5b1d726c2a7889d-cn-hangzhou-vpc.alicloudapi.com but destination apigateway-hz-ab12cd34ef56 does not have the VPC second-level domain enabled (VpcIntranetEnable is false), so VPC clients lose the group after the migration"
-	contains(f.remediation, "`aliyun cloudapi ModifyIntranetDomainPolicy --InstanceId apigateway-hz-ab12cd34ef56 --VpcIntranetEnable true`")
-	f.path == ["destination", "VpcIntranetEnable"]
-	f.resource.id == "apigateway-hz-ab12cd34ef56"
+	vpc_domain.findings == {{
+		"message": "group orders (523e8dc7bbe04613b5b1d726c2a7889d) is reached over VPC at 523e8dc7bbe04613b5b1d726c2a7889d-cn-hangzhou-vpc.alicloudapi.com but destination apigateway-hz-ab12cd34ef56 does not have the VPC second-level domain enabled (VpcIntranetEnable is false), so VPC clients lose the group after the migration",
+		"remediation": "Before migrating, enable the VPC second-level domain on apigateway-hz-ab12cd34ef56: in the API Gateway console choose Instances and Clusters > Dedicated Instances, open apigateway-hz-ab12cd34ef56 and enable the VPC intranet domain, or run `aliyun cloudapi ModifyIntranetDomainPolicy --InstanceId apigateway-hz-ab12cd34ef56 --VpcIntranetEnable true`; then check that 523e8dc7bbe04613b5b1d726c2a7889d-cn-hangzhou-vpc.alicloudapi.com still resolves from the VPC after the migration.",
+		"resource": {"id": "apigateway-hz-ab12cd34ef56", "kind": "instance", "name": "orders-dedicated"},
+		"path": ["destination", "VpcIntranetEnable"],
+	}} with input as vpc_group
 }
 
 test_destination_enabled_is_quiet if {
-	count(vpc_domain.findings) == 0 with input as object.union(vpc_group, {"destination": {"VpcIntranetEnable": true}})
-	count(vpc_domain.findings) == 0 with input as object.union(vpc_group, {"destination": {"VpcIntranetEnable": "true"}})
-	count(vpc_domain.findings) == 0 with input as object.union(vpc_group, {"destination": {"VpcIntranetEnable": "TRUE"}})
+	vpc_domain.findings == set() with input as object.union(vpc_group, {"destination": {"VpcIntranetEnable": true}})
+	vpc_domain.findings == set() with input as object.union(vpc_group, {"destination": {"VpcIntranetEnable": "true"}})
+	vpc_domain.findings == set() with input as object.union(vpc_group, {"destination": {"VpcIntranetEnable": "TRUE"}})
 }
 
 test_string_false_and_missing_count_as_disabled if {
 	count(vpc_domain.findings) == 1 with input as object.union(vpc_group, {"destination": {"VpcIntranetEnable": "false"}})
 	count(vpc_domain.findings) == 1 with input as object.union(vpc_group, {"destination": {"VpcIntranetEnable": null}})
-	fs := vpc_domain.findings with input as object.union(vpc_group, {"destination": object.remove(base.destination, ["VpcIntranetEnable"])})
+	fs := vpc_domain.findings with input as object.union(vpc_group, {"destination": object.remove(fixture.healthy.destination, ["VpcIntranetEnable"])})
 	count(fs) == 1
 }
 
 test_blank_or_null_domain_is_quiet if {
-	count(vpc_domain.findings) == 0 with input as object.union(base, {"group": {"VpcDomain": null}})
-	count(vpc_domain.findings) == 0 with input as object.union(base, {"group": {"VpcDomain": "  "}})
+	vpc_domain.findings == set() with input as object.union(fixture.healthy, {"group": {"VpcDomain": null}})
+	vpc_domain.findings == set() with input as object.union(fixture.healthy, {"group": {"VpcDomain": "  "}})
 }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/pflag"
+
+	"github.com/apigw-preflight/apigw-preflight/policies"
+)
+
+func policiesHelp(w io.Writer, fs *pflag.FlagSet) {
+	fmt.Fprintf(w, `Usage: apigw-preflight policies list [--output text|json|markdown]
+
+List the built-in rules with their IDs, default severities, titles and
+parameters (with their defaults), as read from the rules' METADATA (MIG016
+applies to Terraform plans, the others to snapshots; json adds
+descriptions, remediations, help links and each parameter's type, bounds and
+description; markdown is the table the README shows). Set a parameter with
+--set RULE.PARAM=VALUE or in the configuration file's rules section.
+
+Flags:
+%s`, fs.FlagUsages())
+}
+
+func runPolicies(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("policies")
+	output := fs.StringP("output", "o", "text", "`FORMAT` of the list: text, json or markdown")
+	if err := parseFlags(e, fs, args, policiesHelp); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || fs.Arg(0) != "list" {
+		return usageErr("policies: want 'policies list'; run 'apigw-preflight policies --help'")
+	}
+	if *output != "text" && *output != "json" && *output != "markdown" {
+		return usageErr("policies list --output %q: want text, json or markdown", *output)
+	}
+	eng, err := policies.New(ctx, policies.Options{MaxAge: policies.DefaultMaxAge})
+	if err != nil {
+		return withCode(exitToolError, err)
+	}
+	rules := policies.AllRules(eng)
+	switch *output {
+	case "json":
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rules)
+	case "markdown":
+		_, err := io.WriteString(e.stdout, policies.MarkdownTable(rules))
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tSEVERITY\tTITLE")
+	for _, r := range rules {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Severity, r.Title)
+		if len(r.Params) > 0 {
+			params := make([]string, len(r.Params))
+			for i, p := range r.Params {
+				params[i] = fmt.Sprintf("%s=%v", p.Name, p.Default)
+			}
+			// Under the title, so the columns stay aligned.
+			fmt.Fprintf(tw, "\t\t\tparams: %s\n", strings.Join(params, " "))
+		}
+	}
+	return tw.Flush()
+}

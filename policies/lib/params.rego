@@ -1,0 +1,39 @@
+package apigw.lib
+
+# ---- rule parameters --------------------------------------------------------
+# A rule declares its parameters, with their defaults, in the custom.params
+# of its package METADATA (name, type, default, description, min, max). The
+# engine checks the user's settings against them and puts the effective value
+# of every parameter under data.apigw.params[RULE_ID][NAME]; tests set one
+# with `with data.apigw.params as {"MIG001": {"rpsHeadroom": 0.25}}`.
+
+default _params := {}
+
+_params := data.apigw.params
+
+# param(chain, name) is the value of the calling rule's parameter name. A rule
+# passes its own metadata chain:
+#
+#	headroom := lib.param(rego.metadata.chain(), "rpsHeadroom")
+#
+# The value is the one under data.apigw.params when set there, else the
+# default the rule's METADATA declares (a duration as integer nanoseconds,
+# as the engine gives it). Undefined for a name the rule does not declare;
+# the engine refuses such a rule when it loads.
+param(chain, name) := value if {
+	some entry in chain
+	ann := entry.annotations
+	ann.scope == "package"
+	some p in ann.custom.params
+	p.name == name
+	value := object.get(_params, [ann.custom.id, name], _param_default(p))
+}
+
+_param_default(p) := p["default"] if p.type != "duration"
+
+_param_default(p) := _duration_ns(p["default"]) if p.type == "duration"
+
+# _duration_ns reads a Go duration ("36h") or whole days ("7d").
+_duration_ns(s) := time.parse_duration_ns(s) if not endswith(s, "d")
+
+_duration_ns(s) := to_number(trim_suffix(s, "d")) * ((24 * 60) * 60e9) if endswith(s, "d")
