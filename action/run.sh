@@ -25,7 +25,13 @@ summary_md=""
 if [ "${JOB_SUMMARY:-true}" = true ] && { [ "${1:-}" = check ] || [ "${1:-}" = run ]; } &&
    "$BIN" "$1" --help 2>/dev/null | sed -n '/^Formats:/,/^$/p' | grep -q '^  markdown '; then
   summary_md="$RUNNER_TEMP/apigw-preflight-summary.md"
-  cmd=("$1" -f "markdown=$summary_md" "${@:2}")
+  # Without a -f of its own the command writes text to stdout; keep that
+  # when the summary adds a report.
+  text=(-f text)
+  for a in "${@:2}"; do
+    case $a in -f | -f* | --format | --format=*) text=() ;; esac
+  done
+  cmd=("$1" "${text[@]}" -f "markdown=$summary_md" "${@:2}")
 else
   cmd=("$@")
 fi

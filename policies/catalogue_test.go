@@ -32,20 +32,44 @@ func ruleDirs(tb testing.TB) []string {
 }
 
 // sampleFiles lists the shared healthy samples (testdata/snapshots/) and the
-// firing samples of every rule (rules/<name>/testdata/).
+// firing samples of every snapshot rule (rules/<name>/testdata/); the plan
+// rules' samples are Terraform plans, not snapshots, and are left out.
 func sampleFiles(tb testing.TB) []string {
 	tb.Helper()
 	files, _ := filepath.Glob("../testdata/snapshots/*.json")
-	firing, _ := filepath.Glob("rules/*/testdata/*.json")
+	all, _ := filepath.Glob("rules/*/testdata/*.json")
+	var firing []string
+	for _, f := range all {
+		if !planRuleDir(tb, filepath.Base(filepath.Dir(filepath.Dir(f)))) {
+			firing = append(firing, f)
+		}
+	}
 	if len(files) == 0 || len(firing) == 0 {
 		tb.Fatalf("found %d shared and %d firing samples", len(files), len(firing))
 	}
 	return append(files, firing...)
 }
 
-// ruleOfDir is the rule whose package the directory holds.
+// planRuleDir reports whether rules/<dir> holds a plan rule (a package
+// under PlanRulesPrefix).
+func planRuleDir(tb testing.TB, dir string) bool {
+	tb.Helper()
+	mods, err := LoadModules(os.DirFS(filepath.Join("rules", dir)), false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, m := range mods {
+		if strings.HasPrefix(m.Package.Path.String()+".", PlanRulesPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleOfDir is the rule whose package the directory holds (a snapshot
+// rule, or a plan rule under PlanRulesPrefix).
 func ruleOfDir(e *Engine, dir string) (report.Rule, bool) {
-	for _, r := range e.Rules() {
+	for _, r := range AllRules(e) {
 		if RuleDir(r) == dir && r.Package != "" {
 			return r, true
 		}
@@ -56,7 +80,7 @@ func ruleOfDir(e *Engine, dir string) (report.Rule, bool) {
 var kebab = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 
 // TestRuleDirectories: every directory under rules/ is one rule, package
-// apigw.rules.<dir>, whose METADATA names it <dir> in kebab case and gives
+// apigw.rules.<dir> (apigw.terraform.<dir> for a plan rule), whose METADATA names it <dir> in kebab case and gives
 // a description, a remediation and a https help link; the engine evaluates
 // exactly these rules.
 func TestRuleDirectories(t *testing.T) {
@@ -75,7 +99,7 @@ func TestRuleDirectories(t *testing.T) {
 			t.Errorf("rules/%s: METADATA needs description, remediation and a https help link: %+v", dir, r)
 		}
 	}
-	if n := len(e.Rules()); n != len(dirs) {
+	if n := len(AllRules(e)); n != len(dirs) {
 		t.Errorf("engine has %d rules, rules/ has %d directories", n, len(dirs))
 	}
 }
@@ -97,7 +121,8 @@ func decodeFile(t *testing.T, path string) map[string]any {
 
 // TestFiringSamples: every rule directory holds at least one firing sample
 // (rules/<name>/testdata/*.json), each sample yields a finding of that
-// rule, and no rule fails to evaluate on it.
+// rule, and no rule fails to evaluate on it. A plan rule's samples are
+// Terraform plans, evaluated as plans.
 func TestFiringSamples(t *testing.T) {
 	e := newTestEngine(t, nil)
 	for _, dir := range ruleDirs(t) {
@@ -111,7 +136,11 @@ func TestFiringSamples(t *testing.T) {
 		}
 		for _, f := range files {
 			t.Run(dir+"/"+filepath.Base(f), func(t *testing.T) {
-				fs, errs := eval(t, e, decodeFile(t, f))
+				evaluate := eval
+				if strings.HasPrefix(r.Package, PlanRulesPrefix) {
+					evaluate = evalPlan
+				}
+				fs, errs := evaluate(t, e, decodeFile(t, f))
 				if len(errs) > 0 {
 					t.Fatalf("rule errors: %+v", errs)
 				}

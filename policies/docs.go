@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/apigw-preflight/apigw-preflight/report"
@@ -23,9 +24,21 @@ func MarkdownTable(rules []report.Rule) string {
 	return b.String()
 }
 
-// RuleDir is the directory under rules/ that holds a built-in rule, "" for
-// a rule that is not one (a tool rule, an organisation's rule).
+// AllRules lists every rule of e sorted by ID: the snapshot rules, the tool
+// rules and the plan rules, as policies list and the documents show them.
+func AllRules(e *Engine) []report.Rule {
+	rules := append(e.Rules(), e.PlanRules()...)
+	slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
+	return rules
+}
+
+// RuleDir is the directory under rules/ that holds a built-in rule (a
+// snapshot rule or a plan rule); for a rule that is not one (a tool rule)
+// it is the package unchanged.
 func RuleDir(r report.Rule) string {
+	if d, ok := strings.CutPrefix(r.Package, PlanRulesPrefix); ok {
+		return d
+	}
 	return strings.TrimPrefix(r.Package, RulesPrefix)
 }
 

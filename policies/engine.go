@@ -37,6 +37,11 @@ var Builtin embed.FS
 // RulesPrefix is the package prefix under which rule packages live.
 const RulesPrefix = "data.apigw.rules."
 
+// PlanRulesPrefix is the package prefix of the rules evaluated on Terraform
+// plans (terraform show -json) instead of snapshots; they have the same
+// METADATA contract.
+const PlanRulesPrefix = "data.apigw.terraform."
+
 // Options configure an engine.
 type Options struct {
 	// Settings are the user's choices for the rules (enabled, severity,
@@ -71,6 +76,9 @@ type Engine struct {
 	// combined query fails, to pin the error on its rule.
 	all     rego.PreparedEvalQuery
 	queries []rego.PreparedEvalQuery
+	// plan evaluates the rules under PlanRulesPrefix (nil when there are
+	// none); it has no tool rules.
+	plan *Engine
 }
 
 // LoadModules parses policy files from fsys (every .rego file; tests
@@ -152,6 +160,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{opts: opts}
+	plan := &Engine{}
 	params := map[string]any{}
 	for _, r := range all {
 		rs := settings[r.ID]
@@ -161,11 +170,15 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		if rs.disabled {
 			continue
 		}
-		e.declared = append(e.declared, r.Severity)
+		into := e
+		if strings.HasPrefix(r.Package, PlanRulesPrefix) {
+			into = plan
+		}
+		into.declared = append(into.declared, r.Severity)
 		if rs.severity != report.SeverityNone {
 			r.Severity = rs.severity
 		}
-		e.rules = append(e.rules, r)
+		into.rules = append(into.rules, r)
 	}
 	store := storeFor(params)
 	prepare := func(q string) (rego.PreparedEvalQuery, error) {
@@ -188,7 +201,42 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if e.all, err = prepare("x = [" + strings.Join(refs, ", ") + "]"); err != nil {
 		return nil, fmt.Errorf("prepare rules: %w", err)
 	}
+	if len(plan.rules) > 0 {
+		e.plan = plan
+		refs := make([]string, len(plan.rules))
+		for i, r := range plan.rules {
+			refs[i] = r.Package + ".findings"
+			pq, err := prepare(refs[i])
+			if err != nil {
+				return nil, fmt.Errorf("prepare rule %s: %w", r.ID, err)
+			}
+			plan.queries = append(plan.queries, pq)
+		}
+		if plan.all, err = prepare("x = [" + strings.Join(refs, ", ") + "]"); err != nil {
+			return nil, fmt.Errorf("prepare plan rules: %w", err)
+		}
+	}
 	return e, nil
+}
+
+// PlanRules returns the rules evaluated on Terraform plans, sorted by ID:
+// disabled rules are left out, and a rule's Severity is the one the
+// settings give it.
+func (e *Engine) PlanRules() []report.Rule {
+	if e.plan == nil {
+		return nil
+	}
+	return slices.Clone(e.plan.rules)
+}
+
+// EvaluatePlan runs the plan rules on one input (a decoded terraform show
+// -json plan), as Evaluate does the snapshot rules; there are no tool
+// findings on plans.
+func (e *Engine) EvaluatePlan(ctx context.Context, input ast.Value) ([]report.Finding, []report.RuleError, error) {
+	if e.plan == nil {
+		return nil, nil, ctx.Err()
+	}
+	return e.plan.Evaluate(ctx, input)
 }
 
 // Rules returns the rules the engine evaluates, tool rules (AGP) included,
@@ -203,9 +251,9 @@ func (e *Engine) Rules() []report.Rule {
 var ruleIDPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*[0-9]+$`)
 
 // RulesFromModules reads rule descriptors from the package METADATA of every
-// module under data.apigw.rules. A rule package may span several files, one
-// of which holds the METADATA block; a rule package without one, or two
-// packages with one ID, is an error.
+// module under data.apigw.rules and data.apigw.terraform. A rule package
+// may span several files, one of which holds the METADATA block; a rule
+// package without one, or two packages with one ID, is an error.
 func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 	var rules []report.Rule
 	seen := map[string]string{}
@@ -219,7 +267,7 @@ func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 	for _, file := range names {
 		m := mods[file]
 		pkg := m.Package.Path.String()
-		if !strings.HasPrefix(pkg, RulesPrefix) || strings.HasSuffix(pkg, "_test") {
+		if !(strings.HasPrefix(pkg, RulesPrefix) || strings.HasPrefix(pkg, PlanRulesPrefix)) || strings.HasSuffix(pkg, "_test") {
 			continue
 		}
 		var ann *ast.Annotations
@@ -278,6 +326,11 @@ func ruleFromAnnotation(file, pkg string, a *ast.Annotations) (report.Rule, erro
 		return r, fmt.Errorf("%s: rule %s: METADATA custom.severity: %w", file, r.ID, err)
 	}
 	r.Severity = sev
+	switch r.Precision = str("precision"); r.Precision {
+	case "", "very-high", "high", "medium", "low":
+	default:
+		return r, fmt.Errorf("%s: rule %s: METADATA custom.precision %q: want very-high, high, medium or low", file, r.ID, r.Precision)
+	}
 	if tags, ok := custom["tags"].([]any); ok {
 		for _, t := range tags {
 			if s, ok := t.(string); ok {

@@ -1,6 +1,7 @@
 // Package preflight is the use case: loaded snapshot documents go through
 // the rule engine and come back as one report.Result, each finding with its
-// line in its document and its fingerprint. The gate's outcome is the
+// line in its document and its fingerprint. Terraform plans go through the
+// plan rules the same way (EvaluatePlan). The gate's outcome is the
 // result's Verdict.
 package preflight
 
@@ -8,10 +9,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/apigw-preflight/apigw-preflight/policies"
 	"github.com/apigw-preflight/apigw-preflight/report"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
+	"github.com/apigw-preflight/apigw-preflight/terraform"
 )
 
 // Options say how the result is judged and labelled.
@@ -33,30 +37,43 @@ type Options struct {
 // is recorded in its migration (the verdict is then VerdictError); an error
 // is returned only when a document cannot be evaluated at all.
 func Run(ctx context.Context, eng *policies.Engine, docs []*snapshot.Document, opts Options) (*report.Result, error) {
-	var evaluated []string
-	for _, r := range eng.Rules() {
-		evaluated = append(evaluated, r.ID)
-	}
 	migs := make([]report.Migration, 0, len(docs))
 	for _, doc := range docs {
-		m, err := evaluate(ctx, eng, doc, evaluated)
+		m, err := Evaluate(ctx, eng, doc)
 		if err != nil {
 			return nil, err
 		}
 		migs = append(migs, m)
 	}
+	return NewResult(eng, migs, opts), nil
+}
+
+// NewResult assembles the result of migrations evaluated one by one
+// (Evaluate, EvaluatePlan). The plan rules are described when a plan is
+// among them.
+func NewResult(eng *policies.Engine, migs []report.Migration, opts Options) *report.Result {
+	rules := eng.Rules()
+	if slices.ContainsFunc(migs, func(m report.Migration) bool { return m.IsPlan() }) {
+		rules = append(rules, eng.PlanRules()...)
+		slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
+	}
 	return &report.Result{
 		Tool:            opts.Tool,
-		Rules:           eng.Rules(),
+		Rules:           rules,
 		FailOn:          opts.FailOn,
 		FailOnUndecided: opts.FailOnUndecided,
 		Migrations:      migs,
 		WorkDir:         opts.WorkDir,
-	}, nil
+	}
 }
 
-// evaluate checks one document and returns its migration record.
-func evaluate(ctx context.Context, eng *policies.Engine, doc *snapshot.Document, evaluated []string) (report.Migration, error) {
+// Evaluate checks one document and returns its migration record.
+func Evaluate(ctx context.Context, eng *policies.Engine, doc *snapshot.Document) (report.Migration, error) {
+	start := time.Now()
+	var evaluated []string
+	for _, r := range eng.Rules() {
+		evaluated = append(evaluated, r.ID)
+	}
 	m := report.Migration{
 		Input:       doc.Name,
 		GroupID:     doc.GroupID,
@@ -66,7 +83,7 @@ func evaluate(ctx context.Context, eng *policies.Engine, doc *snapshot.Document,
 		Destination: doc.DestID,
 		CollectedAt: doc.CollectedAt,
 		Findings:    []report.Finding{},
-		Evaluated:   slices.Clone(evaluated),
+		Evaluated:   evaluated,
 	}
 	input, err := policies.InputValue(doc.Value)
 	if err != nil {
@@ -85,5 +102,36 @@ func evaluate(ctx context.Context, eng *policies.Engine, doc *snapshot.Document,
 	}
 	m.Findings = append(m.Findings, findings...)
 	m.Errors = errs
+	m.Elapsed = time.Since(start)
+	return m, nil
+}
+
+// EvaluatePlan checks one Terraform plan with the plan rules and returns
+// its record: a migration of kind terraform-plan whose findings name the
+// plan's resources.
+func EvaluatePlan(ctx context.Context, eng *policies.Engine, pl *terraform.Plan) (report.Migration, error) {
+	start := time.Now()
+	m := report.Migration{Input: pl.Name, Kind: report.KindTerraformPlan, Findings: []report.Finding{}}
+	input, err := policies.InputValue(pl.Value)
+	if err != nil {
+		return m, fmt.Errorf("%s: %w", pl.Name, err)
+	}
+	findings, errs, err := eng.EvaluatePlan(ctx, input)
+	if err != nil {
+		return m, fmt.Errorf("evaluate %s: %w", pl.Name, err)
+	}
+	for i := range findings {
+		f := &findings[i]
+		if len(f.Path) > 0 {
+			f.Line = pl.Lines.Line(f.Path)
+		}
+		f.Fingerprint = report.Fingerprint("", "", *f)
+	}
+	m.Findings = append(m.Findings, findings...)
+	m.Errors = errs
+	for _, r := range eng.PlanRules() {
+		m.Evaluated = append(m.Evaluated, r.ID)
+	}
+	m.Elapsed = time.Since(start)
 	return m, nil
 }

@@ -215,6 +215,7 @@ func fixtureResult() *Result {
 					},
 				},
 				Evaluated: evaluated,
+				Elapsed:   12 * time.Millisecond,
 				Errors: []RuleError{{
 					RuleID:  "MIG011",
 					Message: "policies/rules/destination_ready/rule.rego:31: eval_conflict_error: functions must not produce multiple outputs for same inputs",
@@ -240,9 +241,48 @@ func fixtureResult() *Result {
 					Key:         "snapshot-age",
 				}},
 				Evaluated: evaluated,
+				Elapsed:   3 * time.Millisecond,
 			},
 		},
 		ExitCode: 1,
+		WorkDir:  "/src/infra",
+	}
+}
+
+// planResult is a Result of one Terraform plan: MIG016 fires on one group
+// whose instance_id change replaces it.
+func planResult() *Result {
+	return &Result{
+		Tool: Tool{Name: "apigw-preflight", Version: "0.4.0", InformationURI: "https://github.com/apigw-preflight/apigw-preflight"},
+		Rules: []Rule{{
+			ID:          "MIG016",
+			Name:        "terraform-replace",
+			Title:       "Terraform plan does not replace an API group to move it",
+			Description: "alicloud_api_gateway_group.instance_id is ForceNew: changing it destroys and recreates the group.",
+			Severity:    SeverityError,
+			Remediation: "Move the group with ModifyApiGroupInstance (apigw-preflight run --migrate), then set instance_id to the new instance and refresh the state.",
+			Tags:        []string{"terraform"},
+			Package:     "data.apigw.terraform.terraform_replace",
+		}},
+		FailOn: Threshold{min: SeverityError},
+		Migrations: []Migration{{
+			Input: "terraform/plan.json",
+			Kind:  KindTerraformPlan,
+			Findings: []Finding{{
+				RuleID:      "MIG016",
+				RuleName:    "terraform-replace",
+				Severity:    SeverityError,
+				Message:     "The plan replaces alicloud_api_gateway_group.orders (group " + fxOrdersGroup + ") because instance_id changes from " + fxSource + " to " + fxDestOrders,
+				Remediation: "Run apigw-preflight run --group " + fxOrdersGroup + " --to " + fxDestOrders + " --migrate, then terraform apply -refresh-only.",
+				Resource:    Resource{Kind: "terraform-resource", ID: "alicloud_api_gateway_group.orders", Name: "orders"},
+				Path:        []string{"resource_changes", "0", "change", "after", "instance_id"},
+				Line:        27,
+				Key:         fxOrdersGroup,
+			}},
+			Evaluated: []string{"MIG016"},
+			Elapsed:   time.Millisecond,
+		}},
+		ExitCode: 3,
 		WorkDir:  "/src/infra",
 	}
 }

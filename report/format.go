@@ -16,13 +16,30 @@ type Reporter interface {
 type Options struct {
 	// Color enables ANSI colour in the text format.
 	Color bool
+	// SourceRoot is the directory file locations are given relative to
+	// (sarif, junit, github, gitlab): the repository's top level, so that
+	// code scanning and merge requests find the file whatever directory
+	// the job ran in. Empty means Result.WorkDir.
+	SourceRoot string
+	// SARIFCategory is the sarif run's automationDetails.id (GitHub's
+	// analysis category); empty leaves automationDetails out, so the
+	// upload step's own category applies.
+	SARIFCategory string
+	// StepSummary, when set, receives the github format's job summary (the
+	// markdown format's text); the command appends it to the file
+	// GITHUB_STEP_SUMMARY names.
+	StepSummary io.Writer
 }
 
 // Format is one entry of the format registry.
 type Format struct {
 	Name        string
 	Description string
-	New         func(Options) Reporter
+	// Locates is set for formats whose results point at lines of the input
+	// files (code scanning, annotations, code quality): their input must
+	// be a file in the repository.
+	Locates bool
+	New     func(Options) Reporter
 }
 
 // formats is the single registry of output formats: the --format help and

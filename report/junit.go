@@ -2,6 +2,8 @@ package report
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -9,53 +11,68 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func init() {
 	register(Format{
 		Name:        "junit",
-		Description: "JUnit XML: one test suite per migration, one test case per rule",
-		New:         func(Options) Reporter { return junitReporter{} },
+		Description: "JUnit XML (Jenkins xUnit's junit-10.xsd): one test suite per migration, one test case per rule or finding",
+		New:         func(o Options) Reporter { return junitReporter{opts: o} },
 	})
 }
 
-// JUnit XML output, for CI systems that show test reports (GitLab, Jenkins,
-// Azure DevOps, GitHub test-report actions):
+// JUnit XML output, for CI systems that show test reports (GitLab, Jenkins's
+// junit and xUnit steps, Azure DevOps, GitHub test-report actions). The
+// document is valid against the Jenkins xUnit plugin's junit-10.xsd (a copy
+// is in testdata/), which Jenkins xUnit enforces and the others accept:
 //
-//   - one <testsuite> per migration, named Migration.ID() ("group -> destination");
-//   - one <testcase> per rule evaluated on it, in rule ID order, named
-//     "<ID> <name>" ("MIG004 egress-allowlist"); passing rules are test cases
-//     too. classname is "apigw-preflight.<GroupId>.<Destination>" with every
-//     character outside [A-Za-z0-9_-] replaced by "_", so CI tools that split
-//     classnames at dots see package "apigw-preflight.<GroupId>";
-//   - a rule's findings that fail the gate (Result.FindingFails: at or
-//     above Result.FailOn, or undecided under FailOnUndecided) give one
-//     test case each, with one <failure>, so failures match findings one
-//     to one; when a rule has several, each case's name adds what the
-//     finding is about: "<ID> <name> [<key or resource>]". type is the
-//     finding's severity, or "undecided" when only FailOnUndecided makes it
-//     fail; message is the finding's message, text the finding with its
-//     remediation. Findings that do not fail the gate go to <system-out>
-//     (of the first failing case, or of the rule's one case). An undecided
-//     finding is labelled "[<severity>, undecided]" in the text;
-//   - a rule that could not be evaluated (Migration.ErrorFor) is one test
-//     case with an <error>, which takes the place of any failure;
-//   - times are "0.000": the model does not record evaluation time;
+//   - one <testsuite> per migration, named "<GroupId> -> <Destination>" and
+//     with classname "apigw-preflight.<GroupId>.<Destination>" (each part
+//     with every character outside [A-Za-z0-9_-] replaced by "_"); a plan
+//     is "terraform plan <path>", classname "apigw-preflight.terraform.<path>".
+//     Names come from IDs only, never from the input order or a group's
+//     (renamable) name. When two inputs describe the same move, both suites
+//     add the input's repository-relative path to their name and classname.
+//     The suite's file attribute is that path; properties name the group,
+//     region, instances, input and gate; time is how long the evaluation
+//     took (the rules run in one query, so test cases have no time of their
+//     own and leave the attribute out);
+//   - test cases, in rule ID order. A rule without findings is one passing
+//     case "<ID> <name>" ("MIG004 egress-allowlist"). A rule with findings
+//     has one case per finding, "<ID> <name> [<label>]", the label being
+//     the finding's key, else its resource ("instance <id>"), else nothing;
+//     a label shared by two findings of one rule gets " #<hash of the
+//     message>". A case's name thus depends on its own finding only: a
+//     second finding of a rule adds a case and renames none;
+//   - a finding that fails the gate (Result.FindingFails) is a <failure>:
+//     type its severity, or "undecided" when only FailOnUndecided makes it
+//     fail; message the finding's message; text the finding with its
+//     resource and remediation;
+//   - a finding below the gate is <skipped type="below-gate">, with the
+//     severity and message as message and the same text: CI test views show
+//     skipped cases with their text (GitLab drops the output of passing
+//     cases, and Jenkins counts them apart), so a warning or note stays in
+//     sight without failing the build. An undecided finding is labelled
+//     "[<severity>, undecided]";
+//   - a rule that could not be evaluated (Migration.ErrorFor) is one case
+//     "<ID> <name>" with an <error>; whatever the rule found goes to its
+//     <system-out>, since its outcome is unknown;
+//   - <testsuites> has tests, failures, errors and time (the schema has no
+//     skipped there); every <testsuite> has tests, failures, errors and
+//     skipped;
 //   - all text is stripped of ANSI escape sequences and of characters XML 1.0
 //     forbids before it is written.
-type junitReporter struct{}
+type junitReporter struct{ opts Options }
 
 type junitTestSuites struct {
-	XMLName  xml.Name `xml:"testsuites"`
-	Name     string   `xml:"name,attr"`
-	Tests    int      `xml:"tests,attr"`
-	Failures int      `xml:"failures,attr"`
-	Errors   int      `xml:"errors,attr"`
-	// Skipped is always 0: nothing is skipped. The attribute is kept for
-	// the consumers that expect it.
-	Skipped int              `xml:"skipped,attr"`
-	Time    string           `xml:"time,attr"`
-	Suites  []junitTestSuite `xml:"testsuite"`
+	XMLName  xml.Name         `xml:"testsuites"`
+	Name     string           `xml:"name,attr"`
+	Tests    int              `xml:"tests,attr"`
+	Failures int              `xml:"failures,attr"`
+	Errors   int              `xml:"errors,attr"`
+	Time     string           `xml:"time,attr"`
+	Suites   []junitTestSuite `xml:"testsuite"`
 }
 
 type junitTestSuite struct {
@@ -63,8 +80,9 @@ type junitTestSuite struct {
 	Tests      int             `xml:"tests,attr"`
 	Failures   int             `xml:"failures,attr"`
 	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"` // always 0, as above
+	Skipped    int             `xml:"skipped,attr"`
 	Time       string          `xml:"time,attr"`
+	File       string          `xml:"file,attr,omitempty"`
 	Properties []junitProperty `xml:"properties>property,omitempty"`
 	Cases      []junitTestCase `xml:"testcase"`
 }
@@ -77,10 +95,9 @@ type junitProperty struct {
 type junitTestCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
-	File      string        `xml:"file,attr,omitempty"`
-	Time      string        `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitProblem `xml:"skipped,omitempty"`
 	SystemOut *junitOutput  `xml:"system-out,omitempty"`
 }
 
@@ -96,10 +113,8 @@ type junitOutput struct {
 	Text string `xml:",cdata"`
 }
 
-const junitTime = "0.000"
-
-func (junitReporter) Report(w io.Writer, r *Result) error {
-	doc := buildJUnit(r)
+func (j junitReporter) Report(w io.Writer, r *Result) error {
+	doc := buildJUnit(r, j.opts)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("write junit: %w", err)
 	}
@@ -117,36 +132,56 @@ func (junitReporter) Report(w io.Writer, r *Result) error {
 	return nil
 }
 
+// junitSeconds renders a duration as the schema's SUREFIRE_TIME.
+func junitSeconds(d time.Duration) string {
+	return strconv.FormatFloat(max(d, 0).Seconds(), 'f', 3, 64)
+}
+
+// junitSuiteID is a migration's suite name and classname before any
+// disambiguation, and its repository-relative input path.
+func junitSuiteID(r *Result, opts Options, m *Migration) (name, class, path string) {
+	path, _ = InputPath(r.WorkDir, opts.SourceRoot, m.Input)
+	if m.IsPlan() {
+		return "terraform plan " + path, "apigw-preflight.terraform." + junitClassPart(path), path
+	}
+	return m.GroupID + " -> " + m.Destination,
+		"apigw-preflight." + junitClassPart(m.GroupID) + "." + junitClassPart(m.Destination), path
+}
+
 // buildJUnit turns a Result into the JUnit document. It reads r and never
 // changes it.
-func buildJUnit(r *Result) junitTestSuites {
-	doc := junitTestSuites{Name: junitText(cmp.Or(r.Tool.Name, sarifDefaultTool)), Time: junitTime}
-	seen := map[string]int{}
+func buildJUnit(r *Result, opts Options) junitTestSuites {
+	doc := junitTestSuites{Name: junitText(cmp.Or(r.Tool.Name, sarifDefaultTool))}
+	count := map[string]int{}
+	for i := range r.Migrations {
+		name, _, _ := junitSuiteID(r, opts, &r.Migrations[i])
+		count[name]++
+	}
+	var total time.Duration
 	for i := range r.Migrations {
 		m := &r.Migrations[i]
-		name := m.ID()
-		class := "apigw-preflight." + junitClassPart(m.GroupID) + "." + junitClassPart(m.Destination)
-		// Two inputs for the same move would give two identical suites:
-		// number the repeats so every test stays uniquely named.
-		seen[name]++
-		if n := seen[name]; n > 1 {
-			name += " #" + strconv.Itoa(n)
-			class += "_" + strconv.Itoa(n)
+		name, class, path := junitSuiteID(r, opts, m)
+		if count[name] > 1 && !m.IsPlan() {
+			// The same move from two inputs: tell them apart by the
+			// input, which does not depend on the order of the inputs.
+			name += " (" + path + ")"
+			class += "." + junitClassPart(path)
 		}
-		s := junitSuite(r, m, name, class)
+		s := junitSuite(r, m, name, class, path)
+		total += m.Elapsed
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
 		doc.Suites = append(doc.Suites, s)
 	}
+	doc.Time = junitSeconds(total)
 	return doc
 }
 
-func junitSuite(r *Result, m *Migration, name, class string) junitTestSuite {
-	s := junitTestSuite{Name: junitText(name), Time: junitTime}
-	file := ""
+func junitSuite(r *Result, m *Migration, name, class, path string) junitTestSuite {
+	s := junitTestSuite{Name: junitText(name), Time: junitSeconds(m.Elapsed)}
 	if m.Input != "-" {
-		file = sarifURI(r.WorkDir, m.Input)
+		s.File = junitText(path)
 	}
 	for _, p := range [][2]string{
 		{"groupId", m.GroupID},
@@ -154,7 +189,7 @@ func junitSuite(r *Result, m *Migration, name, class string) junitTestSuite {
 		{"regionId", m.RegionID},
 		{"sourceInstanceId", m.Source},
 		{"destinationInstanceId", m.Destination},
-		{"input", m.Input},
+		{"input", path},
 		{"failOn", r.FailOn.String()},
 		{"failOnUndecided", junitBool(r.FailOnUndecided)},
 	} {
@@ -164,73 +199,86 @@ func junitSuite(r *Result, m *Migration, name, class string) junitTestSuite {
 	}
 
 	for _, id := range junitRuleIDs(m) {
-		tc := junitTestCase{
-			Name:      junitText(junitCaseName(r, m, id)),
-			Classname: junitText(class),
-			File:      junitText(file),
-			Time:      junitTime,
-		}
+		base := junitCaseName(r, m, id)
 		findings := m.FindingsFor(id)
 		SortFindings(findings) // FindingsFor returns a fresh slice
-		var failing, below []Finding
-		for _, f := range findings {
-			if r.FindingFails(f) {
-				failing = append(failing, f)
-			} else {
-				below = append(below, f)
-			}
-		}
 		if e, ok := m.ErrorFor(id); ok {
 			msg := "rule " + id + " could not be evaluated: " + e.Message
-			tc.Error = &junitProblem{Message: junitText(msg), Type: "evaluation-error", Text: junitText(msg)}
-			// The rule's outcome is unknown; whatever it found is context.
-			below = slices.Concat(failing, below)
+			tc := junitTestCase{Name: junitText(base), Classname: junitText(class),
+				Error: &junitProblem{Message: junitText(msg), Type: "evaluation-error", Text: junitText(msg)}}
+			if len(findings) > 0 {
+				tc.SystemOut = &junitOutput{Text: junitText(junitFindingsText(findings))}
+			}
 			s.Errors++
-		} else if len(failing) > 0 {
-			// One failing testcase per finding at or above the gate, so
-			// failures match findings one to one. A rule with several
-			// gets one testcase each, named after what each is about.
-			for i, f := range failing {
-				c := tc
-				if len(failing) > 1 {
-					c.Name = junitText(fmt.Sprintf("%s [%s]", junitCaseName(r, m, id), junitFindingLabel(f, i)))
-				}
+			s.Cases = append(s.Cases, tc)
+			continue
+		}
+		if len(findings) == 0 {
+			s.Cases = append(s.Cases, junitTestCase{Name: junitText(base), Classname: junitText(class)})
+			continue
+		}
+		for i, f := range findings {
+			tc := junitTestCase{Name: junitText(junitFindingCaseName(base, findings, i)), Classname: junitText(class)}
+			text := junitText(junitFindingsText([]Finding{f}))
+			if r.FindingFails(f) {
 				typ := f.Severity.String()
 				if r.UndecidedFails(f) {
 					typ = "undecided"
 				}
-				c.Failure = &junitProblem{
-					Message: junitText(f.Message),
-					Type:    typ,
-					Text:    junitText(junitFindingsText([]Finding{f})),
-				}
-				if i == 0 && len(below) > 0 {
-					c.SystemOut = &junitOutput{Text: junitText(junitFindingsText(below))}
-				}
+				tc.Failure = &junitProblem{Message: junitText(f.Message), Type: typ, Text: text}
 				s.Failures++
-				s.Cases = append(s.Cases, c)
+			} else {
+				tc.Skipped = &junitProblem{Message: junitText(junitLabel(f) + " below the gate (--fail-on " + r.FailOn.String() + "): " + f.Message),
+					Type: "below-gate", Text: text}
+				s.Skipped++
 			}
-			continue
+			s.Cases = append(s.Cases, tc)
 		}
-		if len(below) > 0 {
-			tc.SystemOut = &junitOutput{Text: junitText(junitFindingsText(below))}
-		}
-		s.Cases = append(s.Cases, tc)
 	}
 	s.Tests = len(s.Cases)
 	return s
 }
 
-// junitFindingLabel tells apart several failing findings of one rule in
-// testcase names: the finding's key, else its resource, else its position.
-func junitFindingLabel(f Finding, i int) string {
+// junitFindingCaseName names the case of findings[i]: the rule's case name
+// and the finding's label in brackets; a label two findings share gets the
+// first 8 hex digits of the SHA-256 of the message.
+func junitFindingCaseName(base string, findings []Finding, i int) string {
+	label := junitFindingLabel(findings[i])
+	shared := false
+	for j, g := range findings {
+		if j != i && junitFindingLabel(g) == label {
+			shared = true
+		}
+	}
+	if shared {
+		sum := sha256.Sum256([]byte(findings[i].Message))
+		label = strings.TrimSpace(label + " #" + hex.EncodeToString(sum[:4]))
+	}
+	if label == "" {
+		return base
+	}
+	return base + " [" + label + "]"
+}
+
+// junitFindingLabel tells apart the findings of one rule: the finding's
+// key, else its resource, else "".
+func junitFindingLabel(f Finding) string {
 	switch {
 	case f.Key != "":
 		return f.Key
 	case f.Resource.ID != "":
 		return f.Resource.Kind + " " + f.Resource.ID
 	}
-	return fmt.Sprintf("#%d", i+1)
+	return ""
+}
+
+// junitLabel is "[severity]" or "[severity, undecided]".
+func junitLabel(f Finding) string {
+	label := f.Severity.String()
+	if f.Undecided {
+		label += ", undecided"
+	}
+	return "[" + label + "]"
 }
 
 // junitRuleIDs lists the rules to report for a migration, sorted: those
@@ -269,11 +317,7 @@ func junitFindingsText(fs []Finding) string {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		label := f.Severity.String()
-		if f.Undecided {
-			label += ", undecided"
-		}
-		fmt.Fprintf(&b, "[%s] %s\n", label, f.Message)
+		fmt.Fprintf(&b, "%s %s\n", junitLabel(f), f.Message)
 		if res := f.Resource; res.Kind != "" {
 			switch {
 			case res.Name != "" && res.ID != "" && res.Name != res.ID:

@@ -11,12 +11,17 @@ import (
 
 func renderJUnit(t *testing.T, r *Result) []byte {
 	t.Helper()
+	return renderJUnitWith(t, r, Options{})
+}
+
+func renderJUnitWith(t *testing.T, r *Result, opts Options) []byte {
+	t.Helper()
 	f, err := Lookup("junit")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := f.New(Options{}).Report(&buf, r); err != nil {
+	if err := f.New(opts).Report(&buf, r); err != nil {
 		t.Fatalf("junit report: %v", err)
 	}
 	return buf.Bytes()
@@ -28,35 +33,36 @@ type junitDoc struct {
 	Tests    int             `xml:"tests,attr"`
 	Failures int             `xml:"failures,attr"`
 	Errors   int             `xml:"errors,attr"`
-	Skipped  int             `xml:"skipped,attr"`
 	Time     string          `xml:"time,attr"`
 	Suites   []junitDocSuite `xml:"testsuite"`
 }
 
 type junitDocSuite struct {
-	Name     string         `xml:"name,attr"`
-	Tests    int            `xml:"tests,attr"`
-	Failures int            `xml:"failures,attr"`
-	Errors   int            `xml:"errors,attr"`
-	Skipped  int            `xml:"skipped,attr"`
-	Time     string         `xml:"time,attr"`
-	Cases    []junitDocCase `xml:"testcase"`
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	File       string          `xml:"file,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitDocCase  `xml:"testcase"`
+}
+
+type junitDocProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
 }
 
 type junitDocCase struct {
-	Name      string `xml:"name,attr"`
-	Classname string `xml:"classname,attr"`
-	Failure   []struct {
-		Message string `xml:"message,attr"`
-		Type    string `xml:"type,attr"`
-		Text    string `xml:",chardata"`
-	} `xml:"failure"`
-	Error []struct {
-		Message string `xml:"message,attr"`
-		Text    string `xml:",chardata"`
-	} `xml:"error"`
-	Skipped   []struct{} `xml:"skipped"`
-	SystemOut string     `xml:"system-out"`
+	Name      string            `xml:"name,attr"`
+	Classname string            `xml:"classname,attr"`
+	Time      *string           `xml:"time,attr"`
+	Failure   []junitDocProblem `xml:"failure"`
+	Error     []junitDocProblem `xml:"error"`
+	Skipped   []junitDocProblem `xml:"skipped"`
+	SystemOut string            `xml:"system-out"`
 }
 
 // junitCase returns the test case of a suite with the given name.
@@ -115,16 +121,23 @@ func TestJUnitStructure(t *testing.T) {
 	if len(doc.Suites) != 2 {
 		t.Fatalf("%d suites, want 2", len(doc.Suites))
 	}
-	// MIG004 has two error findings on orders: one failing testcase each,
-	// named after the backend; the payments migration has one per rule.
+	// A rule without findings is one passing case; a rule with findings
+	// has one case per finding, named after what it is about.
 	wantCases := [][]string{
-		{"AGP001 snapshot-stale", "MIG001 rps-capacity", "MIG003 https-policy", "MIG004 egress-allowlist [47.97.3.3]", "MIG004 egress-allowlist [10.0.1.8]", "MIG011 destination-ready", "MIG013 source-drain", "MIG015 data-unavailable"},
-		{"AGP001 snapshot-stale", "MIG001 rps-capacity", "MIG003 https-policy", "MIG004 egress-allowlist", "MIG011 destination-ready", "MIG013 source-drain", "MIG015 data-unavailable"},
+		{"AGP001 snapshot-stale", "MIG001 rps-capacity [instance " + fxDestOrders + "]", "MIG003 https-policy [api.orders.example.com]",
+			"MIG004 egress-allowlist [47.97.3.3]", "MIG004 egress-allowlist [10.0.1.8]", "MIG004 egress-allowlist [#host#]",
+			"MIG011 destination-ready", "MIG013 source-drain [instance " + fxSource + "]", "MIG015 data-unavailable"},
+		{"AGP001 snapshot-stale [snapshot-age]", "MIG001 rps-capacity", "MIG003 https-policy", "MIG004 egress-allowlist", "MIG011 destination-ready", "MIG013 source-drain", "MIG015 data-unavailable"},
 	}
+	wantFile := []string{"snapshots/orders.json", "snapshots/payments.json"}
+	wantTime := []string{"0.012", "0.003"}
 	for i, s := range doc.Suites {
 		m := r.Migrations[i]
-		if s.Name != m.ID() {
-			t.Errorf("suite %d name %q, want %q", i, s.Name, m.ID())
+		if want := m.GroupID + " -> " + m.Destination; s.Name != want {
+			t.Errorf("suite %d name %q, want %q", i, s.Name, want)
+		}
+		if s.File != wantFile[i] || s.Time != wantTime[i] {
+			t.Errorf("suite %d file %q time %q, want %q and %q", i, s.File, s.Time, wantFile[i], wantTime[i])
 		}
 		var names []string
 		for _, c := range s.Cases {
@@ -132,20 +145,29 @@ func TestJUnitStructure(t *testing.T) {
 			if want := "apigw-preflight." + m.GroupID + "." + strings.ReplaceAll(m.Destination, ".", "_"); c.Classname != want {
 				t.Errorf("classname %q, want %q", c.Classname, want)
 			}
+			if c.Time != nil {
+				t.Errorf("%s has time %q; cases are not timed apart", c.Name, *c.Time)
+			}
 		}
 		if !reflect.DeepEqual(names, wantCases[i]) {
-			t.Errorf("suite %q cases %v, want %v (every evaluated rule, in ID order)", s.Name, names, wantCases[i])
+			t.Errorf("suite %q cases\n %v\nwant %v", s.Name, names, wantCases[i])
 		}
 	}
-	// The payments migration passes every rule; its stale-snapshot warning
-	// is below the gate, so only in system-out.
-	for _, c := range doc.Suites[1].Cases {
-		wantOut := ""
-		if c.Name == "AGP001 snapshot-stale" {
-			wantOut = "[warning] " + r.Migrations[1].Findings[0].Message + "\nresource: group payments (" + fxPaymentsGroup + ")\nremediation: " + r.Migrations[1].Findings[0].Remediation + "\n"
-		}
-		if len(c.Failure)+len(c.Error)+len(c.Skipped) != 0 || c.SystemOut != wantOut {
-			t.Errorf("payments %s: want a pass with system-out %q, got %+v", c.Name, wantOut, c)
+	if doc.Time != "0.015" {
+		t.Errorf("testsuites time %q, want the sum 0.015 (0.012 + 0.003)", doc.Time)
+	}
+	// The payments migration passes; its stale-snapshot warning is below
+	// the gate: a skipped case whose message and text say what it is.
+	stale := junitCase(t, doc.Suites[1], "AGP001 snapshot-stale [snapshot-age]")
+	f := r.Migrations[1].Findings[0]
+	wantText := "[warning] " + f.Message + "\nresource: group payments (" + fxPaymentsGroup + ")\nremediation: " + f.Remediation + "\n"
+	if len(stale.Skipped) != 1 || stale.Skipped[0].Type != "below-gate" || stale.Skipped[0].Message != "[warning] below the gate (--fail-on error): "+f.Message ||
+		stale.Skipped[0].Text != wantText || len(stale.Failure)+len(stale.Error) != 0 {
+		t.Errorf("payments AGP001: %+v", stale)
+	}
+	for _, c := range doc.Suites[1].Cases[1:] {
+		if len(c.Failure)+len(c.Error)+len(c.Skipped) != 0 || c.SystemOut != "" {
+			t.Errorf("payments %s: want a plain pass, got %+v", c.Name, c)
 		}
 	}
 }
@@ -160,109 +182,92 @@ func TestJUnitCounts(t *testing.T) {
 		for _, s := range doc.Suites {
 			var f, e, sk int
 			for _, c := range s.Cases {
-				if len(c.Failure) > 1 || len(c.Error) > 1 || len(c.Failure)+len(c.Error)+len(c.Skipped) > 1 {
+				if len(c.Failure)+len(c.Error)+len(c.Skipped) > 1 {
 					t.Errorf("fail-on %v: %s/%s has more than one outcome element", r.FailOn, s.Name, c.Name)
 				}
 				f += len(c.Failure)
 				e += len(c.Error)
 				sk += len(c.Skipped)
 			}
-			if s.Tests != len(s.Cases) || s.Failures != f || s.Errors != e || s.Skipped != sk || s.Time != "0.000" {
-				t.Errorf("fail-on %v: suite %q says tests=%d failures=%d errors=%d skipped=%d time=%s; holds %d/%d/%d/%d",
-					r.FailOn, s.Name, s.Tests, s.Failures, s.Errors, s.Skipped, s.Time, len(s.Cases), f, e, sk)
+			if s.Tests != len(s.Cases) || s.Failures != f || s.Errors != e || s.Skipped != sk {
+				t.Errorf("fail-on %v: suite %q says tests=%d failures=%d errors=%d skipped=%d; holds %d/%d/%d/%d",
+					r.FailOn, s.Name, s.Tests, s.Failures, s.Errors, s.Skipped, len(s.Cases), f, e, sk)
 			}
 			tests += len(s.Cases)
 			failures += f
 			errors += e
 			skipped += sk
 		}
-		if doc.Tests != tests || doc.Failures != failures || doc.Errors != errors || doc.Skipped != skipped || doc.Time != "0.000" {
-			t.Errorf("fail-on %v: testsuites says %d/%d/%d/%d, holds %d/%d/%d/%d",
-				r.FailOn, doc.Tests, doc.Failures, doc.Errors, doc.Skipped, tests, failures, errors, skipped)
+		if doc.Tests != tests || doc.Failures != failures || doc.Errors != errors {
+			t.Errorf("fail-on %v: testsuites says %d/%d/%d, holds %d/%d/%d", r.FailOn, doc.Tests, doc.Failures, doc.Errors, tests, failures, errors)
 		}
-		// 7 rules on each migration; MIG004's failing findings on orders
-		// split into a testcase each whenever they fail the gate: two
-		// errors, plus the undecided warning from --fail-on warning on.
-		wantTests := map[Severity]int{SeverityError: 15, SeverityWarning: 16, SeverityNote: 16, SeverityNone: 14}[failOn]
-		if tests != wantTests || errors != 1 {
-			t.Errorf("fail-on %v: %d tests, %d errors; want %d and 1", r.FailOn, tests, errors, wantTests)
+		// The number of cases does not depend on the gate: 9 on orders
+		// (six findings over five rules, MIG011 errored, MIG015 and
+		// AGP001 clean), 7 on payments. Failures plus skipped cases are
+		// the findings outside the errored rule: 7.
+		if tests != 16 || errors != 1 || failures+skipped != 7 {
+			t.Errorf("fail-on %v: %d tests, %d errors, %d failures + %d skipped; want 16, 1 and 7 in all", r.FailOn, tests, errors, failures, skipped)
 		}
 	}
 }
 
-// Failures correspond one to one with the findings at or above the
-// threshold: each such finding is the failure of its own testcase, every
-// other finding is only in system-out.
+// Each finding is exactly one case: a failure when it fails the gate, a
+// skipped case below it.
 func TestJUnitFailuresMatchThreshold(t *testing.T) {
 	for _, failOn := range []Severity{SeverityError, SeverityWarning, SeverityNote, SeverityNone} {
 		r := fixtureResult()
 		r.FailOn = Threshold{min: failOn}
 		doc := decodeJUnit(t, renderJUnit(t, r))
-		m := r.Migrations[0]
-		var failText, outText string
-		failures := 0
-		for _, c := range doc.Suites[0].Cases {
-			for _, f := range c.Failure {
-				failures++
-				failText += f.Text + "\x00"
-				id, _, _ := strings.Cut(c.Name, " ")
-				var match *Finding
-				for _, fd := range m.FindingsFor(id) {
-					if fd.Message == f.Message {
-						match = &fd
+		for si, s := range doc.Suites {
+			m := r.Migrations[si]
+			failed, skipped := map[string]int{}, map[string]int{}
+			for _, c := range s.Cases {
+				for _, f := range c.Failure {
+					failed[f.Message]++
+					if !strings.Contains(f.Text, f.Message) {
+						t.Errorf("failure text %q lacks its message", f.Text)
 					}
 				}
-				if match == nil || f.Type != match.Severity.String() || !strings.Contains(f.Text, match.Remediation) {
-					t.Errorf("fail-on %v: %s failure %q type %q matches no finding of its rule", r.FailOn, c.Name, f.Message, f.Type)
+				for _, sk := range c.Skipped {
+					skipped[strings.SplitN(sk.Message, "): ", 2)[1]]++
 				}
 			}
-			outText += c.SystemOut
-		}
-		want := 0
-		for _, f := range m.Findings {
-			if _, errored := m.ErrorFor(f.RuleID); errored {
-				continue
-			}
-			inFailure := strings.Count(failText, f.Message)
-			inOut := strings.Contains(outText, f.Message)
-			if r.FailOn.Fails(f.Severity) {
-				want++
-				if inFailure != 1 || inOut {
-					t.Errorf("fail-on %v: %s finding %q: in %d failures (want 1), in system-out %v", r.FailOn, f.Severity, f.Message, inFailure, inOut)
+			for _, f := range m.Findings {
+				if _, errored := m.ErrorFor(f.RuleID); errored {
+					continue
 				}
-			} else if inFailure != 0 || !inOut {
-				t.Errorf("fail-on %v: %s finding %q should be in system-out only", r.FailOn, f.Severity, f.Message)
+				wantF, wantS := 0, 1
+				if r.FindingFails(f) {
+					wantF, wantS = 1, 0
+				}
+				if failed[f.Message] != wantF || skipped[f.Message] != wantS {
+					t.Errorf("fail-on %v: %s %q: %d failures and %d skipped, want %d and %d",
+						r.FailOn, f.Severity, f.Message, failed[f.Message], skipped[f.Message], wantF, wantS)
+				}
 			}
 		}
-		if failures != want || doc.Suites[0].Failures != want {
-			t.Errorf("fail-on %v: %d failure elements, attribute %d; want %d (one per finding at or above the gate)", r.FailOn, failures, doc.Suites[0].Failures, want)
-		}
+	}
+	// Undecided under --fail-on-undecided: type "undecided".
+	r := fixtureResult()
+	r.FailOnUndecided = true
+	c := junitCase(t, decodeJUnit(t, renderJUnit(t, r)).Suites[0], "MIG004 egress-allowlist [#host#]")
+	if len(c.Failure) != 1 || c.Failure[0].Type != "undecided" || !strings.HasPrefix(c.Failure[0].Text, "[warning, undecided] could not check") {
+		t.Errorf("undecided MIG004 under --fail-on-undecided: %+v", c)
 	}
 }
 
 func TestJUnitRuleError(t *testing.T) {
 	doc := decodeJUnit(t, renderJUnit(t, fixtureResult()))
-	var found bool
-	for _, c := range doc.Suites[0].Cases {
-		if c.Name != "MIG011 destination-ready" {
-			if len(c.Error) > 0 {
-				t.Errorf("%s has an error", c.Name)
-			}
-			continue
-		}
-		found = true
-		if len(c.Error) != 1 || len(c.Failure) != 0 || !strings.Contains(c.Error[0].Message, "eval_conflict_error") {
-			t.Errorf("MIG011: want one <error> about eval_conflict_error, got %+v", c)
-		}
+	c := junitCase(t, doc.Suites[0], "MIG011 destination-ready")
+	if len(c.Error) != 1 || len(c.Failure) != 0 || c.Error[0].Type != "evaluation-error" || !strings.Contains(c.Error[0].Message, "eval_conflict_error") {
+		t.Errorf("MIG011: want one <error> about eval_conflict_error, got %+v", c)
 	}
-	if !found {
-		t.Fatal("no MIG011 test case")
-	}
-	// A rule error takes precedence over failing findings, which move to system-out.
+	// A rule error takes the place of the rule's findings, which become
+	// its system-out.
 	r := fixtureResult()
 	r.Migrations[0].Errors = append(r.Migrations[0].Errors, RuleError{RuleID: "MIG001", Message: "undefined function"})
 	doc = decodeJUnit(t, renderJUnit(t, r))
-	c := junitCase(t, doc.Suites[0], "MIG001 rps-capacity")
+	c = junitCase(t, doc.Suites[0], "MIG001 rps-capacity")
 	if len(c.Error) != 1 || len(c.Failure) != 0 || !strings.Contains(c.SystemOut, "3,100 RPS") {
 		t.Errorf("MIG001 with an evaluation error: %+v", c)
 	}
@@ -288,15 +293,15 @@ func TestJUnitStripsControlCharacters(t *testing.T) {
 		t.Fatalf("ANSI escape sequence left in output:\n%s", out)
 	}
 	doc := decodeJUnit(t, out)
-	failure := junitCase(t, doc.Suites[0], "MIG001 rps-capacity").Failure[0]
+	failure := junitCase(t, doc.Suites[0], "MIG001 rps-capacity [instance "+fxDestOrders+"]").Failure[0]
 	if want := "group orders peaks at 3,100 RPS link tab\there \uFFFD"; failure.Message != want {
 		t.Errorf("failure message %q, want %q", failure.Message, want)
 	}
 	if !strings.Contains(failure.Text, "remediation: upgrade now") {
 		t.Errorf("failure text %q", failure.Text)
 	}
-	if doc.Suites[0].Name != "orders -> "+fxDestOrders {
-		t.Errorf("suite name %q", doc.Suites[0].Name)
+	if !slices.Contains(doc.Suites[0].Properties, junitProperty{Name: "groupName", Value: "orders"}) {
+		t.Errorf("properties %v", doc.Suites[0].Properties)
 	}
 }
 
@@ -305,7 +310,7 @@ func TestJUnitCDATAEnd(t *testing.T) {
 	r := fixtureResult()
 	r.Migrations[0].Findings[0].Message = "a ]]> b <c> & d"
 	doc := decodeJUnit(t, renderJUnit(t, r))
-	if f := junitCase(t, doc.Suites[0], "MIG001 rps-capacity").Failure[0]; !strings.Contains(f.Text, "a ]]> b <c> & d") || f.Message != "a ]]> b <c> & d" {
+	if f := junitCase(t, doc.Suites[0], "MIG001 rps-capacity [instance "+fxDestOrders+"]").Failure[0]; !strings.Contains(f.Text, "a ]]> b <c> & d") || f.Message != "a ]]> b <c> & d" {
 		t.Errorf("failure = %+v", f)
 	}
 }
@@ -326,29 +331,85 @@ func TestJUnitText(t *testing.T) {
 	}
 }
 
-func TestJUnitUniqueNames(t *testing.T) {
+// testIDs lists every "classname / name" of a document, sorted.
+func testIDs(doc junitDoc) []string {
+	var out []string
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			out = append(out, c.Classname+" / "+c.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Test identity: unique, and independent of the order of the inputs.
+func TestJUnitStableNames(t *testing.T) {
 	r := fixtureResult()
 	dup := r.Migrations[0]
 	dup.Input = "snapshots/orders-again.json"
 	r.Migrations = append(r.Migrations, dup) // the same move twice
 	doc := decodeJUnit(t, renderJUnit(t, r))
-	suites := map[string]bool{}
-	cases := map[string]bool{}
+	ids := testIDs(doc)
+	if len(slices.Compact(slices.Clone(ids))) != len(ids) {
+		t.Errorf("duplicate test IDs: %v", ids)
+	}
+	var suites []string
 	for _, s := range doc.Suites {
-		if suites[s.Name] {
-			t.Errorf("duplicate suite name %q", s.Name)
-		}
-		suites[s.Name] = true
-		for _, c := range s.Cases {
-			key := c.Classname + "\x00" + c.Name
-			if cases[key] {
-				t.Errorf("duplicate test %s %s", c.Classname, c.Name)
-			}
-			cases[key] = true
+		suites = append(suites, s.Name)
+	}
+	want := []string{
+		fxOrdersGroup + " -> " + fxDestOrders + " (snapshots/orders.json)",
+		fxPaymentsGroup + " -> " + fxDestPayments,
+		fxOrdersGroup + " -> " + fxDestOrders + " (snapshots/orders-again.json)",
+	}
+	if !slices.Equal(suites, want) {
+		t.Errorf("suites %v, want %v", suites, want)
+	}
+
+	reordered := fixtureResult()
+	reordered.Migrations = []Migration{r.Migrations[2], r.Migrations[1], r.Migrations[0]}
+	if got := testIDs(decodeJUnit(t, renderJUnit(t, reordered))); !slices.Equal(got, ids) {
+		t.Errorf("reordering the inputs changed test names:\n got %v\nwant %v", got, ids)
+	}
+
+	// A rule going from one finding to two adds a case and renames none.
+	one := fixtureResult()
+	one.Migrations[0].Findings = slices.DeleteFunc(one.Migrations[0].Findings, func(f Finding) bool { return f.Key == "47.97.3.3" || f.Key == "#host#" })
+	before := testIDs(decodeJUnit(t, renderJUnit(t, one)))
+	after := testIDs(decodeJUnit(t, renderJUnit(t, fixtureResult())))
+	for _, id := range before {
+		if !slices.Contains(after, id) {
+			t.Errorf("test %q vanished when its rule got more findings", id)
 		}
 	}
-	if len(doc.Suites) != 3 || doc.Suites[2].Name != "orders -> "+fxDestOrders+" #2" {
-		t.Errorf("suites %d, third named %q", len(doc.Suites), doc.Suites[len(doc.Suites)-1].Name)
+
+	// Two findings of one rule with the same label: told apart by their
+	// messages, whatever their order.
+	same := fixtureResult()
+	fs := same.Migrations[0].Findings
+	for i := range fs {
+		if fs[i].RuleID == "MIG004" {
+			fs[i].Key = "shared"
+		}
+	}
+	a := testIDs(decodeJUnit(t, renderJUnit(t, same)))
+	slices.Reverse(fs)
+	if b := testIDs(decodeJUnit(t, renderJUnit(t, same))); !slices.Equal(a, b) || len(slices.Compact(slices.Clone(a))) != len(a) {
+		t.Errorf("shared labels: %v then %v", a, b)
+	}
+}
+
+// Paths are repository-relative with Options.SourceRoot.
+func TestJUnitSourceRoot(t *testing.T) {
+	doc := decodeJUnit(t, renderJUnitWith(t, fixtureResult(), Options{SourceRoot: "/src"}))
+	if doc.Suites[0].File != "infra/snapshots/orders.json" || !slices.Contains(doc.Suites[0].Properties, junitProperty{Name: "input", Value: "infra/snapshots/orders.json"}) {
+		t.Errorf("suite file %q, properties %v", doc.Suites[0].File, doc.Suites[0].Properties)
+	}
+	plan := decodeJUnit(t, renderJUnit(t, planResult()))
+	if s := plan.Suites[0]; s.Name != "terraform plan terraform/plan.json" || s.Failures != 1 ||
+		s.Cases[0].Classname != "apigw-preflight.terraform.terraform_plan_json" || s.Cases[0].Name != "MIG016 terraform-replace ["+fxOrdersGroup+"]" {
+		t.Errorf("plan suite %+v", s)
 	}
 }
 

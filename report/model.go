@@ -109,6 +109,9 @@ type Rule struct {
 	HelpURI          string   `json:"helpUri,omitempty"`
 	Tags             []string `json:"tags,omitempty"`
 	SecuritySeverity string   `json:"securitySeverity,omitempty"`
+	// Precision is how often the rule's findings are right: very-high,
+	// high, medium or low (SARIF properties.precision); empty means high.
+	Precision string `json:"precision,omitempty"`
 	// Package is the Rego package path that holds the rule, e.g.
 	// "data.apigw.rules.rps_capacity".
 	Package string `json:"package"`
@@ -173,12 +176,20 @@ type RuleError struct {
 	Message string `json:"message"`
 }
 
+// KindTerraformPlan marks a Migration evaluated from a Terraform plan
+// (terraform show -json) rather than from a snapshot.
+const KindTerraformPlan = "terraform-plan"
+
 // Migration is the outcome of evaluating one snapshot: one API group and the
-// move from its current instance to a destination.
+// move from its current instance to a destination. A Terraform plan is
+// evaluated into a Migration of Kind KindTerraformPlan, without group or
+// instances: its findings name the plan's resources.
 type Migration struct {
 	// Input is the path the snapshot was read from as the user gave it ("-"
 	// for standard input).
-	Input       string    `json:"input"`
+	Input string `json:"input"`
+	// Kind is "" for a snapshot, KindTerraformPlan for a Terraform plan.
+	Kind        string    `json:"kind,omitempty"`
 	GroupID     string    `json:"groupId"`
 	GroupName   string    `json:"groupName"`
 	RegionID    string    `json:"regionId"`
@@ -189,10 +200,20 @@ type Migration struct {
 	// Evaluated lists the IDs of the rules run on this snapshot, sorted.
 	Evaluated []string    `json:"rulesEvaluated"`
 	Errors    []RuleError `json:"errors,omitempty"`
+	// Elapsed is how long the evaluation took (JUnit time); it is left out
+	// of the json format, whose bytes depend on the findings only.
+	Elapsed time.Duration `json:"-"`
 }
 
-// ID names the migration for people and CI systems: "group -> destination".
+// IsPlan reports whether the migration was evaluated from a Terraform plan.
+func (m *Migration) IsPlan() bool { return m.Kind == KindTerraformPlan }
+
+// ID names the migration for people and CI systems: "group -> destination",
+// or "terraform plan" for a plan.
 func (m *Migration) ID() string {
+	if m.IsPlan() {
+		return "terraform plan"
+	}
 	g := m.GroupName
 	if g == "" {
 		g = m.GroupID

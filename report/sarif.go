@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/owenrumney/go-sarif/v2/sarif"
 )
@@ -19,25 +21,37 @@ func init() {
 	register(Format{
 		Name:        "sarif",
 		Description: "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)",
-		New:         func(Options) Reporter { return sarifReporter{} },
+		Locates:     true,
+		New:         func(o Options) Reporter { return sarifReporter{opts: o} },
 	})
 }
 
-// SARIF output, one run per invocation. Decisions a reader of the file may
-// want to know:
+// SARIF output, one run per invocation, shaped for GitHub code scanning
+// (which reads a subset of SARIF and keys alerts on a few fields). Decisions
+// a reader of the file may want to know:
 //
 //   - Rule descriptors (tool.driver.rules) come from Result.Rules, that is from
 //     the rules' METADATA; nothing here restates rule text. A finding or rule
 //     error naming a rule absent from Result.Rules gets a minimal descriptor
 //     (its ID and name standing in for descriptions and help, which GitHub
 //     requires) so that ruleIndex stays valid.
-//   - properties["security-severity"] is Rule.SecuritySeverity when set, else
-//     derived from the default severity: error 8.0 (high), warning 5.0
-//     (medium), note 2.0 (low), on GitHub's CVSS-like 0.0-10.0 scale.
-//   - artifactLocation.uri is the input path relative to Result.WorkDir with
-//     forward slashes. A snapshot read from standard input ("-") is reported
-//     as the relative URI "stdin" (an artifact described as standard input);
-//     an input outside WorkDir as an absolute file:// URI.
+//   - fullDescription is the rule's description when it fits GitHub's 1,024
+//     characters, else its first sentences that do; help.markdown (and
+//     help.text) always carry the whole description, the remediation and the
+//     help link.
+//   - properties: "tags" from METADATA; "problem.severity" on every rule
+//     (error, warning, or recommendation for note); "precision" on every
+//     rule (METADATA custom.precision, default high); "security-severity"
+//     only on rules tagged "security", GitHub's mark of a security alert:
+//     METADATA custom.security-severity, else error 8.0, warning 5.0, note
+//     2.0. A readiness check (capacity, expiry, DNS drain) is not a security
+//     alert, so it has none.
+//   - Locations are repository-relative: artifactLocation.uri is the input's
+//     path relative to Options.SourceRoot (default Result.WorkDir) with
+//     uriBaseId "%SRCROOT%", and run.originalUriBaseIds gives "%SRCROOT%" as
+//     the file:// URI of that directory. An input outside it is an absolute
+//     file:// URI without a base; a snapshot read from standard input ("-")
+//     the relative URI "stdin", described as standard input.
 //   - message.text is the finding's message as its first sentence, which
 //     stands alone as the alert title, then "Remediation: " and the
 //     finding's remediation.
@@ -45,20 +59,24 @@ func init() {
 //     kinds SARIF lists for a cloud object) start with what the finding is
 //     about, then the group and the destination and source instances, each
 //     with properties.role; fullyQualifiedName is "<region>/<kind>/<id>",
-//     e.g. "cn-hangzhou/group/<GroupId>".
-//   - Every result has partialFingerprints["apigwPreflight/v1"]: the engine's
-//     Finding.Fingerprint when set, otherwise sha256 over rule ID, group ID,
-//     destination, resource kind and ID and finding key. Neither depends on
-//     the input path or line, so an alert keeps its identity when the
-//     snapshot file moves or changes shape.
-//   - automationDetails.id (GitHub's "category"): for one migration
-//     "apigw-preflight/<GroupId>-><Destination>/", so each migration's alerts
-//     are tracked apart and a later run for the same move replaces the
-//     earlier one. For several migrations "apigw-preflight/set-<hash>/",
-//     where <hash> is the first 12 hex digits of sha256 over the sorted,
-//     distinct "<GroupId>-><Destination>" pairs: the same set of moves always
-//     gets the same category whatever the order of the inputs, and a
-//     different set does not close the alerts of another one.
+//     e.g. "cn-hangzhou/group/<GroupId>". A finding on a Terraform plan has
+//     one logical location: the resource address
+//     (module.api.alicloud_api_gateway_group.orders), role "terraform".
+//   - partialFingerprints: "apigwPreflight/v1" is the logical identity, the
+//     engine's Finding.Fingerprint when set, otherwise sha256 over rule ID,
+//     group ID, destination, resource kind and ID and finding key; it does
+//     not depend on the input's path or line. "primaryLocationLineHash",
+//     the only key GitHub uses (the upload action computes one from the
+//     line's text when it is missing, which merges two findings on one
+//     line), is the first 16 hex digits of sha256 over that identity and the
+//     repository-relative URI, then ":" and the occurrence (1, or 2, 3...
+//     for results that share both): unique per result, the same from any
+//     working directory, and unchanged when other inputs join the run.
+//   - automationDetails is left out unless Options.SARIFCategory is set,
+//     when its id is the category with a trailing "/": a category derived
+//     from the inputs would change whenever one is added and leave the old
+//     alerts open, and a fixed id would override the upload action's own
+//     category input.
 //   - An undecided finding ("could not check") has properties.undecided
 //     true. Its kind stays "fail" (the default): SARIF allows a level other
 //     than "none" only for that kind, and an undecided rule must stay
@@ -69,19 +87,21 @@ func init() {
 //     level error; executionSuccessful is false exactly when the verdict
 //     is VerdictError (a rule could not be evaluated); exitCode is
 //     Result.ExitCode.
-//   - No timestamps and no working directory: the same Result gives the
-//     same bytes.
-type sarifReporter struct{}
+//   - No timestamps: the same Result and Options give the same bytes.
+type sarifReporter struct{ opts Options }
 
 const (
 	sarifSchemaURI      = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 	sarifFingerprintKey = "apigwPreflight/v1"
-	sarifStdinURI       = "stdin"
+	sarifLineHashKey    = "primaryLocationLineHash"
+	sarifSrcRoot        = "%SRCROOT%"
 	sarifDefaultTool    = "apigw-preflight"
+	// sarifMaxFullDescription is GitHub's limit on fullDescription.text.
+	sarifMaxFullDescription = 1024
 )
 
-func (sarifReporter) Report(w io.Writer, r *Result) error {
-	log, err := buildSARIF(r)
+func (s sarifReporter) Report(w io.Writer, r *Result) error {
+	log, err := buildSARIF(r, s.opts)
 	if err != nil {
 		return err
 	}
@@ -95,7 +115,7 @@ func (sarifReporter) Report(w io.Writer, r *Result) error {
 }
 
 // buildSARIF turns a Result into a SARIF log. It reads r and never changes it.
-func buildSARIF(r *Result) (*sarif.Report, error) {
+func buildSARIF(r *Result, opts Options) (*sarif.Report, error) {
 	log, err := sarif.New(sarif.Version210, false)
 	if err != nil {
 		return nil, fmt.Errorf("sarif: %w", err)
@@ -107,20 +127,25 @@ func buildSARIF(r *Result) (*sarif.Report, error) {
 	run.Tool.Driver.Rules = rules.descriptors
 
 	artifacts := map[string]int{} // uri -> index in run.Artifacts
-	artifactFor := func(m *Migration) (string, int) {
-		uri := sarifURI(r.WorkDir, m.Input)
-		if i, ok := artifacts[uri]; ok {
-			return uri, i
+	inRoot := false
+	artifactFor := func(m *Migration) sarifArtifact {
+		a := sarifArtifactFor(r.WorkDir, opts.SourceRoot, m.Input)
+		if i, ok := artifacts[a.uri]; ok {
+			a.index = i
+			return a
 		}
-		a := &sarif.Artifact{Length: -1} // -1: length unknown (the SARIF default)
-		a.WithLocation(sarif.NewSimpleArtifactLocation(uri)).WithRole("analysisTarget")
+		art := &sarif.Artifact{Length: -1} // -1: length unknown (the SARIF default)
+		art.WithLocation(a.location()).WithRole("analysisTarget")
 		if m.Input == "-" {
-			a.WithDescriptionText("Snapshot read from standard input.")
+			art.WithDescriptionText("Snapshot read from standard input.")
 		}
-		run.Artifacts = append(run.Artifacts, a)
-		artifacts[uri] = len(run.Artifacts) - 1
-		return uri, artifacts[uri]
+		run.Artifacts = append(run.Artifacts, art)
+		a.index = len(run.Artifacts) - 1
+		artifacts[a.uri] = a.index
+		inRoot = inRoot || a.base != ""
+		return a
 	}
+	lineHashes := map[string]int{} // occurrences of each line hash
 
 	inv := sarif.NewInvocation().
 		WithExecutionSuccess(r.Verdict() != VerdictError).
@@ -128,14 +153,18 @@ func buildSARIF(r *Result) (*sarif.Report, error) {
 
 	for i := range r.Migrations {
 		m := &r.Migrations[i]
-		uri, ai := artifactFor(m)
+		art := artifactFor(m)
 		findings := slices.Clone(m.Findings)
 		SortFindings(findings)
 		for _, f := range findings {
-			run.Results = append(run.Results, sarifResult(m, f, uri, ai, rules.index(f.RuleID)))
+			res := sarifResult(m, f, art, rules.index(f.RuleID))
+			hash := sarifLineHash(sarifFingerprint(m, f), art.uri)
+			lineHashes[hash]++
+			res.PartialFingerprints[sarifLineHashKey] = hash + ":" + strconv.Itoa(lineHashes[hash])
+			run.Results = append(run.Results, res)
 		}
 		for _, e := range m.Errors {
-			loc := sarif.NewLocationWithPhysicalLocation(sarifPhysical(uri, ai, 0)).
+			loc := sarif.NewLocationWithPhysicalLocation(sarifPhysical(art, 0)).
 				WithLogicalLocations(sarifLogical(m, Resource{Kind: "group", ID: m.GroupID, Name: m.GroupName}))
 			n := sarif.NewNotification().
 				WithLevel("error").
@@ -146,9 +175,14 @@ func buildSARIF(r *Result) (*sarif.Report, error) {
 		}
 	}
 	run.Invocations = []*sarif.Invocation{inv}
-	run.AutomationDetails = sarif.NewRunAutomationDetails().
-		WithID(sarifAutomationID(r.Migrations)).
-		WithDescriptionText(sarifAutomationDescription(r.Migrations))
+	if inRoot {
+		run.OriginalUriBaseIDs = map[string]*sarif.ArtifactLocation{
+			sarifSrcRoot: sarif.NewSimpleArtifactLocation(sarifDirURI(cmp.Or(opts.SourceRoot, r.WorkDir))),
+		}
+	}
+	if id := sarifAutomationID(opts.SARIFCategory); id != "" {
+		run.AutomationDetails = sarif.NewRunAutomationDetails().WithID(id)
+	}
 	log.AddRun(run)
 	return log, nil
 }
@@ -229,38 +263,56 @@ func sarifRuleDescriptor(rule Rule) *sarif.ReportingDescriptor {
 	short := cmp.Or(rule.Title, rule.Name, rule.ID)
 	full := cmp.Or(rule.Description, short)
 	d.WithShortDescription(sarif.NewMultiformatMessageString(short))
-	d.WithFullDescription(sarif.NewMultiformatMessageString(full))
+	d.WithFullDescription(sarif.NewMultiformatMessageString(sarifShorten(full, sarifMaxFullDescription)))
+	text, md := full, full
 	if rule.Remediation != "" {
-		md := "**Remediation:** " + rule.Remediation
-		if rule.HelpURI != "" {
-			md += "\n\nSee [" + strings.TrimSpace(rule.ID+" "+rule.Name) + "](" + rule.HelpURI + ")."
-		}
-		d.WithTextHelp(rule.Remediation).WithMarkdownHelp(md)
-	} else {
-		d.WithTextHelp(full)
+		text += "\n\nRemediation: " + rule.Remediation
+		md += "\n\n**Remediation:** " + rule.Remediation
 	}
+	if rule.HelpURI != "" {
+		md += "\n\nSee [" + strings.TrimSpace(rule.ID+" "+rule.Name) + "](" + rule.HelpURI + ")."
+	}
+	d.WithTextHelp(text).WithMarkdownHelp(md)
 	if rule.HelpURI != "" {
 		d.WithHelpURI(rule.HelpURI)
 	}
 	if rule.Severity != SeverityNone {
 		d.WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(sarifLevel(rule.Severity)))
 	}
-	props := sarif.Properties{}
+	props := sarif.Properties{
+		"problem.severity": sarifProblemSeverity(rule.Severity),
+		"precision":        cmp.Or(rule.Precision, "high"),
+	}
 	if len(rule.Tags) > 0 {
 		props["tags"] = slices.Clone(rule.Tags)
 	}
 	if ss := sarifSecuritySeverity(rule); ss != "" {
 		props["security-severity"] = ss
 	}
-	if len(props) > 0 {
-		d.WithProperties(props)
-	}
+	d.WithProperties(props)
 	return d
 }
 
-// sarifSecuritySeverity is the rule's METADATA value, or one derived from its
-// default severity when METADATA has none.
+// sarifProblemSeverity is GitHub's problem.severity for a default severity:
+// error, warning, or recommendation for note (and for a rule without one).
+func sarifProblemSeverity(s Severity) string {
+	switch s {
+	case SeverityError:
+		return "error"
+	case SeverityWarning:
+		return "warning"
+	}
+	return "recommendation"
+}
+
+// sarifSecuritySeverity is, for a rule tagged "security" only, its METADATA
+// value, or one derived from its default severity when METADATA has none.
+// Other rules have none: GitHub lists a rule with a security-severity as a
+// security alert.
 func sarifSecuritySeverity(rule Rule) string {
+	if !slices.Contains(rule.Tags, "security") {
+		return ""
+	}
 	if rule.SecuritySeverity != "" {
 		return rule.SecuritySeverity
 	}
@@ -284,7 +336,7 @@ func sarifLevel(s Severity) string {
 	return "none"
 }
 
-func sarifResult(m *Migration, f Finding, uri string, artifactIndex, ruleIndex int) *sarif.Result {
+func sarifResult(m *Migration, f Finding, art sarifArtifact, ruleIndex int) *sarif.Result {
 	text := sarifSentence(f.Message)
 	if f.Remediation != "" {
 		text += " Remediation: " + sarifSentence(f.Remediation)
@@ -294,7 +346,7 @@ func sarifResult(m *Migration, f Finding, uri string, artifactIndex, ruleIndex i
 		WithLevel(sarifLevel(f.Severity)).
 		WithMessage(sarif.NewTextMessage(text)).
 		WithLocations([]*sarif.Location{
-			sarif.NewLocationWithPhysicalLocation(sarifPhysical(uri, artifactIndex, f.Line)).
+			sarif.NewLocationWithPhysicalLocation(sarifPhysical(art, f.Line)).
 				WithLogicalLocations(sarifLogical(m, f.Resource)),
 		}).
 		WithPartialFingerPrints(map[string]any{sarifFingerprintKey: sarifFingerprint(m, f)})
@@ -311,13 +363,88 @@ func sarifResult(m *Migration, f Finding, uri string, artifactIndex, ruleIndex i
 	return res
 }
 
-func sarifPhysical(uri string, artifactIndex, line int) *sarif.PhysicalLocation {
+func sarifPhysical(art sarifArtifact, line int) *sarif.PhysicalLocation {
 	if line < 1 {
 		line = 1
 	}
 	return sarif.NewPhysicalLocation().
-		WithArtifactLocation(sarif.NewSimpleArtifactLocation(uri).WithIndex(artifactIndex)).
+		WithArtifactLocation(art.location().WithIndex(art.index)).
 		WithRegion(sarif.NewRegion().WithStartLine(line))
+}
+
+// sarifArtifact is an input file as SARIF names it.
+type sarifArtifact struct {
+	uri   string
+	base  string // sarifSrcRoot, or "" for an absolute URI or stdin
+	index int
+}
+
+func (a sarifArtifact) location() *sarif.ArtifactLocation {
+	l := sarif.NewSimpleArtifactLocation(a.uri)
+	if a.base != "" {
+		l.WithUriBaseId(a.base)
+	}
+	return l
+}
+
+// sarifArtifactFor places an input (InputPath): relative to the source root
+// with base %SRCROOT%, an absolute file:// URI outside it, "stdin" for
+// standard input.
+func sarifArtifactFor(workDir, sourceRoot, input string) sarifArtifact {
+	p, inRoot := InputPath(workDir, sourceRoot, input)
+	switch {
+	case input == "-":
+		return sarifArtifact{uri: StdinName}
+	case inRoot:
+		return sarifArtifact{uri: sarifEscapePath(p), base: sarifSrcRoot}
+	}
+	return sarifArtifact{uri: sarifFileURI(p)}
+}
+
+// sarifFileURI is the file:// URI of an absolute slash-separated path.
+func sarifFileURI(p string) string {
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive path: file:///C:/...
+	}
+	return "file://" + sarifEscapePath(p)
+}
+
+// sarifDirURI is the file:// URI of a directory, ending with "/" as SARIF
+// requires of a base URI.
+func sarifDirURI(dir string) string {
+	u := sarifFileURI(filepath.ToSlash(filepath.Clean(dir)))
+	if !strings.HasSuffix(u, "/") {
+		u += "/"
+	}
+	return u
+}
+
+// sarifLineHash is the primaryLocationLineHash of a result without its
+// occurrence: 16 hex digits of sha256 over the logical fingerprint and the
+// repository-relative URI.
+func sarifLineHash(fingerprint, uri string) string {
+	sum := sha256.Sum256([]byte(sarifLineHashKey + "\x00" + fingerprint + "\x00" + uri))
+	return hex.EncodeToString(sum[:8])
+}
+
+// sarifShorten returns s when it has at most max characters, else its
+// longest run of whole sentences that fits with a closing " (...)", or a
+// cut at a word when even the first sentence does not fit.
+func sarifShorten(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	const more = " (...)"
+	runes := []rune(s)
+	limit := max - utf8.RuneCountInString(more)
+	cut := string(runes[:limit])
+	if i := strings.LastIndex(cut, ". "); i > 0 {
+		return cut[:i+1] + more
+	}
+	if i := strings.LastIndexByte(cut, ' '); i > 0 {
+		return cut[:i] + more
+	}
+	return cut + more
 }
 
 // sarifLogical names the cloud objects a result is about. The first is the
@@ -325,6 +452,18 @@ func sarifPhysical(uri string, artifactIndex, line int) *sarif.PhysicalLocation 
 // source instance (each once, with its role). Fully qualified names are
 // "<region>/<kind>/<id>".
 func sarifLogical(m *Migration, subject Resource) []*sarif.LogicalLocation {
+	if m.IsPlan() {
+		addr := cmp.Or(subject.ID, subject.Name)
+		if addr == "" {
+			return nil
+		}
+		l := sarif.NewLogicalLocation().
+			WithName(addr).
+			WithFullyQualifiedName(addr).
+			WithKind("resource")
+		l.Properties = sarif.Properties{"role": "terraform"}
+		return []*sarif.LogicalLocation{l}
+	}
 	type entry struct{ kind, id, name, role string }
 	entries := []entry{
 		{"group", m.GroupID, m.GroupName, "group"},
@@ -383,34 +522,6 @@ func sarifFingerprint(m *Migration, f Finding) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// sarifURI makes an input path into an artifact URI: relative to workDir
-// with forward slashes, "stdin" for standard input, a file:// URI when the
-// input lies outside workDir.
-func sarifURI(workDir, input string) string {
-	if input == "-" {
-		return sarifStdinURI
-	}
-	p := input
-	if workDir != "" {
-		abs := p
-		if !filepath.IsAbs(abs) {
-			abs = filepath.Join(workDir, abs)
-		}
-		if rel, err := filepath.Rel(workDir, abs); err == nil {
-			p = rel
-		}
-	}
-	p = filepath.ToSlash(filepath.Clean(p))
-	if p == ".." || strings.HasPrefix(p, "../") || strings.HasPrefix(p, "/") {
-		abs := input
-		if !filepath.IsAbs(abs) && workDir != "" {
-			abs = filepath.Join(workDir, abs)
-		}
-		return "file://" + sarifEscapePath(filepath.ToSlash(filepath.Clean(abs)))
-	}
-	return sarifEscapePath(p)
-}
-
 // sarifEscapePath percent-encodes what may not appear in a URI path.
 func sarifEscapePath(p string) string {
 	var b strings.Builder
@@ -426,32 +537,15 @@ func sarifEscapePath(p string) string {
 	return b.String()
 }
 
-func sarifAutomationID(ms []Migration) string {
-	pairs := make([]string, 0, len(ms))
-	for _, m := range ms {
-		pairs = append(pairs, m.GroupID+"->"+m.Destination)
+// sarifAutomationID is automationDetails.id for a category: the category
+// ending with "/" (GitHub reads the part before the last "/" as the
+// category), or "" for none.
+func sarifAutomationID(category string) string {
+	category = strings.TrimSpace(category)
+	if category == "" || strings.HasSuffix(category, "/") {
+		return category
 	}
-	slices.Sort(pairs)
-	pairs = slices.Compact(pairs)
-	switch len(pairs) {
-	case 0:
-		return sarifDefaultTool + "/"
-	case 1:
-		return sarifDefaultTool + "/" + pairs[0] + "/"
-	}
-	sum := sha256.Sum256([]byte(strings.Join(pairs, "\n")))
-	return sarifDefaultTool + "/set-" + hex.EncodeToString(sum[:])[:12] + "/"
-}
-
-func sarifAutomationDescription(ms []Migration) string {
-	ids := make([]string, len(ms))
-	for i := range ms {
-		ids[i] = ms[i].ID()
-	}
-	if len(ids) == 0 {
-		return "Migration preflight of no API group."
-	}
-	return "Migration preflight of " + strings.Join(ids, ", ") + "."
+	return category + "/"
 }
 
 // sarifJSONPointer renders a snapshot path as an RFC 6901 JSON Pointer.

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -10,11 +11,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -26,12 +29,17 @@ import (
 
 func renderSARIF(t *testing.T, r *Result) []byte {
 	t.Helper()
+	return renderSARIFWith(t, r, Options{})
+}
+
+func renderSARIFWith(t *testing.T, r *Result, opts Options) []byte {
+	t.Helper()
 	f, err := Lookup("sarif")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := f.New(Options{}).Report(&buf, r); err != nil {
+	if err := f.New(opts).Report(&buf, r); err != nil {
 		t.Fatalf("sarif report: %v", err)
 	}
 	return buf.Bytes()
@@ -39,85 +47,9 @@ func renderSARIF(t *testing.T, r *Result) []byte {
 
 // sarifLog is the part of a SARIF log the tests look at.
 type sarifLog struct {
-	Schema  string `json:"$schema"`
-	Version string `json:"version"`
-	Runs    []struct {
-		Tool struct {
-			Driver struct {
-				Name            string `json:"name"`
-				Version         string `json:"version"`
-				SemanticVersion string `json:"semanticVersion"`
-				InformationURI  string `json:"informationUri"`
-				Rules           []struct {
-					ID               string `json:"id"`
-					Name             string `json:"name"`
-					ShortDescription struct {
-						Text string `json:"text"`
-					} `json:"shortDescription"`
-					FullDescription struct {
-						Text string `json:"text"`
-					} `json:"fullDescription"`
-					Help struct {
-						Text     string `json:"text"`
-						Markdown string `json:"markdown"`
-					} `json:"help"`
-					HelpURI              string `json:"helpUri"`
-					DefaultConfiguration struct {
-						Level string `json:"level"`
-					} `json:"defaultConfiguration"`
-					Properties map[string]any `json:"properties"`
-				} `json:"rules"`
-			} `json:"driver"`
-		} `json:"tool"`
-		Artifacts []struct {
-			Location struct {
-				URI string `json:"uri"`
-			} `json:"location"`
-		} `json:"artifacts"`
-		Invocations []struct {
-			ExecutionSuccessful        bool `json:"executionSuccessful"`
-			ExitCode                   *int `json:"exitCode"`
-			ToolExecutionNotifications []struct {
-				Level   string `json:"level"`
-				Message struct {
-					Text string `json:"text"`
-				} `json:"message"`
-				AssociatedRule struct {
-					ID    string `json:"id"`
-					Index *int   `json:"index"`
-				} `json:"associatedRule"`
-			} `json:"toolExecutionNotifications"`
-		} `json:"invocations"`
-		AutomationDetails struct {
-			ID string `json:"id"`
-		} `json:"automationDetails"`
-		Results []struct {
-			RuleID     string         `json:"ruleId"`
-			RuleIndex  *int           `json:"ruleIndex"`
-			Level      string         `json:"level"`
-			Properties map[string]any `json:"properties"`
-			Message    struct {
-				Text string `json:"text"`
-			} `json:"message"`
-			Locations []struct {
-				PhysicalLocation struct {
-					ArtifactLocation struct {
-						URI   string `json:"uri"`
-						Index *int   `json:"index"`
-					} `json:"artifactLocation"`
-					Region struct {
-						StartLine int `json:"startLine"`
-					} `json:"region"`
-				} `json:"physicalLocation"`
-				LogicalLocations []struct {
-					Name               string `json:"name"`
-					FullyQualifiedName string `json:"fullyQualifiedName"`
-					Kind               string `json:"kind"`
-				} `json:"logicalLocations"`
-			} `json:"locations"`
-			PartialFingerprints map[string]string `json:"partialFingerprints"`
-		} `json:"results"`
-	} `json:"runs"`
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
 }
 
 func decodeSARIF(t *testing.T, b []byte) sarifLog {
@@ -304,7 +236,7 @@ func TestSARIFRulesAndResults(t *testing.T) {
 	for i, rule := range r.Rules {
 		got := d.Rules[i]
 		if got.ID != rule.ID || got.Name != rule.Name || got.ShortDescription.Text != rule.Title ||
-			got.FullDescription.Text != rule.Description || got.Help.Text != rule.Remediation ||
+			got.FullDescription.Text != rule.Description || got.Help.Text != rule.Description+"\n\nRemediation: "+rule.Remediation ||
 			!strings.Contains(got.Help.Markdown, rule.Remediation) || got.HelpURI != rule.HelpURI ||
 			got.DefaultConfiguration.Level != rule.Severity.String() {
 			t.Errorf("descriptor %d = %+v, not generated from %+v", i, got, rule)
@@ -315,11 +247,13 @@ func TestSARIFRulesAndResults(t *testing.T) {
 		s, _ := rd.Properties["security-severity"].(string)
 		secSev[rd.ID] = s
 	}
-	wantSecSev := map[string]string{"AGP001": "5.0", "MIG001": "8.0", "MIG003": "8.0", "MIG004": "7.5", "MIG011": "8.0", "MIG013": "2.0", "MIG015": "5.0"}
+	// Only the rules tagged security: MIG003 derived from its severity,
+	// MIG004 from METADATA.
+	wantSecSev := map[string]string{"AGP001": "", "MIG001": "", "MIG003": "8.0", "MIG004": "7.5", "MIG011": "", "MIG013": "", "MIG015": ""}
 	if !reflect.DeepEqual(secSev, wantSecSev) {
 		t.Errorf("security-severity = %v, want %v", secSev, wantSecSev)
 	}
-	if tags, _ := d.Rules[3].Properties["tags"].([]any); d.Rules[3].ID != "MIG004" || len(tags) != 2 || tags[0] != "network" {
+	if tags, _ := d.Rules[3].Properties["tags"].([]any); d.Rules[3].ID != "MIG004" || len(tags) != 2 || tags[0] != "network" || tags[1] != "security" {
 		t.Errorf("%s tags = %v", d.Rules[3].ID, d.Rules[3].Properties["tags"])
 	}
 
@@ -345,7 +279,7 @@ func TestSARIFRulesAndResults(t *testing.T) {
 			t.Errorf("result %d message\n got %q\nwant %q", i, res.Message.Text, want)
 		}
 		loc := res.Locations[0]
-		if loc.PhysicalLocation.ArtifactLocation.URI != "snapshots/orders.json" {
+		if loc.PhysicalLocation.ArtifactLocation.URI != "snapshots/orders.json" || loc.PhysicalLocation.ArtifactLocation.URIBaseID != "%SRCROOT%" {
 			t.Errorf("result %d uri %q", i, loc.PhysicalLocation.ArtifactLocation.URI)
 		}
 		if idx := loc.PhysicalLocation.ArtifactLocation.Index; idx == nil || run.Artifacts[*idx].Location.URI != "snapshots/orders.json" {
@@ -385,8 +319,8 @@ func TestSARIFRulesAndResults(t *testing.T) {
 		!strings.Contains(n[0].Message.Text, "eval_conflict_error") {
 		t.Errorf("tool execution notifications = %+v", n)
 	}
-	if id := run.AutomationDetails.ID; !strings.HasPrefix(id, "apigw-preflight/set-") || !strings.HasSuffix(id, "/") {
-		t.Errorf("automation id %q", run.AutomationDetails.ID)
+	if run.AutomationDetails != nil {
+		t.Errorf("automationDetails %+v without a category", run.AutomationDetails)
 	}
 }
 
@@ -433,40 +367,291 @@ func TestSARIFExecutionSuccessful(t *testing.T) {
 	}
 }
 
-func TestSARIFURI(t *testing.T) {
-	for _, tc := range []struct{ workDir, input, want string }{
-		{"/src/infra", "/src/infra/snapshots/orders.json", "snapshots/orders.json"},
-		{"/src/infra", "snapshots/orders.json", "snapshots/orders.json"},
-		{"/src/infra", "./snapshots/../snapshots/a b.json", "snapshots/a%20b.json"},
-		{"/src/infra", "-", "stdin"},
-		{"/src/infra", "/tmp/s.json", "file:///tmp/s.json"},
-		{"/src/infra", "../other/s.json", "file:///src/other/s.json"},
-		{"", "snapshots/s.json", "snapshots/s.json"},
+func TestSARIFArtifactLocation(t *testing.T) {
+	for _, tc := range []struct{ workDir, root, input, uri, base string }{
+		{"/src/infra", "", "/src/infra/snapshots/orders.json", "snapshots/orders.json", "%SRCROOT%"},
+		{"/src/infra", "", "snapshots/orders.json", "snapshots/orders.json", "%SRCROOT%"},
+		{"/src/infra", "", "./snapshots/../snapshots/a b.json", "snapshots/a%20b.json", "%SRCROOT%"},
+		{"/src/infra", "", "-", "stdin", ""},
+		{"/src/infra", "", "/tmp/s.json", "file:///tmp/s.json", ""},
+		{"/src/infra", "", "../other/s.json", "file:///src/other/s.json", ""},
+		{"", "", "snapshots/s.json", "snapshots/s.json", "%SRCROOT%"},
+		// The repository root, not the working directory.
+		{"/src/infra", "/src", "snapshots/orders.json", "infra/snapshots/orders.json", "%SRCROOT%"},
+		{"/src/infra/deploy", "/src", "../snapshots/o.json", "infra/snapshots/o.json", "%SRCROOT%"},
+		{"/work", "/src", "snapshots/o.json", "file:///work/snapshots/o.json", ""},
 	} {
-		if got := sarifURI(tc.workDir, tc.input); got != tc.want {
-			t.Errorf("sarifURI(%q, %q) = %q, want %q", tc.workDir, tc.input, got, tc.want)
+		a := sarifArtifactFor(tc.workDir, tc.root, tc.input)
+		if a.uri != tc.uri || a.base != tc.base {
+			t.Errorf("sarifArtifactFor(%q, %q, %q) = %q base %q, want %q base %q", tc.workDir, tc.root, tc.input, a.uri, a.base, tc.uri, tc.base)
 		}
 	}
 }
 
-func TestSARIFAutomationID(t *testing.T) {
-	one := fixtureResult()
-	one.Migrations = one.Migrations[:1]
-	if got, want := sarifAutomationID(one.Migrations), "apigw-preflight/"+fxOrdersGroup+"->"+fxDestOrders+"/"; got != want {
-		t.Errorf("one migration: %q, want %q", got, want)
+// A job that runs in a subdirectory (working-directory:) reports the same
+// repository-relative URIs and line hashes as one that runs at the top.
+func TestSARIFSourceRoot(t *testing.T) {
+	top := fixtureResult()
+	top.WorkDir = "/src"
+	top.Migrations[0].Input = "infra/snapshots/orders.json"
+	top.Migrations[1].Input = "infra/snapshots/payments.json"
+	sub := fixtureResult() // WorkDir /src/infra, inputs relative to it or absolute
+	a := decodeSARIF(t, renderSARIFWith(t, top, Options{SourceRoot: "/src"})).Runs[0]
+	b := decodeSARIF(t, renderSARIFWith(t, sub, Options{SourceRoot: "/src"})).Runs[0]
+	for _, run := range []struct {
+		name string
+		uris []string
+		base string
+	}{
+		{"top", artifactURIs(a), a.OriginalURIBaseIDs["%SRCROOT%"].URI},
+		{"sub", artifactURIs(b), b.OriginalURIBaseIDs["%SRCROOT%"].URI},
+	} {
+		if want := []string{"infra/snapshots/orders.json", "infra/snapshots/payments.json"}; !slices.Equal(run.uris, want) {
+			t.Errorf("%s: artifact URIs %v, want %v", run.name, run.uris, want)
+		}
+		if run.base != "file:///src/" {
+			t.Errorf("%s: originalUriBaseIds %%SRCROOT%% = %q, want file:///src/", run.name, run.base)
+		}
 	}
-	two := fixtureResult().Migrations
-	swapped := []Migration{two[1], two[0]}
-	a, b := sarifAutomationID(two), sarifAutomationID(swapped)
-	if a != b || !strings.HasPrefix(a, "apigw-preflight/set-") || !strings.HasSuffix(a, "/") {
-		t.Errorf("two migrations: %q and %q, want one stable apigw-preflight/set-<hash>/", a, b)
+	if ha, hb := lineHashes(t, a), lineHashes(t, b); !slices.Equal(ha, hb) {
+		t.Errorf("line hashes differ between working directories:\n%v\n%v", ha, hb)
 	}
-	three := append(two, Migration{GroupID: "x", Destination: "y"})
-	if sarifAutomationID(three) == a {
-		t.Error("a different set of migrations has the same automation id")
+	// No input inside the root: no base to declare.
+	stdin := fixtureResult()
+	stdin.Migrations = stdin.Migrations[:1]
+	stdin.Migrations[0].Input = "-"
+	if run := decodeSARIF(t, renderSARIF(t, stdin)).Runs[0]; run.OriginalURIBaseIDs != nil {
+		t.Errorf("originalUriBaseIds %v for standard input alone", run.OriginalURIBaseIDs)
 	}
-	if got := sarifAutomationID(nil); got != "apigw-preflight/" {
-		t.Errorf("no migration: %q", got)
+}
+
+func artifactURIs(run sarifRun) []string {
+	var out []string
+	for _, a := range run.Artifacts {
+		out = append(out, a.Location.URI)
+	}
+	return out
+}
+
+type sarifRun struct {
+	Tool struct {
+		Driver struct {
+			Name            string `json:"name"`
+			Version         string `json:"version"`
+			SemanticVersion string `json:"semanticVersion"`
+			InformationURI  string `json:"informationUri"`
+			Rules           []struct {
+				ID               string `json:"id"`
+				Name             string `json:"name"`
+				ShortDescription struct {
+					Text string `json:"text"`
+				} `json:"shortDescription"`
+				FullDescription struct {
+					Text string `json:"text"`
+				} `json:"fullDescription"`
+				Help struct {
+					Text     string `json:"text"`
+					Markdown string `json:"markdown"`
+				} `json:"help"`
+				HelpURI              string `json:"helpUri"`
+				DefaultConfiguration struct {
+					Level string `json:"level"`
+				} `json:"defaultConfiguration"`
+				Properties map[string]any `json:"properties"`
+			} `json:"rules"`
+		} `json:"driver"`
+	} `json:"tool"`
+	OriginalURIBaseIDs map[string]struct {
+		URI string `json:"uri"`
+	} `json:"originalUriBaseIds"`
+	Artifacts []struct {
+		Location struct {
+			URI       string `json:"uri"`
+			URIBaseID string `json:"uriBaseId"`
+		} `json:"location"`
+	} `json:"artifacts"`
+	Invocations []struct {
+		ExecutionSuccessful        bool `json:"executionSuccessful"`
+		ExitCode                   *int `json:"exitCode"`
+		ToolExecutionNotifications []struct {
+			Level   string `json:"level"`
+			Message struct {
+				Text string `json:"text"`
+			} `json:"message"`
+			AssociatedRule struct {
+				ID    string `json:"id"`
+				Index *int   `json:"index"`
+			} `json:"associatedRule"`
+		} `json:"toolExecutionNotifications"`
+	} `json:"invocations"`
+	AutomationDetails *struct {
+		ID string `json:"id"`
+	} `json:"automationDetails"`
+	Results []struct {
+		RuleID     string         `json:"ruleId"`
+		RuleIndex  *int           `json:"ruleIndex"`
+		Level      string         `json:"level"`
+		Properties map[string]any `json:"properties"`
+		Message    struct {
+			Text string `json:"text"`
+		} `json:"message"`
+		Locations []struct {
+			PhysicalLocation struct {
+				ArtifactLocation struct {
+					URI       string `json:"uri"`
+					URIBaseID string `json:"uriBaseId"`
+					Index     *int   `json:"index"`
+				} `json:"artifactLocation"`
+				Region struct {
+					StartLine int `json:"startLine"`
+				} `json:"region"`
+			} `json:"physicalLocation"`
+			LogicalLocations []struct {
+				Name               string         `json:"name"`
+				FullyQualifiedName string         `json:"fullyQualifiedName"`
+				Kind               string         `json:"kind"`
+				Properties         map[string]any `json:"properties"`
+			} `json:"logicalLocations"`
+		} `json:"locations"`
+		PartialFingerprints map[string]string `json:"partialFingerprints"`
+	} `json:"results"`
+}
+
+// lineHashes returns every result's primaryLocationLineHash, in order; a
+// result without one fails the test.
+func lineHashes(t *testing.T, run sarifRun) []string {
+	t.Helper()
+	var out []string
+	for _, res := range run.Results {
+		h := res.PartialFingerprints["primaryLocationLineHash"]
+		if h == "" {
+			t.Fatalf("result %s has no primaryLocationLineHash", res.RuleID)
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+var lineHashRE = regexp.MustCompile(`^[0-9a-f]{16}:[1-9][0-9]*$`)
+
+// primaryLocationLineHash: on every result, unique, stable across runs,
+// derived from the logical fingerprint (not the line's text), and
+// unchanged for the other results when an input joins the run.
+func TestSARIFLineHash(t *testing.T) {
+	r := fixtureResult()
+	// Two findings on one line of one file, as MIG009 gives for two
+	// backends behind one security group rule.
+	r.Migrations[0].Findings = append(r.Migrations[0].Findings,
+		Finding{RuleID: "MIG004", RuleName: "egress-allowlist", Severity: SeverityError, Message: "backend 10.0.1.9 is not allowed",
+			Resource: Resource{Kind: "backend", ID: "5c0f3e2a9b7d4e18a6c1b2d3e4f50617", Name: "CreateOrder"}, Line: 96, Key: "10.0.1.9"})
+	base := decodeSARIF(t, renderSARIF(t, r)).Runs[0]
+	hashes := lineHashes(t, base)
+	seen := map[string]bool{}
+	for i, h := range hashes {
+		if !lineHashRE.MatchString(h) {
+			t.Errorf("result %d: primaryLocationLineHash %q is not <16 hex>:<n>", i, h)
+		}
+		if seen[h] {
+			t.Errorf("two results share primaryLocationLineHash %s", h)
+		}
+		seen[h] = true
+		res := base.Results[i]
+		want := sarifLineHash(res.PartialFingerprints[sarifFingerprintKey], res.Locations[0].PhysicalLocation.ArtifactLocation.URI) + ":1"
+		if h != want {
+			t.Errorf("result %d (%s): %s, want %s from its fingerprint", i, res.RuleID, h, want)
+		}
+	}
+
+	// The same findings on other lines: the same hashes.
+	moved := fixtureResult()
+	moved.Migrations[0].Findings = slices.Clone(r.Migrations[0].Findings)
+	for i := range moved.Migrations[0].Findings {
+		moved.Migrations[0].Findings[i].Line += 7
+	}
+	if got := lineHashes(t, decodeSARIF(t, renderSARIF(t, moved)).Runs[0]); !slices.Equal(got, hashes) {
+		t.Errorf("line hashes depend on the line:\n got %v\nwant %v", got, hashes)
+	}
+
+	// Another snapshot joins the run, even one for the same move: every
+	// earlier result keeps its hash, and there is still no category.
+	more := fixtureResult()
+	more.Migrations[0].Findings = slices.Clone(r.Migrations[0].Findings)
+	dup := more.Migrations[0]
+	dup.Input = "snapshots/orders-copy.json"
+	more.Migrations = append([]Migration{dup}, more.Migrations...)
+	run := decodeSARIF(t, renderSARIF(t, more)).Runs[0]
+	got := lineHashes(t, run)
+	if !slices.Equal(got[len(dup.Findings):], hashes) {
+		t.Errorf("adding an input changed other results' hashes:\n got %v\nwant %v", got[len(dup.Findings):], hashes)
+	}
+	all := map[string]bool{}
+	for _, h := range got {
+		if all[h] {
+			t.Errorf("hash %s repeated after adding an input", h)
+		}
+		all[h] = true
+	}
+	if run.AutomationDetails != nil {
+		t.Errorf("automationDetails %+v", run.AutomationDetails)
+	}
+
+	// Identical results in one file (one input given twice) are told
+	// apart by the occurrence.
+	twice := fixtureResult()
+	twice.Migrations = []Migration{twice.Migrations[1], twice.Migrations[1]}
+	if got := lineHashes(t, decodeSARIF(t, renderSARIF(t, twice)).Runs[0]); len(got) != 2 || got[0] == got[1] ||
+		strings.TrimSuffix(got[0], ":1") != strings.TrimSuffix(got[1], ":2") {
+		t.Errorf("one input twice: %v, want <h>:1 and <h>:2", got)
+	}
+}
+
+func TestSARIFCategory(t *testing.T) {
+	for category, want := range map[string]string{"": "", "apigw-preflight": "apigw-preflight/", "prod/hangzhou/": "prod/hangzhou/"} {
+		run := decodeSARIF(t, renderSARIFWith(t, fixtureResult(), Options{SARIFCategory: category})).Runs[0]
+		got := ""
+		if run.AutomationDetails != nil {
+			got = run.AutomationDetails.ID
+		}
+		if got != want || (want == "") != (run.AutomationDetails == nil) {
+			t.Errorf("category %q: automationDetails %+v, want id %q", category, run.AutomationDetails, want)
+		}
+	}
+}
+
+// Every rule carries problem.severity and precision; fullDescription fits
+// GitHub's 1,024 characters and the whole text is in help.
+func TestSARIFRuleProperties(t *testing.T) {
+	r := fixtureResult()
+	long := strings.Repeat("The outbound IP changes with the instance and every backend must allow it. ", 20)
+	r.Rules[3].Description = long // MIG004
+	r.Rules[1].Precision = "medium"
+	run := decodeSARIF(t, renderSARIF(t, r)).Runs[0]
+	want := map[string][2]string{
+		"AGP001": {"warning", "high"}, "MIG001": {"error", "medium"}, "MIG003": {"error", "high"},
+		"MIG004": {"error", "high"}, "MIG011": {"error", "high"}, "MIG013": {"recommendation", "high"}, "MIG015": {"warning", "high"},
+	}
+	for _, d := range run.Tool.Driver.Rules {
+		got := [2]string{fmt.Sprint(d.Properties["problem.severity"]), fmt.Sprint(d.Properties["precision"])}
+		if got != want[d.ID] {
+			t.Errorf("%s: problem.severity, precision = %v, want %v", d.ID, got, want[d.ID])
+		}
+		if n := utf8.RuneCountInString(d.FullDescription.Text); n > 1024 {
+			t.Errorf("%s: fullDescription has %d characters", d.ID, n)
+		}
+		if d.ID == "MIG004" {
+			if !strings.HasSuffix(d.FullDescription.Text, "it. (...)") || !strings.HasPrefix(long, strings.TrimSuffix(d.FullDescription.Text, " (...)")) {
+				t.Errorf("MIG004 fullDescription not cut at a sentence: %q", d.FullDescription.Text)
+			}
+			if !strings.HasPrefix(d.Help.Markdown, long) || !strings.HasPrefix(d.Help.Text, long) {
+				t.Errorf("MIG004 help lacks the whole description")
+			}
+		}
+	}
+	if s := sarifShorten("short.", 1024); s != "short." {
+		t.Errorf("sarifShorten changed a short text: %q", s)
+	}
+	if s := sarifShorten(strings.Repeat("x", 2000), 1024); utf8.RuneCountInString(s) != 1024 {
+		t.Errorf("sarifShorten of one long word: %d characters", utf8.RuneCountInString(s))
 	}
 }
 

@@ -71,8 +71,13 @@ func (t *textReporter) migration(w *bufio.Writer, r *Result, m *Migration) {
 	if r.MigrationFails(m) {
 		verdict = t.paint(ansiBold+ansiRed, "FAIL")
 	}
-	fmt.Fprintf(w, "%s  %s (%s): %s -> %s\n", verdict, t.paint(ansiBold, name), m.GroupID, m.Source, m.Destination)
-	fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, fmt.Sprintf("%s, region %s, collected %s", m.Input, m.RegionID, m.CollectedAt.UTC().Format("2006-01-02 15:04:05Z"))))
+	if m.IsPlan() {
+		fmt.Fprintf(w, "%s  %s\n", verdict, t.paint(ansiBold, "terraform plan"))
+		fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, m.Input))
+	} else {
+		fmt.Fprintf(w, "%s  %s (%s): %s -> %s\n", verdict, t.paint(ansiBold, name), m.GroupID, m.Source, m.Destination)
+		fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, fmt.Sprintf("%s, region %s, collected %s", m.Input, m.RegionID, m.CollectedAt.UTC().Format("2006-01-02 15:04:05Z"))))
+	}
 	for _, e := range m.Errors {
 		fmt.Fprintf(w, "  %s %s could not be evaluated: %s\n", t.paint(ansiBold+ansiRed, "ERROR  "), e.RuleID, oneLine(e.Message))
 	}

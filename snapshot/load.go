@@ -76,27 +76,57 @@ func (e *InputError) Error() string {
 
 // LoadFile reads and validates one snapshot; "-" reads stdin.
 func LoadFile(name string, stdin io.Reader) (*Document, error) {
+	raw, err := ReadInput(name, stdin, "snapshot")
+	if err != nil {
+		return nil, err
+	}
+	return Parse(name, raw)
+}
+
+// ReadInput reads one input file ("-" reads stdin) of at most
+// MaxSnapshotBytes; what names it in messages ("snapshot", "Terraform
+// plan"). Failures are *InputError.
+func ReadInput(name string, stdin io.Reader, what string) ([]byte, error) {
 	var r io.Reader
 	if name == "-" {
 		r = stdin
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, &InputError{File: name, Msg: "cannot read snapshot: " + pathErrText(err), Hint: "check the path"}
+			return nil, &InputError{File: name, Msg: "cannot read " + what + ": " + pathErrText(err), Hint: "check the path"}
 		}
 		defer f.Close()
 		r = f
 	}
 	raw, err := io.ReadAll(io.LimitReader(r, MaxSnapshotBytes+1))
 	if err != nil {
-		return nil, &InputError{File: displayName(name), Msg: "cannot read snapshot: " + pathErrText(err)}
+		return nil, &InputError{File: displayName(name), Msg: "cannot read " + what + ": " + pathErrText(err)}
 	}
 	if len(raw) > MaxSnapshotBytes {
-		return nil, &InputError{File: displayName(name), Msg: fmt.Sprintf("snapshot is larger than %d MiB", MaxSnapshotBytes>>20),
-			Hint: "a snapshot describes one group and its two instances; check that this is the file apigw-preflight collect wrote"}
+		hint := "a snapshot describes one group and its two instances; check that this is the file apigw-preflight collect wrote"
+		if what != "snapshot" {
+			hint = "check that this is the file you meant"
+		}
+		return nil, &InputError{File: displayName(name), Msg: fmt.Sprintf("%s is larger than %d MiB", what, MaxSnapshotBytes>>20), Hint: hint}
 	}
-	return Parse(name, raw)
+	return raw, nil
 }
+
+// IndexLines maps the JSON paths of raw (one JSON document, already known
+// to decode) to their lines, and rejects what a reader would take
+// differently from the decoder: a key given twice in one object, a number
+// beyond the float64 range. file names the input in errors.
+func IndexLines(file string, raw []byte) (*LineIndex, error) {
+	body := bytes.TrimPrefix(raw, bomUTF8)
+	li := newLineIndex(body)
+	if err := li.build(displayName(file), body); err != nil {
+		return nil, err
+	}
+	return li, nil
+}
+
+// LineAt returns the 1-based line of a byte offset.
+func (li *LineIndex) LineAt(off int) int { return li.lineAt(off) }
 
 func displayName(name string) string {
 	if name == "-" {

@@ -32,10 +32,23 @@ type collectFlags struct {
 func (cf *collectFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&cf.group, "group", "", "`ID` of the API group to move (required)")
 	fs.StringVar(&cf.to, "to", "", "`INSTANCE_ID` of the destination instance (required)")
+	cf.registerCloud(fs, true)
+}
+
+// cloudFlags are the flags registerCloud adds without the configuration
+// file's: what check --collect accepts only with --collect.
+var cloudFlags = []string{"region", "profile", "endpoint", "stage", "lookback", "quiet", "insecure-endpoint", "max-apis", "timeout", "max-response-size"}
+
+// registerCloud adds the flags of a collection other than --group and
+// --to (which check --collect takes from a Terraform plan); withConfig adds
+// --config too (check has its own).
+func (cf *collectFlags) registerCloud(fs *pflag.FlagSet, withConfig bool) {
 	fs.StringVar(&cf.region, "region", "", "region `ID`; default ALIBABA_CLOUD_REGION_ID, else the CLI profile's region_id")
 	fs.StringVar(&cf.profile, "profile", "", "use profile `NAME` of ~/.aliyun/config.json (only it, not the environment keys)")
 	fs.StringVar(&cf.endpoint, "endpoint", "", "send every call to `URL` (e.g. http://127.0.0.1:8080 for the emulator); default the regional HTTPS endpoints")
-	fs.StringVar(&cf.config, "config", "", "configuration `FILE` (allowlists, defaults); default "+config.DefaultConfigFile+" if present")
+	if withConfig {
+		fs.StringVar(&cf.config, "config", "", "configuration `FILE` (allowlists, defaults); default "+config.DefaultConfigFile+" if present")
+	}
 	fs.StringVar(&cf.stage, "stage", "RELEASE", "`STAGE` whose deployed backends and traffic are read: RELEASE, PRE or TEST")
 	fs.StringVar(&cf.lookback, "lookback", "", "QPS look-back `WINDOW` from 1h to 90d, a duration (168h) or days (7d); default the config's lookback, else 7d")
 	fs.BoolVarP(&cf.quiet, "quiet", "q", false, "no progress or notes on stderr")

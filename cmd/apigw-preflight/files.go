@@ -361,11 +361,21 @@ func claimReports(set *outputSet, p *reportSetup) ([]*outputTarget, error) {
 
 // writeReports renders every report into memory, then writes them all or
 // none (writeOutputs). A render failure writes nothing.
+//
+// The github format's job summary goes to the file GITHUB_STEP_SUMMARY
+// names (once, however many github reports there are), appended after
+// every report was written, as GitHub Actions expects.
 func writeReports(ctx context.Context, e *env, p *reportSetup, r *report.Result) error {
 	rendered := make([][]byte, len(p.outputs))
+	summaryFile := e.getenv("GITHUB_STEP_SUMMARY")
+	var summary *bytes.Buffer
 	for i, o := range p.outputs {
 		var buf bytes.Buffer
-		opts := report.Options{Color: p.color && o.file == ""}
+		opts := report.Options{Color: p.color && o.file == "", SourceRoot: p.sourceRoot, SARIFCategory: p.sarifCategory}
+		if o.format.Name == "github" && summaryFile != "" && summary == nil {
+			summary = &bytes.Buffer{}
+			opts.StepSummary = summary
+		}
 		if err := o.format.New(opts).Report(&buf, r); err != nil {
 			return withCode(exitToolError, fmt.Errorf("render %s report: %w", o.format.Name, err))
 		}
@@ -385,7 +395,30 @@ func writeReports(ctx context.Context, e *env, p *reportSetup, r *report.Result)
 	if err != nil {
 		return err
 	}
-	return writeOutputs(ctx, e, targets, rendered)
+	if err := writeOutputs(ctx, e, targets, rendered); err != nil {
+		return err
+	}
+	if summary != nil {
+		return appendStepSummary(summaryFile, summary.Bytes())
+	}
+	return nil
+}
+
+// appendStepSummary appends the job summary to the file GITHUB_STEP_SUMMARY
+// names (created if missing). A failure is a tool error: the reports are
+// written, the summary is not.
+func appendStepSummary(file string, data []byte) error {
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err == nil {
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return withCode(exitToolError, fmt.Errorf("append the job summary to GITHUB_STEP_SUMMARY (%s): %w; the reports were written", file, bare(err)))
+	}
+	return nil
 }
 
 // writeOutputs writes data[i] to targets[i], all or nothing as far as

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/pflag"
 
@@ -29,7 +30,9 @@ type reportFlags struct {
 	rules           ruleFlags
 	// fileRules are the configuration file's rule settings; the flags'
 	// come after them and win.
-	fileRules []policies.Setting
+	fileRules     []policies.Setting
+	sourceRoot    string
+	sarifCategory string
 }
 
 func (rf *reportFlags) register(fs *pflag.FlagSet) {
@@ -43,6 +46,8 @@ func (rf *reportFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&rf.now, "now", "", "measure snapshot ages at `TIME` (RFC 3339, e.g. 2026-11-21T00:00:00Z) instead of the clock, for reproducible reports")
 	fs.StringVar(&rf.color, "color", "auto", "colour in the text report on stdout: auto (terminal and no NO_COLOR), always, never")
 	rf.rules.register(fs)
+	fs.StringVar(&rf.sourceRoot, "source-root", "", "report file locations (sarif, junit, github, gitlab) relative to `DIR`; default the git top level of the working directory (the nearest parent with .git), else the working directory")
+	fs.StringVar(&rf.sarifCategory, "sarif-category", "", "set the sarif run's automationDetails.id (GitHub's analysis category) to `NAME`; default none, so the upload step's category applies")
 }
 
 // output is one report to produce.
@@ -61,6 +66,21 @@ type reportSetup struct {
 	now             time.Time     // zero: the clock
 	color           bool
 	settings        []policies.Setting // the rules' settings, file first
+	// sourceRoot is the absolute directory report locations are relative
+	// to; sarifCategory the sarif run's category ("" for none).
+	sourceRoot    string
+	sarifCategory string
+}
+
+// locating returns the first output whose format points at lines of the
+// input files (report.Format.Locates), or "".
+func (p *reportSetup) locating() string {
+	for _, o := range p.outputs {
+		if o.format.Locates {
+			return o.format.Name
+		}
+	}
+	return ""
 }
 
 func (rf *reportFlags) resolve(e *env) (*reportSetup, error) {
@@ -128,7 +148,46 @@ func (rf *reportFlags) resolve(e *env) (*reportSetup, error) {
 		return nil, err
 	}
 	p.settings = append(append(p.settings, rf.fileRules...), flagRules...)
+	if p.sourceRoot, err = resolveSourceRoot(rf.sourceRoot); err != nil {
+		return nil, err
+	}
+	p.sarifCategory = strings.TrimSpace(rf.sarifCategory)
+	if rf.sarifCategory != "" && (p.sarifCategory == "" || strings.IndexFunc(p.sarifCategory, unicode.IsControl) >= 0) {
+		return nil, usageErr("--sarif-category %q: give a name without control characters, such as apigw-preflight/prod", rf.sarifCategory)
+	}
 	return p, nil
+}
+
+// resolveSourceRoot returns --source-root as an absolute directory, or
+// the default: the nearest directory holding .git (a directory, or the
+// file a git worktree or submodule has) from the working directory up,
+// else the working directory. No git command runs.
+func resolveSourceRoot(flag string) (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", withCode(exitToolError, fmt.Errorf("working directory: %w", err))
+	}
+	if flag != "" {
+		dir := flag
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(wd, dir)
+		}
+		st, err := os.Stat(dir)
+		if err != nil || !st.IsDir() {
+			return "", usageErr("--source-root %s: not a directory; give the repository's top level", flag)
+		}
+		return filepath.Clean(dir), nil
+	}
+	for dir := wd; ; {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return wd, nil
+		}
+		dir = parent
+	}
 }
 
 // parseMaxAge reads --max-age: a Go duration ("36h") or whole days ("7d");

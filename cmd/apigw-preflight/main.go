@@ -38,7 +38,7 @@ var exitCodes = []struct {
 }{
 	{exitPass, "gate passed (no finding at or above --fail-on)"},
 	{exitToolError, "tool or runtime error (a cloud call failed, a rule could not be evaluated)"},
-	{exitUsage, "usage error or bad input (bad flag, unreadable or invalid snapshot)"},
+	{exitUsage, "usage error or bad input (bad flag, unreadable or invalid snapshot or Terraform plan)"},
 	{exitGateFailed, "gate failed (findings at or above --fail-on)"},
 	{exitSIGINT, "interrupted by SIGINT (Ctrl-C)"},
 	{exitSIGTERM, "interrupted by SIGTERM"},
@@ -99,7 +99,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"collect", "read a group and two instances from the cloud into a snapshot", runCollect},
-		{"check", "evaluate snapshot files offline and gate on the findings", runCheck},
+		{"check", "evaluate snapshot files (or Terraform plans) offline and gate on the findings", runCheck},
 		{"run", "collect, check and report in one step", runRun},
 		{"policies", "list the built-in rules (policies list)", runPolicies},
 		{"version", "print the version", runVersion},

@@ -194,6 +194,9 @@ func runMigrate(ctx context.Context, e *env, cf *collectFlags, mf *migrateFlags,
 	var me *migrate.Error
 	switch {
 	case err == nil:
+		if !mf.dryRun {
+			fmt.Fprint(e.stderr, terraformFollowUp(cf.group, cf.to))
+		}
 		return nil
 	case errors.As(err, &me) && me.Kind == migrate.KindConsent:
 		return withCode(exitUsage, err)
@@ -201,6 +204,15 @@ func runMigrate(ctx context.Context, e *env, cf *collectFlags, mf *migrateFlags,
 		return withCode(exitGateFailed, err)
 	}
 	return withCode(exitToolError, err)
+}
+
+// terraformFollowUp is what to change when Terraform manages the group:
+// its configuration still names the old instance, and since instance_id
+// is ForceNew the next plan would destroy and recreate the group (MIG016).
+func terraformFollowUp(group, to string) string {
+	return fmt.Sprintf("If Terraform manages group %s, its configuration still names the old instance, and the next plan would destroy and recreate the group (MIG016): set\n"+
+		"    instance_id = %q\n"+
+		"on its alicloud_api_gateway_group resource, then run terraform apply -refresh-only (or terraform refresh) so that terraform plan shows no change for it.\n", group, to)
 }
 
 // promptOn asks on the terminal: the prompt on stderr, one line from

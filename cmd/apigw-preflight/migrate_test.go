@@ -187,6 +187,8 @@ func TestMigrateSucceedsOnceAndIsIdempotent(t *testing.T) {
 		"Migration finished: group orders (g-orders) is on " + dest + " (MigrationStatus Success)",
 		"Group state now: InstanceId " + dest + ", InstanceType VPC_DEDICATED normal, MigrationStatus Success",
 		"1 to 10 minutes",
+		"If Terraform manages group g-orders, its configuration still names the old instance",
+		"    instance_id = \"" + dest + "\"\non its alicloud_api_gateway_group resource, then run terraform apply -refresh-only",
 	} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)

@@ -17,7 +17,8 @@ func policiesHelp(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, `Usage: apigw-preflight policies list [--output text|json|markdown]
 
 List the built-in rules with their IDs, default severities, titles and
-parameters (with their defaults), as read from the rules' METADATA (json adds
+parameters (with their defaults), as read from the rules' METADATA (MIG016
+applies to Terraform plans, the others to snapshots; json adds
 descriptions, remediations, help links and each parameter's type, bounds and
 description; markdown is the table the README shows). Set a parameter with
 --set RULE.PARAM=VALUE or in the configuration file's rules section.
@@ -42,7 +43,7 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(exitToolError, err)
 	}
-	rules := eng.Rules()
+	rules := policies.AllRules(eng)
 	switch *output {
 	case "json":
 		enc := json.NewEncoder(e.stdout)

@@ -30,13 +30,7 @@ func newEngine(ctx context.Context, s *reportSetup) (*policies.Engine, error) {
 // any report is written, the exit code the verdict maps to, so reports
 // can show it.
 func evaluate(ctx context.Context, eng *policies.Engine, s *reportSetup, docs []*snapshot.Document) (*report.Result, error) {
-	wd, _ := os.Getwd()
-	r, err := preflight.Run(ctx, eng, docs, preflight.Options{
-		FailOn:          s.failOn,
-		FailOnUndecided: s.failOnUndecided,
-		Tool:            toolInfo(),
-		WorkDir:         wd,
-	})
+	r, err := preflight.Run(ctx, eng, docs, preflightOptions(s))
 	if err != nil {
 		return nil, withCode(exitToolError, err)
 	}
@@ -44,11 +38,22 @@ func evaluate(ctx context.Context, eng *policies.Engine, s *reportSetup, docs []
 	return r, nil
 }
 
+// preflightOptions are the setup's judgement and labels for preflight.
+func preflightOptions(s *reportSetup) preflight.Options {
+	wd, _ := os.Getwd()
+	return preflight.Options{
+		FailOn:          s.failOn,
+		FailOnUndecided: s.failOnUndecided,
+		Tool:            toolInfo(),
+		WorkDir:         wd,
+	}
+}
+
 func formatHelp() string {
 	var b strings.Builder
 	b.WriteString("Formats:\n")
 	for _, f := range report.Formats() {
-		fmt.Fprintf(&b, "  %-6s %s\n", f.Name, f.Description)
+		fmt.Fprintf(&b, "  %-9s %s\n", f.Name, f.Description)
 	}
 	return b.String()
 }

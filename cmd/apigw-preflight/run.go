@@ -23,7 +23,9 @@ Collect, evaluate and report in one step: what 'collect' followed by 'check'
 does, without the intermediate file (keep it with --snapshot-out). Credentials,
 region and endpoint work as for 'collect'; the reporting flags as for 'check'.
 The configuration file's failOn and rules settings apply unless a flag
-(--fail-on, --set or its aliases) sets the same.
+(--fail-on, --set or its aliases) sets the same. The formats whose results
+point at lines of the snapshot (sarif, github, gitlab) need --snapshot-out
+FILE, so that the file they point at exists.
 
 Migrating (--migrate): after the report is written, move the group with
 ModifyApiGroupInstance (GroupId, TargetInstanceId, Remark), but only when:
@@ -116,6 +118,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	p, err := rf.resolve(e)
 	if err != nil {
 		return err
+	}
+	if f := p.locating(); f != "" && *snapOut == "" {
+		return usageErr("run: -f %s needs --snapshot-out FILE: its results point at lines of the snapshot, so the snapshot must be a file (e.g. --snapshot-out preflight.snapshot.json)", f)
 	}
 	auditLog := ""
 	if mf.migrate {

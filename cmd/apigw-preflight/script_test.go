@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -249,17 +250,32 @@ func setPath(doc any, path []string, v any, set bool) error {
 	return fmt.Errorf("%q is inside a value that is neither an object nor a list", key)
 }
 
-// replace [-all] IN OUT OLD NEW writes IN to OUT with the first OLD (with
-// -all, every OLD) replaced by NEW; OLD must occur.
+// replace [-all] [-re] IN OUT OLD NEW writes IN to OUT with the first OLD
+// (with -all, every OLD) replaced by NEW; OLD must occur. With -re, OLD is
+// a regular expression (Go syntax) and every match is replaced.
 func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
-	n := 1
-	if len(args) > 0 && args[0] == "-all" {
-		n, args = -1, args[1:]
+	n, re := 1, false
+	for len(args) > 0 && (args[0] == "-all" || args[0] == "-re") {
+		if args[0] == "-all" {
+			n = -1
+		} else {
+			re = true
+		}
+		args = args[1:]
 	}
 	if neg || len(args) != 4 {
-		ts.Fatalf("usage: replace [-all] IN OUT OLD NEW")
+		ts.Fatalf("usage: replace [-all] [-re] IN OUT OLD NEW")
 	}
 	text := ts.ReadFile(args[0])
+	if re {
+		rx, err := regexp.Compile(args[2])
+		ts.Check(err)
+		if !rx.MatchString(text) {
+			ts.Fatalf("replace: %s matches nothing in %s", args[2], args[0])
+		}
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(rx.ReplaceAllLiteralString(text, args[3])), 0o644))
+		return
+	}
 	if !strings.Contains(text, args[2]) {
 		ts.Fatalf("replace: %q does not occur in %s", args[2], args[0])
 	}

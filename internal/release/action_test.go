@@ -525,7 +525,8 @@ func direct(t *testing.T, dir string, args ...string) (string, int) {
 // TestRunGateFailed: a failing gate is passed on as the exit-code output
 // (the script itself succeeds, so the upload runs), the SARIF file is
 // handed to the upload by its absolute path, stdout is the command's, and
-// the summary holds the exit code's meaning and the report in a fence.
+// the summary holds the exit code's meaning and the markdown report (the
+// tool has that format, so run.sh asks for it).
 func TestRunGateFailed(t *testing.T) {
 	dir := snapshotDir(t, map[string]string{"orders.json": "healthy.json", "payments.json": "../../policies/rules/https_policy/testdata/MIG003-tls-dropped.json"})
 	report, code := direct(t, dir, "check", "--now", "2026-12-01T00:00:00Z", "-f", "text", "snapshots/orders.json", "snapshots/payments.json")
@@ -543,8 +544,9 @@ func TestRunGateFailed(t *testing.T) {
 	if r.stdout != report {
 		t.Errorf("stdout:\n%s\nwant the command's:\n%s", r.stdout, report)
 	}
-	want := "### apigw-preflight check\n\nExit code 3: gate failed (findings at or above --fail-on).\n\n```text\n" + report + "```\n\n"
-	if r.summary != want {
+	md, _ := direct(t, dir, "check", "--now", "2026-12-01T00:00:00Z", "-f", "markdown", "snapshots/orders.json", "snapshots/payments.json")
+	want := "### apigw-preflight check\n\nExit code 3: gate failed (findings at or above --fail-on).\n\n" + md + "\n"
+	if !strings.Contains(md, "## apigw-preflight: FAIL") || r.summary != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", r.summary, want)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "preflight.sarif")); err != nil {
@@ -565,7 +567,8 @@ func TestRunPassed(t *testing.T) {
 	if r.code != 0 || r.outputs != "exit-code=0\n" || r.stdout != report {
 		t.Errorf("exit %d, GITHUB_OUTPUT %q\nstdout:\n%s\nstderr:\n%s\nwant stdout:\n%s", r.code, r.outputs, r.stdout, r.stderr, report)
 	}
-	if want := "### apigw-preflight check\n\nExit code 0: gate passed (no finding at or above --fail-on).\n\n```text\n" + report + "```\n\n"; r.summary != want {
+	md, _ := direct(t, dir, "check", "--now", "2026-12-01T00:00:00Z", "-f", "markdown", "snapshots/orders prod.json")
+	if want := "### apigw-preflight check\n\nExit code 0: gate passed (no finding at or above --fail-on).\n\n" + md + "\n"; !strings.Contains(md, "## apigw-preflight: PASS") || r.summary != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", r.summary, want)
 	}
 	r = runScript(t, "run.sh", dir, "BIN="+binary, "ARGS="+args, "SARIF_FILE=", "JOB_SUMMARY=false")
@@ -590,7 +593,7 @@ func TestRunEdgeCases(t *testing.T) {
 	}
 
 	r = runScript(t, "run.sh", dir, "BIN="+binary, "ARGS=check --no-such-flag snapshots/orders.json", "JOB_SUMMARY=true")
-	if r.outputs != "exit-code=2\n" || r.summary != "### apigw-preflight check\n\nExit code 2: usage error or bad input (bad flag, unreadable or invalid snapshot).\n\nThe command wrote no report to stdout.\n\n" {
+	if r.outputs != "exit-code=2\n" || r.summary != "### apigw-preflight check\n\nExit code 2: usage error or bad input (bad flag, unreadable or invalid snapshot or Terraform plan).\n\nThe command wrote no report to stdout.\n\n" {
 		t.Errorf("usage error: GITHUB_OUTPUT %q\nsummary:\n%s", r.outputs, r.summary)
 	}
 
