@@ -501,15 +501,17 @@ type hook struct {
 	Types       []string `yaml:"types"`
 }
 
-// TestPreCommitHooks: one hook, built from this module by pre-commit's
-// golang language, whose file pattern picks snapshot files and whose entry
-// checks them: a clean snapshot passes, a failing one fails.
+// TestPreCommitHooks: two hooks, built from this module by pre-commit's
+// golang language: one whose file pattern picks snapshot files and whose
+// entry checks them (a clean snapshot passes, a failing one fails), one for
+// Terraform plan files (an in-place change passes, a replacement fails).
 func TestPreCommitHooks(t *testing.T) {
 	var hooks []hook
 	readYAML(t, ".pre-commit-hooks.yaml", &hooks)
-	if len(hooks) != 1 {
-		t.Fatalf("%d hooks, want 1 (apigw-preflight-check)", len(hooks))
+	if len(hooks) != 2 {
+		t.Fatalf("%d hooks, want 2 (apigw-preflight-check, apigw-preflight-terraform-plan)", len(hooks))
 	}
+	testPlanHook(t, hooks[1])
 	h := hooks[0]
 	if h.ID != "apigw-preflight-check" || h.Language != "golang" || h.Entry != "apigw-preflight check" || h.Description == "" {
 		t.Errorf("hook %+v: want id apigw-preflight-check, language golang, entry \"apigw-preflight check\", a description", h)
@@ -562,5 +564,50 @@ func TestPreCommitHooks(t *testing.T) {
 	}
 	if code := run("testdata/snapshots/healthy.json", "policies/rules/https_policy/testdata/MIG003-tls-dropped.json"); code != 3 {
 		t.Errorf("hook with a failing snapshot: exit %d, want 3", code)
+	}
+}
+
+func testPlanHook(t *testing.T, h hook) {
+	t.Helper()
+	if h.ID != "apigw-preflight-terraform-plan" || h.Language != "golang" || h.Entry != "apigw-preflight check" || h.Description == "" {
+		t.Errorf("hook %+v: want id apigw-preflight-terraform-plan, language golang, entry \"apigw-preflight check\", a description", h)
+	}
+	files, err := regexp.Compile(h.Files)
+	if err != nil {
+		t.Fatalf("files %q: %v", h.Files, err)
+	}
+	for p, want := range map[string]bool{
+		"plan.tfplan.json":           true,
+		"infra/prod.tfplan.json":     true,
+		"plan.json":                  false,
+		"prod.tfplan.json.bak":       false,
+		".tfplan.json":               false,
+		"snapshots/orders.json":      false,
+		"infra/prod.tfplan":          false,
+		"orders.snapshot.json":       false,
+		"a/b/staging-eu.tfplan.json": true,
+	} {
+		if got := files.MatchString(p); got != want {
+			t.Errorf("plan files pattern on %s: %v, want %v", p, got, want)
+		}
+	}
+	entry := strings.Fields(h.Entry)
+	run := func(files ...string) int {
+		cmd := exec.Command(binary, append(entry[1:], files...)...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "NO_COLOR=1")
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	}
+	if code := run("testdata/terraform/in-place.json", "testdata/terraform/other-resources.json"); code != 0 {
+		t.Errorf("plan hook on in-place plans: exit %d, want 0", code)
+	}
+	if code := run("testdata/terraform/replace-instance.json"); code != 3 {
+		t.Errorf("plan hook on a replacing plan: exit %d, want 3", code)
 	}
 }
