@@ -54,6 +54,7 @@ const (
 	CodeTimeout           = "Timeout"           // connect or read timeout, or the call's time ran out
 	CodeTransport         = "Transport"         // connection refused, reset or cut, EOF, a body that broke off
 	CodeTLS               = "TLS"               // certificate problems; not retried
+	CodeUnknownHost       = "UnknownHost"       // the endpoint's host name does not exist (NXDOMAIN); not retried
 	CodeMalformedResponse = "MalformedResponse" // 2xx body that is not a JSON object
 	CodeNoCredentials     = "NoCredentials"     // the credentials chain found nothing
 	CodeResponseTooLarge  = "ResponseTooLarge"  // the answer exceeds ClientOptions.MaxResponseBytes; not retried
@@ -100,7 +101,7 @@ func ClassifyError(err error) ErrorKind {
 		return ae.Kind
 	}
 	switch {
-	case ae.credential || ae.Code == CodeNoCredentials || ae.Code == CodeTLS:
+	case ae.credential || ae.Code == CodeNoCredentials || ae.Code == CodeTLS || ae.Code == CodeUnknownHost:
 		return KindNotSent
 	case ae.Code == CodeTimeout, ae.Code == CodeTransport, ae.Code == CodeMalformedResponse,
 		ae.Code == CodeResponseTooLarge, httpCode(ae.Code), ae.Code == "":
@@ -526,7 +527,11 @@ func (c *Client) mapError(action string, err error) error {
 		if errors.As(err, &ue) {
 			inner = ue.Err // the URL is signed and may carry a token
 		}
-		return &APIError{Call: action, Code: code, Kind: kind, Message: c.clean(inner.Error(), 300)}
+		msg := c.clean(inner.Error(), 300)
+		if code == CodeUnknownHost {
+			msg += "; the host name does not exist: check --region (the regional endpoint is apigateway.REGION.aliyuncs.com) or --endpoint"
+		}
+		return &APIError{Call: action, Code: code, Kind: kind, Message: msg}
 	}
 	var ce sdkerrors.Error
 	if errors.As(err, &ce) {
@@ -579,6 +584,8 @@ func transportError(err error) (code string, kind ErrorKind, ok bool) {
 		return CodeResponseTooLarge, KindAmbiguous, true
 	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &verify):
 		return CodeTLS, KindNotSent, true
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return CodeUnknownHost, KindNotSent, true
 	case errors.As(err, &dns):
 		return CodeTransport, KindNotSent, true
 	case errors.As(err, &op) && op.Op == "dial":
