@@ -102,6 +102,7 @@ func commands() []command {
 		{"check", "evaluate snapshot files (or Terraform plans) offline and gate on the findings", runCheck},
 		{"run", "collect, check and report in one step", runRun},
 		{"policies", "list the built-in rules (policies list)", runPolicies},
+		{"schema", "print the snapshot contract as a JSON Schema", runSchema},
 		{"version", "print the version", runVersion},
 	}
 }
