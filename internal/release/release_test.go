@@ -546,19 +546,7 @@ func TestPreCommitHooks(t *testing.T) {
 			t.Errorf("files pattern on %s: %v, want %v", p, got, want)
 		}
 	}
-	entry := strings.Fields(h.Entry)
-	run := func(files ...string) int {
-		cmd := exec.Command(binary, append(entry[1:], files...)...)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "NO_COLOR=1")
-		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return 0
-	}
+	run := func(files ...string) int { return runHook(t, h, files...) }
 	if code := run("testdata/snapshots/healthy.json", "testdata/snapshots/vpc-connect-healthy.json"); code != 0 {
 		t.Errorf("hook on the healthy samples: exit %d, want 0", code)
 	}
@@ -591,23 +579,28 @@ func testPlanHook(t *testing.T, h hook) {
 			t.Errorf("plan files pattern on %s: %v, want %v", p, got, want)
 		}
 	}
-	entry := strings.Fields(h.Entry)
-	run := func(files ...string) int {
-		cmd := exec.Command(binary, append(entry[1:], files...)...)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "NO_COLOR=1")
-		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return 0
-	}
+	run := func(files ...string) int { return runHook(t, h, files...) }
 	if code := run("testdata/terraform/in-place.json", "testdata/terraform/other-resources.json"); code != 0 {
 		t.Errorf("plan hook on in-place plans: exit %d, want 0", code)
 	}
 	if code := run("testdata/terraform/replace-instance.json"); code != 3 {
 		t.Errorf("plan hook on a replacing plan: exit %d, want 3", code)
 	}
+}
+
+// runHook runs a hook's entry on files from the repository root, with the
+// binary under test standing in for the command, and returns its exit code.
+func runHook(t *testing.T, h hook, files ...string) int {
+	t.Helper()
+	entry := strings.Fields(h.Entry)
+	cmd := exec.Command(binary, append(entry[1:], files...)...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0
 }

@@ -71,15 +71,6 @@ test_private_ranges if {
 	not lib.private("bogus")
 }
 
-test_undecided_builds_a_could_not_check_warning if {
-	lib.undecided({"check": "x: y", "severity": "error", "message": "ignored", "key": "k"}) == {
-		"severity": "warning",
-		"undecided": true,
-		"message": "could not check x: y",
-		"key": "k",
-	}
-}
-
 test_unmap_ipv4_mapped_addresses if {
 	lib.unmap("::ffff:10.0.0.1") == "10.0.0.1"
 	lib.unmap(" ::FFFF:10.0.0.1 ") == "10.0.0.1"
@@ -100,15 +91,6 @@ test_mapped_addresses_are_ipv4 if {
 	lib.in_any(["10.0.0.0/8"], "::ffff:10.0.0.1")
 	lib.in_any(["::ffff:10.0.0.1"], "10.0.0.1")
 	lib.valid_addr("::ffff:10.0.0.1")
-}
-
-test_failed_reads_by_rule if {
-	errs := [{"call": "DescribeGroupQps"}, "junk", {"call": " describeapis "}, {"call": "DescribeFoo"}, {"call": 5}, {"call": "DescribeSecurityGroups"}]
-	lib.failed_reads("MIG001") == {0: "DescribeGroupQps"} with input as {"collectionErrors": errs}
-	lib.failed_reads("MIG009") == {2: "DescribeApis", 5: "DescribeSecurityGroups"} with input as {"collectionErrors": errs}
-	lib.failed_reads("MIG002") == {} with input as {"collectionErrors": errs}
-	lib.failed_reads("MIG001") == {} with input as {"collectionErrors": "oops"}
-	not lib.collection_undecided("MIG001", "x") with input as {}
 }
 
 test_finding_is_decided_and_keeps_the_rest if {
