@@ -8,6 +8,8 @@ import (
 
 	"github.com/apigw-preflight/apigw-preflight/cloud/calls"
 	"github.com/apigw-preflight/apigw-preflight/emulator"
+
+	"github.com/apigw-preflight/apigw-preflight/internal/testenv"
 )
 
 // TestEmulatorServesEveryRegisteredCall sends each call of the registry,
@@ -16,7 +18,7 @@ import (
 // a missing parameter (which it checks after the signature and the
 // action).
 func TestEmulatorServesEveryRegisteredCall(t *testing.T) {
-	clearCloudEnv(t)
+	testenv.ClearCloudEnv(t)
 	w, err := emulator.ParseWorld([]byte("regionId: cn-hangzhou\ncredentials:\n  - {accessKeyId: testid, accessKeySecret: testsecret}\n"), "contract.yaml")
 	if err != nil {
 		t.Fatal(err)

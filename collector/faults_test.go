@@ -17,6 +17,8 @@ import (
 	"github.com/apigw-preflight/apigw-preflight/emulator"
 	"github.com/apigw-preflight/apigw-preflight/internal/leaktest"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
+
+	"github.com/apigw-preflight/apigw-preflight/internal/testenv"
 )
 
 // manyAPIsWorld is baseWorld with n plain HTTP APIs instead of its own.
@@ -307,7 +309,7 @@ func TestErrorAnswerWithOddTypesDoesNotCrash(t *testing.T) {
 }
 
 func TestPlainHTTPOnlyToLoopback(t *testing.T) {
-	clearCloudEnv(t)
+	testenv.ClearCloudEnv(t)
 	for _, tc := range []struct {
 		endpoint string
 		insecure bool
@@ -355,7 +357,7 @@ func TestLongTokenNeverLeaks(t *testing.T) {
 		}
 		return snap, err
 	}
-	clearCloudEnv(t)
+	testenv.ClearCloudEnv(t)
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.long")
 	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", token)
 

@@ -19,6 +19,8 @@ import (
 	"github.com/apigw-preflight/apigw-preflight/config"
 	"github.com/apigw-preflight/apigw-preflight/emulator"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
+
+	"github.com/apigw-preflight/apigw-preflight/internal/testenv"
 )
 
 // testNow is the fixed collection time of the tests.
@@ -614,27 +616,6 @@ func TestCollectBrokenResponses(t *testing.T) {
 	}
 }
 
-// clearCloudEnv empties every ALIBABA_CLOUD_* variable, points HOME at a
-// fresh directory and keeps the chain off the ECS metadata service.
-func clearCloudEnv(t *testing.T) string {
-	t.Helper()
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "ALIBABA_CLOUD_") {
-			t.Setenv(k, "")
-		}
-	}
-	for _, k := range []string{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
-		"ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_REGION_ID", "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
-		"ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_FILE", "ALIBABA_CLOUD_CREDENTIALS_URI", "ALIBABA_CLOUD_ECS_METADATA"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("USERPROFILE", home)
-	return home
-}
-
 func writeCLIConfig(t *testing.T, home, content string) {
 	t.Helper()
 	dir := filepath.Join(home, ".aliyun")
@@ -683,7 +664,7 @@ func TestCredentialChainProfiles(t *testing.T) {
 			wantSource: `profile "badsts" in ~/.aliyun/config.json`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			home := clearCloudEnv(t)
+			home := testenv.ClearCloudEnv(t)
 			writeCLIConfig(t, home, cliConfigJSON)
 			if tc.envProfile != "" {
 				t.Setenv("ALIBABA_CLOUD_PROFILE", tc.envProfile)
@@ -725,7 +706,7 @@ func TestCredentialChainProfiles(t *testing.T) {
 
 func TestCredentialChainEnvironment(t *testing.T) {
 	e := startWorld(t, baseWorld)
-	home := clearCloudEnv(t)
+	home := testenv.ClearCloudEnv(t)
 	writeCLIConfig(t, home, cliConfigJSON) // the environment comes first in the chain
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
@@ -747,7 +728,7 @@ func TestCredentialChainEnvironment(t *testing.T) {
 
 func TestCredentialChainNothingFound(t *testing.T) {
 	e := startWorld(t, baseWorld)
-	home := clearCloudEnv(t)
+	home := testenv.ClearCloudEnv(t)
 	for _, tc := range []struct {
 		name, profile, config string
 		want                  []string
@@ -788,7 +769,7 @@ func TestCredentialChainNothingFound(t *testing.T) {
 }
 
 func TestRegionRequired(t *testing.T) {
-	clearCloudEnv(t)
+	testenv.ClearCloudEnv(t)
 	if _, err := cloud.NewClient(cloud.ClientOptions{}); err == nil || !strings.Contains(err.Error(), "--region") {
 		t.Errorf("err = %v, want a message naming --region", err)
 	}
@@ -818,7 +799,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 
 	// Wrong secret from the environment.
-	clearCloudEnv(t)
+	testenv.ClearCloudEnv(t)
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", wrongSecret)
 	client, err := cloud.NewClient(cloud.ClientOptions{Endpoint: e.url, RegionID: testRegion})
@@ -862,7 +843,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 
 	// A stale token from a profile.
-	home := clearCloudEnv(t)
+	home := testenv.ClearCloudEnv(t)
 	writeCLIConfig(t, home, cliConfigJSON)
 	client, err = cloud.NewClient(cloud.ClientOptions{Endpoint: e.url, Profile: "badsts"})
 	if err != nil {

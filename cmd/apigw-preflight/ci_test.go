@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -80,16 +78,7 @@ func runCLIStdin(t *testing.T, dir, stdin string, args ...string) cliResult {
 	t.Helper()
 	cmd := cliCommand(t, dir, nil, args...)
 	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return cliResult{code, out.String(), errb.String()}
+	return runCmd(t, cmd)
 }
 
 // A repository: .git at its top, the snapshots under infra/snapshots.

@@ -63,7 +63,12 @@ func cliCommand(t *testing.T, dir string, env []string, args ...string) *exec.Cm
 // cliCommand) and returns its exit code and output.
 func runCLI(t *testing.T, dir string, env []string, args ...string) cliResult {
 	t.Helper()
-	cmd := cliCommand(t, dir, env, args...)
+	return runCmd(t, cliCommand(t, dir, env, args...))
+}
+
+// runCmd runs a prepared command and returns its exit code and output.
+func runCmd(t *testing.T, cmd *exec.Cmd) cliResult {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
