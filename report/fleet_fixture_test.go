@@ -102,7 +102,7 @@ func fleetResult() *Result {
 				Remediation: "Grant apigateway:DescribeApiTrafficControls to the collecting RAM identity and collect the snapshot again.",
 				Resource:    Resource{Kind: "group", ID: fxInventoryGroup, Name: "inventory"},
 				Path:        []string{"collectionErrors", "0"}, Line: 9, Key: "DescribeApiTrafficControls",
-				Undecided:   true,
+				Undecided: true,
 			}}, nil),
 			mig(fxInventoryGroup, "inventory", fxDestOrders, true, small(3000), []Finding{{
 				RuleID: "MIG001", RuleName: "rps-capacity", Severity: SeverityError,
@@ -121,7 +121,7 @@ func fleetResult() *Result {
 				Remediation: "make search.internal resolvable from the collecting machine, or give its allowlist in the configuration file",
 				Resource:    Resource{Kind: "backend", ID: "e1f2a3b4c5d64e7f8091a2b3c4d5e6f7", Name: "Query"},
 				Path:        []string{"backends", "0", "address"}, Line: 66, Key: "search.internal",
-				Undecided:   true,
+				Undecided: true,
 			}}, nil),
 			mig(fxBillingGroup, "billing <EU>", fxDestOrders, false, small(300), []Finding{drain}, nil),
 			{
