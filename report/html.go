@@ -27,7 +27,8 @@ func init() {
 //   - a header with the gate's verdict, the tool version, the evaluation
 //     time and the readiness counts of the groups (each group counted by
 //     its planned destination);
-//   - the plan-wide findings (fleet, Terraform plans), when there are any;
+//   - the plan-wide findings (fleet, Terraform plans), when there are any,
+//     open;
 //   - the placement matrix: a row per group, a column per destination
 //     (at most htmlMaxColumns; beyond that each row lists its destinations
 //     in one column, so the size stays linear in the number of pairs); each
@@ -290,8 +291,9 @@ func newHTMLPage(r *Result) htmlPage {
 		m := htmlMigrationOf(r, i)
 		if r.Migrations[i].Kind != "" {
 			page.Plans = append(page.Plans, m)
+		} else {
+			page.Migrations = append(page.Migrations, m)
 		}
-		page.Migrations = append(page.Migrations, m)
 	}
 	return page
 }

@@ -83,9 +83,12 @@ func TestHTMLFleetStructure(t *testing.T) {
 	if len(details) != len(r.Migrations) {
 		t.Fatalf("%d details blocks, want %d", len(details), len(r.Migrations))
 	}
-	for i, d := range details {
+	// The plan-wide block comes first, then the migrations in input order.
+	wantOrder := []int{9, 0, 1, 2, 3, 4, 5, 6, 7, 8}
+	for k, d := range details {
+		i := wantOrder[k]
 		if d[1] != htmlAnchor(i) || d[2] != string(r.Readiness(&r.Migrations[i])) {
-			t.Errorf("details %d = %v", i, d[1:])
+			t.Errorf("details block %d = %v, want %s %s", k, d[1:], htmlAnchor(i), r.Readiness(&r.Migrations[i]))
 		}
 	}
 	// Every finding's message and remediation is on the page.
