@@ -271,7 +271,9 @@ func TestHTMLInBrowser(t *testing.T) {
 		ctx := open(t, true)
 		var before, after bool
 		eval(t, ctx, `document.getElementById("m3").open`, &before)
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#matrix a[href="#m3"]`))); err != nil {
+		// The script opens the block on hashchange, a task of its own:
+		// wait until its fix line shows.
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#matrix a[href="#m3"]`)), chromedp.WaitVisible(chromedp.CSS("#m3 .fix"))); err != nil {
 			t.Fatal(err)
 		}
 		var text string
