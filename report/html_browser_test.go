@@ -269,15 +269,29 @@ func TestHTMLInBrowser(t *testing.T) {
 
 	t.Run("cell opens its findings", func(t *testing.T) {
 		ctx := open(t, true)
-		var before, after bool
+		var before bool
 		eval(t, ctx, `document.getElementById("m3").open`, &before)
-		// The script opens the block on hashchange, a task of its own:
-		// wait until its fix line shows.
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#matrix a[href="#m3"]`)), chromedp.WaitVisible(chromedp.CSS("#m3 .fix"))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#matrix a[href="#m3"]`))); err != nil {
 			t.Fatal(err)
 		}
+		// The script opens the block on hashchange, a task of its own:
+		// wait for it (at most 10 seconds), then read.
+		after, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(done => {
+			const start = Date.now();
+			(function check() {
+				const d = document.getElementById("m3");
+				if (d.open || Date.now() - start > 10000) { done(d.open); } else { setTimeout(check, 20); }
+			})();
+		})`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hash string
+		eval(t, ctx, `location.hash`, &hash)
+		if hash != "#m3" {
+			t.Errorf("after the click the location's hash is %q, want #m3", hash)
+		}
 		var text string
-		eval(t, ctx, `document.getElementById("m3").open`, &after)
 		eval(t, ctx, `document.getElementById("m3").innerText`, &text)
 		if before || !after {
 			t.Errorf("details #m3 open before %v after the click %v", before, after)
