@@ -11,7 +11,7 @@ import (
 func init() {
 	register(Format{
 		Name:        "text",
-		Description: "for people: findings per migration with remediations, and a summary line",
+		Description: "for people: findings per migration with remediations, a table of the migrations when there are several, and a summary line",
 		New:         func(o Options) Reporter { return &textReporter{color: o.Color} },
 	})
 }
