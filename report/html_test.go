@@ -182,6 +182,9 @@ func TestHTMLFiveThousandGroups(t *testing.T) {
 	// Numbers that grow with n: the row order (twice) and number, and each
 	// pair's anchor (twice): at most 4 more digits each.
 	bound := one + (n-1)*(two-one) + n*(3+2*len(dests))*4
+	if testing.Verbose() {
+		t.Logf("5,000 groups: %d bytes (bound %d; one group %d, two %d)", len(page), bound, one, two)
+	}
 	if len(page) > bound {
 		t.Errorf("5,000-group page is %d bytes, over the linear bound %d (one group %d, two %d)", len(page), bound, one, two)
 	}
