@@ -119,11 +119,13 @@ type htmlMigration struct {
 }
 
 type htmlFinding struct {
-	Severity    string
-	RuleID      string
-	RuleName    string
-	Undecided   bool
-	Fails       bool
+	Severity  string
+	RuleID    string
+	RuleName  string
+	Undecided bool
+	// Gate is "fails the gate" for a finding that does, "would fail the
+	// gate" on a candidate destination (which never fails it), or "".
+	Gate        string
 	Message     string
 	Remediation string
 	Where       string
@@ -171,14 +173,14 @@ func groupReadiness(p Placement) Readiness {
 	return best
 }
 
-// readinessCounts counts placements by groupReadiness, in Readinesses order.
+// readinessCounts counts placements by groupReadiness, in readinessOrder order.
 func readinessCounts(ps []Placement) []htmlCount {
-	out := make([]htmlCount, len(Readinesses))
-	for i, x := range Readinesses {
+	out := make([]htmlCount, len(readinessOrder))
+	for i, x := range readinessOrder {
 		out[i] = htmlCount{Readiness: x, Label: x.Label()}
 	}
 	for _, p := range ps {
-		i := slices.Index(Readinesses, groupReadiness(p))
+		i := slices.Index(readinessOrder, groupReadiness(p))
 		if i >= 0 {
 			out[i].N++
 		}
@@ -364,9 +366,14 @@ func htmlMigrationOf(r *Result, i int) htmlMigration {
 			RuleID:      f.RuleID,
 			RuleName:    f.RuleName,
 			Undecided:   f.Undecided,
-			Fails:       r.FindingFails(f),
 			Message:     f.Message,
 			Remediation: f.Remediation,
+		}
+		if r.FindingFails(f) {
+			hf.Gate = "fails the gate"
+			if m.Candidate {
+				hf.Gate = "would fail the gate"
+			}
 		}
 		if rule, ok := r.RuleByID(f.RuleID); ok && strings.HasPrefix(rule.HelpURI, "https://") {
 			hf.HelpURI = rule.HelpURI

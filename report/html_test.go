@@ -170,12 +170,16 @@ func syntheticFleet(n int, dests []string) *Result {
 	return r
 }
 
-// 5,000 groups on two destinations: every row and block is there, and the
-// size grows linearly: at most the one-group page plus, per further group,
-// what the second group added and room for longer numbers.
+// One group and 5,000 groups on two destinations: every row and block is
+// there, and the size grows linearly: at most the one-group page plus, per
+// further group, what the second group added and room for longer numbers.
 func TestHTMLFiveThousandGroups(t *testing.T) {
 	dests := []string{fxDestOrders, fxDestPayments}
-	one := len(render(t, "html", Options{}, syntheticFleet(1, dests)))
+	onePage := render(t, "html", Options{}, syntheticFleet(1, dests))
+	if rows, blocks := bytes.Count(onePage, []byte(`<tr data-order=`)), bytes.Count(onePage, []byte(`<details id="m`)); rows != 1 || blocks != 2 {
+		t.Errorf("one group: %d rows, %d details blocks; want 1 and 2", rows, blocks)
+	}
+	one := len(onePage)
 	two := len(render(t, "html", Options{}, syntheticFleet(2, dests)))
 	const n = 5000
 	page := render(t, "html", Options{}, syntheticFleet(n, dests))

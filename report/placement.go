@@ -26,9 +26,9 @@ const (
 	ReadinessUndecided Readiness = "undecided"
 )
 
-// Readinesses lists the readiness values from best to worst, the order
-// reports count them in.
-var Readinesses = []Readiness{ReadinessReady, ReadinessConditional, ReadinessBlocked, ReadinessUndecided}
+// readinessOrder lists the readiness values in the order reports count
+// them: ready, ready with conditions, blocked, could not decide.
+var readinessOrder = []Readiness{ReadinessReady, ReadinessConditional, ReadinessBlocked, ReadinessUndecided}
 
 // Label is the readiness for people: "ready", "ready with conditions",
 // "blocked", "could not decide".
