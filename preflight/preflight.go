@@ -30,6 +30,8 @@ type Options struct {
 	// WorkDir is the directory input paths are made relative to in reports
 	// that need relative paths (SARIF).
 	WorkDir string
+	// Now is the evaluation time the result records (Result.EvaluatedAt).
+	Now time.Time
 }
 
 // Run evaluates every document with eng, in order, and returns the result:
@@ -64,6 +66,7 @@ func NewResult(eng *policies.Engine, migs []report.Migration, opts Options) *rep
 		FailOnUndecided: opts.FailOnUndecided,
 		Migrations:      migs,
 		WorkDir:         opts.WorkDir,
+		EvaluatedAt:     opts.Now,
 	}
 }
 

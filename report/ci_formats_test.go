@@ -185,8 +185,9 @@ func TestGitHubStepSummary(t *testing.T) {
 }
 
 // markdownBlocks checks the structure GitHub and GitLab render: a heading,
-// a table whose rows have the header's column count, balanced <details>
-// blocks each with a <summary>; it returns the number of finding lines.
+// tables whose rows have their header's column count, balanced <details>
+// blocks each with a <summary>; it returns the rows of the migrations
+// table, the details blocks and the number of finding lines.
 func markdownBlocks(t *testing.T, md string) (rows, details, findings int) {
 	t.Helper()
 	lines := strings.Split(md, "\n")
@@ -195,15 +196,25 @@ func markdownBlocks(t *testing.T, md string) (rows, details, findings int) {
 	}
 	open := false
 	cols := 0
-	for _, l := range lines {
+	migrationTable := false
+	for i, l := range lines {
 		switch {
-		case strings.HasPrefix(l, "| | migration"):
+		case strings.HasPrefix(l, "|") && i+1 < len(lines) && strings.HasPrefix(lines[i+1], "|---"):
+			// A table's header: every row has its column count.
 			cols = strings.Count(l, "|")
+			migrationTable = strings.HasPrefix(l, "| | migration")
+			if n := strings.Count(lines[i+1], "|"); n != cols {
+				t.Errorf("header %q has %d separators, its rule %d", l, cols, n)
+			}
 		case strings.HasPrefix(l, "|") && !strings.HasPrefix(l, "|---"):
-			rows++
+			if migrationTable {
+				rows++
+			}
 			if n := strings.Count(strings.ReplaceAll(l, `\|`, ""), "|"); n != cols {
 				t.Errorf("row %q has %d cells separators, header %d", l, n, cols)
 			}
+		case l == "":
+			cols, migrationTable = 0, false
 		case strings.HasPrefix(l, "<details><summary>"):
 			if open || !strings.HasSuffix(l, "</summary>") {
 				t.Errorf("bad <details> line %q", l)

@@ -244,8 +244,9 @@ func fixtureResult() *Result {
 				Elapsed:   3 * time.Millisecond,
 			},
 		},
-		ExitCode: 1,
-		WorkDir:  "/src/infra",
+		ExitCode:    1,
+		WorkDir:     "/src/infra",
+		EvaluatedAt: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC),
 	}
 }
 
@@ -282,7 +283,8 @@ func planResult() *Result {
 			Evaluated: []string{"MIG016"},
 			Elapsed:   time.Millisecond,
 		}},
-		ExitCode: 3,
-		WorkDir:  "/src/infra",
+		ExitCode:    3,
+		WorkDir:     "/src/infra",
+		EvaluatedAt: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC),
 	}
 }

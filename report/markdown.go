@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -72,6 +73,14 @@ func markdownSummary(r *Result, opts Options) string {
 	const reserve = 300
 	budget := MarkdownLimit - reserve
 	var rowsLeft, detailsLeft, findingsLeft int
+	ps := r.Placements()
+	if len(ps) > 1 || hasCandidates(r) {
+		b.WriteString(markdownReadiness(ps, hasCandidates(r)))
+	}
+	matrixLeft := 0
+	if hasCandidates(r) {
+		matrixLeft = markdownMatrix(&b, ps, budget)
+	}
 	if len(r.Migrations) > 0 {
 		b.WriteString("\n| | migration | errors | warnings | notes | undecided | not evaluated |\n|---|---|---|---|---|---|---|\n")
 	}
@@ -96,8 +105,11 @@ func markdownSummary(r *Result, opts Options) string {
 		b.WriteString(block)
 		findingsLeft += omitted
 	}
-	if rowsLeft > 0 || detailsLeft > 0 || findingsLeft > 0 {
+	if matrixLeft > 0 || rowsLeft > 0 || detailsLeft > 0 || findingsLeft > 0 {
 		var parts []string
+		if matrixLeft > 0 {
+			parts = append(parts, plural(matrixLeft, "matrix row"))
+		}
 		if rowsLeft > 0 {
 			parts = append(parts, plural(rowsLeft, "table row"))
 		}
@@ -113,6 +125,126 @@ func markdownSummary(r *Result, opts Options) string {
 	return b.String()
 }
 
+// hasCandidates reports whether the result holds alternative destinations
+// (an audit), which the placement matrix compares.
+func hasCandidates(r *Result) bool {
+	return slices.ContainsFunc(r.Migrations, func(m Migration) bool { return m.Candidate })
+}
+
+// markdownReadiness is the table of readiness counts: groups by their
+// planned destination, and, with candidates, every group and destination
+// pair.
+func markdownReadiness(ps []Placement, withPairs bool) string {
+	var b strings.Builder
+	pairs := map[Readiness]int{}
+	for _, p := range ps {
+		for _, c := range p.Candidates {
+			pairs[c.Readiness]++
+		}
+	}
+	if !withPairs {
+		b.WriteString("\n| readiness | groups |\n|---|---|\n")
+	} else {
+		b.WriteString("\n| readiness | groups (planned destination) | group and destination pairs |\n|---|---|---|\n")
+	}
+	for _, c := range readinessCounts(ps) {
+		if withPairs {
+			fmt.Fprintf(&b, "| %s | %d | %d |\n", c.Label, c.N, pairs[c.Readiness])
+		} else {
+			fmt.Fprintf(&b, "| %s | %d |\n", c.Label, c.N)
+		}
+	}
+	return b.String()
+}
+
+// markdownMaxColumns is the most destinations the markdown matrix gives a
+// column each; beyond, one column lists each group's destinations.
+const markdownMaxColumns = 6
+
+// markdownMatrix writes the placement matrix, as many rows as fit within
+// budget bytes of b, and returns how many rows it left out.
+func markdownMatrix(b *strings.Builder, ps []Placement, budget int) (left int) {
+	cols := placementColumns(ps)
+	wide := len(cols) <= markdownMaxColumns
+	header := "\n**Placement matrix** (★ recommended: the most RPS headroom among the destinations that can take the group)\n\n| group | planned | recommended |"
+	sep := "|---|---|---|"
+	if wide {
+		for _, c := range cols {
+			header += " `" + mdCode(c) + "` |"
+			sep += "---|"
+		}
+	} else {
+		header += " destinations |"
+		sep += "---|"
+	}
+	if b.Len()+len(header)+len(sep)+2 > budget {
+		return len(ps)
+	}
+	b.WriteString(header + "\n" + sep + "\n")
+	for i, p := range ps {
+		var row strings.Builder
+		name := "`" + mdCode(p.GroupID) + "`"
+		if p.GroupName != "" {
+			name = mdText(p.GroupName)
+		}
+		fmt.Fprintf(&row, "| %s | %s | ", name, groupReadiness(p).Label())
+		if p.Recommended != "" {
+			row.WriteString("`" + mdCode(p.Recommended) + "` |")
+		} else {
+			row.WriteString("none passes |")
+		}
+		if wide {
+			for _, d := range cols {
+				j := slices.IndexFunc(p.Candidates, func(c PlacementCell) bool { return c.Destination == d })
+				if j < 0 {
+					row.WriteString(" – |")
+					continue
+				}
+				row.WriteString(" " + markdownCell(p, p.Candidates[j]) + " |")
+			}
+		} else {
+			cells := make([]string, len(p.Candidates))
+			for j, c := range p.Candidates {
+				cells[j] = "`" + mdCode(c.Destination) + "` " + markdownCell(p, c)
+			}
+			row.WriteString(" " + strings.Join(cells, "<br>") + " |")
+		}
+		row.WriteString("\n")
+		if b.Len()+row.Len() > budget {
+			return len(ps) - i
+		}
+		b.WriteString(row.String())
+	}
+	return 0
+}
+
+// markdownCell is one matrix cell: the readiness (bold unless the group can
+// go there), the marks, the blockers and the headroom.
+func markdownCell(p Placement, c PlacementCell) string {
+	word := c.Readiness.Label()
+	if !c.Readiness.passes() {
+		word = "**" + word + "**"
+	}
+	parts := []string{word}
+	if c.Destination == p.Planned {
+		parts = append(parts, "planned")
+	}
+	if c.Destination == p.Recommended {
+		parts = append(parts, "★ recommended")
+	}
+	if len(c.Blockers) > 0 {
+		parts = append(parts, mdText(strings.Join(c.Blockers, ", ")))
+	}
+	if c.HeadroomRPS != nil {
+		if h := *c.HeadroomRPS; h < 0 {
+			parts = append(parts, formatRPS(-h)+" RPS over")
+		} else {
+			parts = append(parts, formatRPS(h)+" RPS left")
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
 // markdownVerdict is the migration's verdict word.
 func markdownVerdict(r *Result, m *Migration) string {
 	if r.MigrationFails(m) {
@@ -123,14 +255,21 @@ func markdownVerdict(r *Result, m *Migration) string {
 
 // markdownTitle names a migration: "orders (`GroupId`) → `Destination`".
 func markdownTitle(m *Migration) string {
-	if m.IsPlan() {
+	switch {
+	case m.IsPlan():
 		return "terraform plan"
+	case m.Kind == KindFleet:
+		return "plan-wide rules"
 	}
 	name := "`" + mdCode(m.GroupID) + "`"
 	if m.GroupName != "" {
 		name = mdText(m.GroupName) + " (" + name + ")"
 	}
-	return name + " → `" + mdCode(m.Destination) + "`"
+	title := name + " → `" + mdCode(m.Destination) + "`"
+	if m.Candidate {
+		title += " (candidate)"
+	}
+	return title
 }
 
 func markdownRow(r *Result, m *Migration) string {
@@ -160,9 +299,12 @@ func markdownDetails(r *Result, opts Options, m *Migration, budget int) (block s
 	path, _ := InputPath(r.WorkDir, opts.SourceRoot, m.Input)
 	fmt.Fprintf(&b, "\n<details><summary>%s %s: %s</summary>\n\n",
 		strings.Trim(markdownVerdict(r, m), "*"), mdHTML(markdownPlainTitle(m)), mdHTML(markdownCounts(m)))
-	if m.IsPlan() {
+	switch {
+	case m.IsPlan():
 		fmt.Fprintf(&b, "Plan `%s`.\n\n", mdCode(path))
-	} else {
+	case m.Kind == KindFleet:
+		fmt.Fprintf(&b, "Rules over the whole plan `%s`.\n\n", mdCode(path))
+	default:
 		fmt.Fprintf(&b, "Snapshot `%s`, region %s, source `%s`.\n\n", mdCode(path), mdText(m.RegionID), mdCode(m.Source))
 	}
 	const end = "\n</details>\n"
@@ -207,8 +349,13 @@ func markdownDetails(r *Result, opts Options, m *Migration, budget int) (block s
 }
 
 func markdownPlainTitle(m *Migration) string {
-	if m.IsPlan() {
+	switch {
+	case m.IsPlan():
 		return "terraform plan"
+	case m.Kind == KindFleet:
+		return "plan-wide rules"
+	case m.Candidate:
+		return m.ID() + " (candidate)"
 	}
 	return m.ID()
 }

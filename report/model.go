@@ -180,6 +180,22 @@ type RuleError struct {
 // (terraform show -json) rather than from a snapshot.
 const KindTerraformPlan = "terraform-plan"
 
+// KindFleet marks the Migration that holds the plan-wide findings of an
+// audit (rules that see every migration of the plan at once); its Input is
+// the plan file, or "audit".
+const KindFleet = "fleet"
+
+// Capacity is the traffic arithmetic of one migration, in requests per
+// second: the group's peak, what it needs with headroom, the destination's
+// existing load and limit, and the destination's specification.
+type Capacity struct {
+	PeakRPS     float64 `json:"peakRps"`
+	NeededRPS   float64 `json:"neededRps"`
+	ExistingRPS float64 `json:"existingRps"`
+	LimitRPS    float64 `json:"limitRps"`
+	Spec        string  `json:"spec"`
+}
+
 // Migration is the outcome of evaluating one snapshot: one API group and the
 // move from its current instance to a destination. A Terraform plan is
 // evaluated into a Migration of Kind KindTerraformPlan, without group or
@@ -200,6 +216,11 @@ type Migration struct {
 	// Evaluated lists the IDs of the rules run on this snapshot, sorted.
 	Evaluated []string    `json:"rulesEvaluated"`
 	Errors    []RuleError `json:"errors,omitempty"`
+	// Candidate marks an alternative destination of an audit, not the
+	// planned one. The zero value is the planned migration.
+	Candidate bool `json:"candidate,omitempty"`
+	// Capacity is the traffic arithmetic when it is known.
+	Capacity *Capacity `json:"capacity,omitempty"`
 	// Elapsed is how long the evaluation took (JUnit time); it is left out
 	// of the json format, whose bytes depend on the findings only.
 	Elapsed time.Duration `json:"-"`
@@ -293,6 +314,9 @@ type Result struct {
 	// WorkDir is the directory input paths are made relative to in reports
 	// that need relative paths (SARIF).
 	WorkDir string `json:"-"`
+	// EvaluatedAt is when the rules ran (the clock, or --now); reports for
+	// people show it. Zero when unknown.
+	EvaluatedAt time.Time `json:"-"`
 }
 
 // Verdict is the outcome of the gate over a result.

@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
 func init() {
 	register(Format{
 		Name:        "text",
-		Description: "for people: findings per migration with remediations, and a summary line",
+		Description: "for people: findings per migration with remediations, a table of the migrations when there are several, and a summary line",
 		New:         func(o Options) Reporter { return &textReporter{color: o.Color} },
 	})
 }
@@ -57,6 +58,10 @@ func (t *textReporter) Report(w io.Writer, r *Result) error {
 	if len(r.Migrations) > 0 {
 		bw.WriteString("\n")
 	}
+	if len(r.Migrations) > 1 {
+		t.summaryTable(bw, r)
+		bw.WriteString("\n")
+	}
 	bw.WriteString(t.summaryLine(r))
 	bw.WriteString("\n")
 	return bw.Flush()
@@ -71,11 +76,19 @@ func (t *textReporter) migration(w *bufio.Writer, r *Result, m *Migration) {
 	if r.MigrationFails(m) {
 		verdict = t.paint(ansiBold+ansiRed, "FAIL")
 	}
-	if m.IsPlan() {
+	switch {
+	case m.IsPlan():
 		fmt.Fprintf(w, "%s  %s\n", verdict, t.paint(ansiBold, "terraform plan"))
 		fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, m.Input))
-	} else {
-		fmt.Fprintf(w, "%s  %s (%s): %s -> %s\n", verdict, t.paint(ansiBold, name), m.GroupID, m.Source, m.Destination)
+	case m.Kind == KindFleet:
+		fmt.Fprintf(w, "%s  %s\n", verdict, t.paint(ansiBold, "plan-wide rules"))
+		fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, m.Input))
+	default:
+		candidate := ""
+		if m.Candidate {
+			candidate = " (candidate)"
+		}
+		fmt.Fprintf(w, "%s  %s (%s): %s -> %s%s\n", verdict, t.paint(ansiBold, name), m.GroupID, m.Source, m.Destination, candidate)
 		fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, fmt.Sprintf("%s, region %s, collected %s", m.Input, m.RegionID, m.CollectedAt.UTC().Format("2006-01-02 15:04:05Z"))))
 	}
 	for _, e := range m.Errors {
@@ -119,6 +132,127 @@ func (t *textReporter) summaryLine(r *Result) string {
 		return t.paint(ansiBold+ansiRed, line)
 	}
 	return t.paint(ansiBold+ansiGreen, line)
+}
+
+// summaryTable writes one row per migration: group, destination,
+// readiness, counts by severity and undecided, and the first blocker.
+func (t *textReporter) summaryTable(w *bufio.Writer, r *Result) {
+	header := []string{"group", "destination", "verdict", "errors", "warnings", "notes", "undecided", "first blocker"}
+	rows := make([][]string, 0, len(r.Migrations))
+	ready := make([]Readiness, 0, len(r.Migrations))
+	for i := range r.Migrations {
+		m := &r.Migrations[i]
+		group, dest := m.GroupName, m.Destination
+		if group == "" {
+			group = m.GroupID
+		}
+		switch m.Kind {
+		case KindTerraformPlan:
+			group, dest = "terraform plan", "-"
+		case KindFleet:
+			group, dest = "plan-wide rules", "-"
+		}
+		if m.Candidate {
+			dest += " (candidate)"
+		}
+		c := severityCounts(m)
+		rd := r.Readiness(m)
+		ready = append(ready, rd)
+		rows = append(rows, []string{oneLine(group), oneLine(dest), rd.Label(),
+			count(c.errors), count(c.warnings), count(c.notes), count(c.undecided), firstBlocker(r, m)})
+	}
+	widths := make([]int, len(header))
+	for _, row := range append([][]string{header}, rows...) {
+		for j, cell := range row {
+			widths[j] = max(widths[j], len([]rune(cell)))
+		}
+	}
+	numeric := func(j int) bool { return j >= 3 && j <= 6 }
+	line := func(row []string, rd Readiness) string {
+		var b strings.Builder
+		b.WriteString(" ")
+		for j, cell := range row {
+			pad := strings.Repeat(" ", widths[j]-len([]rune(cell)))
+			if j == len(row)-1 {
+				pad = ""
+			}
+			if numeric(j) {
+				cell = pad + cell
+			} else {
+				cell += pad
+			}
+			if j == 2 && rd != "" {
+				cell = t.readinessPaint(rd, cell)
+			}
+			b.WriteString(" " + cell)
+		}
+		return strings.TrimRight(b.String(), " ") + "\n"
+	}
+	w.WriteString(t.paint(ansiBold, line(header, "")))
+	for i, row := range rows {
+		w.WriteString(line(row, ready[i]))
+	}
+}
+
+func (t *textReporter) readinessPaint(rd Readiness, s string) string {
+	switch rd {
+	case ReadinessReady:
+		return t.paint(ansiGreen, s)
+	case ReadinessConditional:
+		return t.paint(ansiYellow, s)
+	case ReadinessBlocked:
+		return t.paint(ansiBold+ansiRed, s)
+	}
+	return t.paint(ansiBold+ansiYellow, s)
+}
+
+type findingCounts struct{ errors, warnings, notes, undecided int }
+
+func severityCounts(m *Migration) findingCounts {
+	var c findingCounts
+	for _, f := range m.Findings {
+		switch f.Severity {
+		case SeverityError:
+			c.errors++
+		case SeverityWarning:
+			c.warnings++
+		case SeverityNote:
+			c.notes++
+		}
+		if f.Undecided {
+			c.undecided++
+		}
+	}
+	return c
+}
+
+// firstBlocker names what first stands between a migration and going: a
+// rule that could not be evaluated, else the most severe decided finding
+// that fails the gate, else a rule that could not check and blocks; "-"
+// when nothing does.
+func firstBlocker(r *Result, m *Migration) string {
+	name := func(id string) string {
+		if rule, ok := r.RuleByID(id); ok && rule.Name != "" {
+			return id + " " + rule.Name
+		}
+		return id
+	}
+	if len(m.Errors) > 0 {
+		return name(m.Errors[0].RuleID) + " (not evaluated)"
+	}
+	findings := slices.Clone(m.Findings)
+	SortFindings(findings)
+	for _, f := range findings {
+		if !f.Undecided && r.FindingFails(f) {
+			return name(f.RuleID)
+		}
+	}
+	for _, f := range findings {
+		if f.Undecided && r.undecidedBlocks(f) {
+			return name(f.RuleID) + " (could not check)"
+		}
+	}
+	return "-"
 }
 
 func count(n int) string { return fmt.Sprintf("%d", n) }

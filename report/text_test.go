@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -146,5 +147,47 @@ func TestFingerprintIgnoresPathAndWording(t *testing.T) {
 	}
 	if Fingerprint("grp", "dst", f) == Fingerprint("grp", "dst2", f) {
 		t.Error("fingerprint ignores the destination")
+	}
+}
+
+// With more than one migration the text report ends with a table: a row per
+// migration with its readiness, counts and first blocker; with one it has
+// none.
+func TestTextSummaryTable(t *testing.T) {
+	r := fleetResult()
+	out := string(render(t, "text", Options{}, r))
+	compareGolden(t, "golden/fleet.text.txt", []byte(out))
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	head := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "  group ") })
+	if head < 0 {
+		t.Fatalf("no summary table:\n%s", out)
+	}
+	rows := lines[head+1 : head+1+len(r.Migrations)]
+	want := []struct{ group, dest, verdict, blocker string }{
+		{"orders", fxDestOrders, "ready with conditions", "-"},
+		{"orders", fxDestPayments + " (candidate)", "ready", "-"},
+		{"payments", fxDestOrders, "blocked", "MIG004 egress-allowlist"},
+		{"payments", fxDestPayments + " (candidate)", "ready", "-"},
+		{"inventory", fxDestPayments, "ready with conditions", "-"},
+		{"inventory", fxDestOrders + " (candidate)", "blocked", "MIG001 rps-capacity"},
+		{"search", fxDestPayments, "could not decide", "MIG011 destination-ready (not evaluated)"},
+		{"search", fxDestOrders + " (candidate)", "could not decide", "MIG004 egress-allowlist (could not check)"},
+		{"billing <EU>", fxDestOrders, "ready", "-"},
+		{"plan-wide rules", "-", "blocked", "MIG017 plan-capacity"},
+	}
+	for i, w := range want {
+		row := rows[i]
+		if !strings.HasPrefix(row, "  "+w.group+" ") || !strings.Contains(row, " "+w.dest+" ") ||
+			!strings.Contains(row, " "+w.verdict+" ") || !strings.HasSuffix(row, " "+w.blocker) {
+			t.Errorf("row %d = %q, want %+v", i, row, w)
+		}
+	}
+	if got := lines[head+1+len(r.Migrations)]; got != "" {
+		t.Errorf("table not followed by a blank line: %q", got)
+	}
+	one := fixtureResult()
+	one.Migrations = one.Migrations[1:]
+	if out := string(render(t, "text", Options{}, one)); strings.Contains(out, "first blocker") {
+		t.Errorf("one migration got a summary table:\n%s", out)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/apigw-preflight/apigw-preflight/policies"
 	"github.com/apigw-preflight/apigw-preflight/preflight"
@@ -41,11 +42,16 @@ func evaluate(ctx context.Context, eng *policies.Engine, s *reportSetup, docs []
 // preflightOptions are the setup's judgement and labels for preflight.
 func preflightOptions(s *reportSetup) preflight.Options {
 	wd, _ := os.Getwd()
+	now := s.now
+	if now.IsZero() {
+		now = time.Now()
+	}
 	return preflight.Options{
 		FailOn:          s.failOn,
 		FailOnUndecided: s.failOnUndecided,
 		Tool:            toolInfo(),
 		WorkDir:         wd,
+		Now:             now.UTC(),
 	}
 }
 
