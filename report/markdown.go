@@ -49,7 +49,7 @@ func markdownSummary(r *Result, opts Options) string {
 	s := r.Summary()
 	var b strings.Builder
 	verdict := "PASS"
-	if s.Failed > 0 || s.RuleErrors > 0 {
+	if r.Verdict() != VerdictPass {
 		verdict = "FAIL"
 	}
 	gate := "--fail-on " + r.FailOn.String()
@@ -61,6 +61,9 @@ func markdownSummary(r *Result, opts Options) string {
 		plural(s.Migrations, "migration"), s.Failed, gate, plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Notes, "note"))
 	if s.Undecided > 0 {
 		fmt.Fprintf(&b, ", %s", plural(s.Undecided, "undecided finding"))
+	}
+	if s.Waived > 0 {
+		fmt.Fprintf(&b, ", %d waived", s.Waived)
 	}
 	if s.RuleErrors > 0 {
 		fmt.Fprintf(&b, ", %s could not be evaluated", plural(s.RuleErrors, "rule"))
@@ -180,6 +183,9 @@ func markdownDetails(r *Result, opts Options, m *Migration, budget int) (block s
 		tag := ""
 		if f.Undecided {
 			tag = " _undecided_"
+		}
+		if f.Waiver != nil {
+			tag += " _waived by " + mdText(f.Waiver.ID) + ", owner " + mdText(f.Waiver.Owner) + ", expires " + f.Waiver.Expires + "_"
 		}
 		where := ""
 		if f.Line > 0 {

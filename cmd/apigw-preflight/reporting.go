@@ -23,6 +23,9 @@ func newEngine(ctx context.Context, s *reportSetup) (*policies.Engine, error) {
 	if err != nil {
 		return nil, withCode(exitToolError, fmt.Errorf("load policies: %w", err))
 	}
+	if s.waiverSet, err = s.waiverSetFor(eng); err != nil {
+		return nil, err
+	}
 	return eng, nil
 }
 
@@ -46,6 +49,7 @@ func preflightOptions(s *reportSetup) preflight.Options {
 		FailOnUndecided: s.failOnUndecided,
 		Tool:            toolInfo(),
 		WorkDir:         wd,
+		Waivers:         s.waiverSet,
 	}
 }
 

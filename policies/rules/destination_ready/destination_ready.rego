@@ -53,6 +53,7 @@ findings contains lib.finding({
 	"resource": lib.destination_resource,
 	"path": ["destination", "Status"],
 	"key": "status",
+	"waivable": false,
 }) if {
 	lib.set(_status)
 	upper(_status) != "RUNNING"

@@ -36,6 +36,7 @@ findings contains lib.finding({
 	"resource": lib.group_resource,
 	"path": ["group", "MigrationStatus"],
 	"key": "running",
+	"waivable": false,
 }) if {
 	lower(_status) == "running"
 }
