@@ -130,13 +130,13 @@ func Parse(file string, data []byte) ([]Waiver, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: file, Msg: "the file is empty; write a top-level waivers: list"}
 		}
-		return nil, &Error{File: file, Line: yamlErrorLine(err), Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, yamlError(file, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, &Error{File: file, Line: extra.Line, Msg: "a second YAML document (after a '---' line) begins here; a waiver file is one document"}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, &Error{File: file, Line: yamlErrorLine(err), Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, yamlError(file, err)
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
@@ -249,12 +249,16 @@ var hint = map[string]string{
 	"expires": "give the last day the waiver applies as YYYY-MM-DD",
 }
 
-// yamlErrorLine digs "line N" out of a YAML syntax error; 0 when absent.
-func yamlErrorLine(err error) int {
+// yamlError is a YAML syntax error at its line ("yaml: line 3: ...").
+func yamlError(file string, err error) *Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	var n int
-	s := err.Error()
-	if i := strings.Index(s, "line "); i >= 0 {
-		fmt.Sscanf(s[i+len("line "):], "%d", &n)
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, text, ok := strings.Cut(rest, ": "); ok {
+			if _, err := fmt.Sscanf(num, "%d", &n); err == nil {
+				msg = text
+			}
+		}
 	}
-	return n
+	return &Error{File: file, Line: n, Msg: msg + "; fix the YAML syntax"}
 }
