@@ -207,6 +207,7 @@ func evaluateWithPlans(ctx context.Context, e *env, eng *policies.Engine, s *rep
 		}
 	}
 	r := preflight.NewResult(eng, migs, preflightOptions(s))
+	pinTimes(s, r)
 	r.ExitCode = verdictExit(r.Verdict())
 	return r, nil
 }

@@ -49,7 +49,7 @@ func (rf *reportFlags) register(fs *pflag.FlagSet) {
 		"; findings at or above it fail the gate (exit 3)")
 	fs.BoolVar(&rf.failOnUndecided, "fail-on-undecided", false, "also fail the gate (exit 3) when a rule whose default severity is error could not check (an undecided finding), whatever --fail-on says")
 	fs.StringVar(&rf.maxAge, "max-age", "7d", "AGP001 warns when a snapshot was collected more than `AGE` before now: a duration (36h) or days (7d); 0 turns the check off")
-	fs.StringVar(&rf.now, "now", "", "measure snapshot ages at `TIME` (RFC 3339, e.g. 2026-11-21T00:00:00Z) instead of the clock, for reproducible reports")
+	fs.StringVar(&rf.now, "now", "", "measure snapshot ages at `TIME` (RFC 3339, e.g. 2026-11-21T00:00:00Z) instead of the clock, and judge waivers' expiry at it, for reproducible reports (JUnit times are then written as 0)")
 	fs.StringVar(&rf.color, "color", "auto", "colour in the text report on stdout: auto (terminal and no NO_COLOR), always, never")
 	rf.rules.register(fs)
 	fs.StringVar(&rf.sourceRoot, "source-root", "", "report file locations (sarif, junit, github, gitlab) relative to `DIR`; default the git top level of the working directory (the nearest parent with .git), else the working directory")
