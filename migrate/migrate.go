@@ -826,7 +826,7 @@ func gateReason(e *Evidence) string {
 			failing = append(failing, fmt.Sprintf("%s could not be evaluated: %s", re.RuleID, re.Message))
 		}
 		for _, f := range mg.Findings {
-			if r.FailOn.Fails(f.Severity) {
+			if r.FindingFails(f) {
 				failing = append(failing, fmt.Sprintf("%s %s: %s", f.Severity, f.RuleID, cloud.Truncate(f.Message, 160)))
 			}
 		}
@@ -859,6 +859,10 @@ func summary(e *Evidence, target string) string {
 		if i == 8 {
 			fmt.Fprintf(&b, "    ... and %d more in the report\n", len(fs)-i)
 			break
+		}
+		if w := f.Waiver; w != nil {
+			fmt.Fprintf(&b, "    %s %s (waived by %s, owner %s, expires %s): %s\n", f.Severity, f.RuleID, w.ID, w.Owner, w.Expires, f.Message)
+			continue
 		}
 		fmt.Fprintf(&b, "    %s %s: %s\n", f.Severity, f.RuleID, f.Message)
 	}
