@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/apigw-preflight/apigw-preflight/policies"
@@ -135,5 +137,45 @@ func TestWaiverGovernanceFromPolicyData(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, c.want)
 			}
 		})
+	}
+}
+
+// TestMigrateWithWaiver: MIG002 (here through --default-group-rps 400)
+// fails the gate of group orders and nothing is written; with a waiver the
+// group moves, and the audit log records the waiver that allowed it.
+func TestMigrateWithWaiver(t *testing.T) {
+	me := startMigrateEmulator(t)
+	dir := t.TempDir()
+	write(t, dir, ".apigw-preflight.yaml", cliConfigFile)
+	write(t, dir, "waivers.yaml", `waivers:
+  - id: orders-rps
+    rule: MIG002
+    group: g-orders
+    destination: `+dest+`
+    reason: support migrates the group
+    owner: team-orders
+    ticket: SR-9
+    expires: 2026-12-31
+`)
+	base := migrateArgs(me, "g-orders", "--yes", "--audit-log", "audit.jsonl", "--default-group-rps", "400", "--now", "2026-12-01T00:00:00Z")
+	r := runCLI(t, dir, goodKeys, base...)
+	if r.code != 3 || me.srv.Calls("ModifyApiGroupInstance") != 0 {
+		t.Fatalf("without the waiver: exit %d, %d writes; want 3 and none\n%s", r.code, me.srv.Calls("ModifyApiGroupInstance"), r.stderr)
+	}
+	if !strings.Contains(r.stderr, "error MIG002") {
+		t.Errorf("the refusal does not name MIG002:\n%s", r.stderr)
+	}
+	r = runCLI(t, dir, goodKeys, append(base, "--waivers", "waivers.yaml")...)
+	noSecret(t, r)
+	if r.code != 0 || me.srv.Calls("ModifyApiGroupInstance") != 1 {
+		t.Fatalf("with the waiver: exit %d, %d writes; want 0 and one\nstdout: %s\nstderr: %s", r.code, me.srv.Calls("ModifyApiGroupInstance"), r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "error MIG002 (waived by orders-rps, owner team-orders, expires 2026-12-31)") {
+		t.Errorf("the summary before the write does not show the waiver:\n%s", r.stderr)
+	}
+	out := auditOutcome(t, filepath.Join(dir, "audit.jsonl"))
+	want := []any{map[string]any{"id": "orders-rps", "rule": "MIG002", "owner": "team-orders", "ticket": "SR-9", "expires": "2026-12-31"}}
+	if got := out["waivers"]; !reflect.DeepEqual(got, want) || out["status"] != "succeeded" {
+		t.Errorf("audit outcome waivers %v, status %v; want %v, succeeded", got, out["status"], want)
 	}
 }
