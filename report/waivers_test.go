@@ -75,6 +75,7 @@ func TestWaivedGolden(t *testing.T) {
 	compareGolden(t, "golden/waived.junit.xml", renderJUnit(t, waivedResult()))
 	compareGolden(t, "golden/waived.github.txt", render(t, "github", Options{}, waivedResult()))
 	compareGolden(t, "golden/waived.md", render(t, "markdown", Options{}, waivedResult()))
+	compareGolden(t, "golden/waived.gitlab.json", render(t, "gitlab", Options{}, waivedResult()))
 }
 
 // TestWaivedGate: the waived findings do not count; the rest still do.
