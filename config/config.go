@@ -10,11 +10,14 @@ import (
 	"io/fs"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/apigw-preflight/apigw-preflight/waiver"
 )
 
 // DefaultConfigFile is the configuration read from the working directory
@@ -40,6 +43,8 @@ const DefaultConfigFile = ".apigw-preflight.yaml"
 //	rpsHeadroom: 0.2     # the same as rules: {MIG001: {rpsHeadroom: 0.2}};
 //	defaultGroupRps: 500 #   likewise MIG002's and MIG011's parameters,
 //	expiryWindowDays: 30 #   the keys that predate the rules section
+//	waivers: waivers.yaml # a waiver file, relative to this file, or an inline
+//	                     #   list of waivers (see package waiver)
 //
 // Every key is optional. Unknown keys are errors. Fields not set are zero.
 // The rules section is read here as written; the policy engine checks its
@@ -58,6 +63,11 @@ type Config struct {
 	// Rules are the settings of the rules section (and of the top-level
 	// parameter keys), in file order.
 	Rules []RuleSetting
+	// WaiverFile is the waiver file the waivers key names, relative to the
+	// working directory (the key's path is relative to the configuration
+	// file); Waivers the inline list when the key holds one instead.
+	WaiverFile string
+	Waivers    []waiver.Waiver
 }
 
 // RuleSetting is one setting of the rules section: for the rule Rule (an ID
@@ -108,7 +118,7 @@ func (e *ConfigError) Error() string {
 }
 
 // configKeys are the top-level keys, in documentation order.
-var configKeys = []string{"allowlists", "lookback", "failOn", "rules", "rpsHeadroom", "defaultGroupRps", "expiryWindowDays"}
+var configKeys = []string{"allowlists", "lookback", "failOn", "rules", "rpsHeadroom", "defaultGroupRps", "expiryWindowDays", "waivers"}
 
 // FailOnValues are the accepted failOn values.
 var FailOnValues = []string{"error", "warning", "note", "never"}
@@ -201,6 +211,23 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 				return nil, bad(v, "failOn %q: want one of %s", v.Value, strings.Join(FailOnValues, ", "))
 			}
 			cfg.FailOn = val
+		case "waivers":
+			switch {
+			case v.Kind == yaml.ScalarNode && v.Tag != "!!null" && strings.TrimSpace(v.Value) != "":
+				file := strings.TrimSpace(v.Value)
+				if !filepath.IsAbs(file) {
+					file = filepath.Join(filepath.Dir(name), file)
+				}
+				cfg.WaiverFile = file
+			case v.Kind == yaml.SequenceNode:
+				ws, err := waiver.ParseNode(name, v, "waivers")
+				if err != nil {
+					return nil, err
+				}
+				cfg.Waivers = ws
+			default:
+				return nil, bad(v, "waivers: want a waiver file's path (relative to this file) or a list of waivers")
+			}
 		case "rules":
 			settings, err := parseRules(v, bad)
 			if err != nil {

@@ -43,7 +43,7 @@ func TestConfigErrors(t *testing.T) {
 		want             string
 	}{
 		{name: "unknown key file", file: "../testdata/config/unknown-key.yaml", line: 2,
-			want: `unknown key "failon" (known keys: allowlists, lookback, failOn, rules, rpsHeadroom, defaultGroupRps, expiryWindowDays)`},
+			want: `unknown key "failon" (known keys: allowlists, lookback, failOn, rules, rpsHeadroom, defaultGroupRps, expiryWindowDays, waivers)`},
 		{name: "bad CIDR file", file: "../testdata/config/bad-cidr.yaml", line: 7,
 			want: `allowlists[1] (match "10.0.0.0/8"): invalid CIDR or IP "10.0.0.300/32"`},
 		{name: "unknown entry key", text: "allowlists:\n  - match: '*'\n    allow: []\n    deny: []\n", line: 4, want: `unknown key "deny"`},
@@ -208,6 +208,37 @@ func TestParseLookback(t *testing.T) {
 	for _, in := range []string{"", "0d", "-1h", "1w", "d", "0", "1s", "59m59s", "91d", "2161h", "300000d", "9223372036854775807d", "106751d"} {
 		if _, err := ParseLookback(in); err == nil {
 			t.Errorf("ParseLookback(%q) accepted", in)
+		}
+	}
+}
+
+// TestConfigWaivers: waivers is a path relative to the configuration file
+// or an inline list read with the file's lines; anything else names the
+// line.
+func TestConfigWaivers(t *testing.T) {
+	cfg, err := ParseConfig([]byte("waivers: accepted.yaml\n"), "conf/preflight.yaml")
+	if err != nil || cfg.WaiverFile != filepath.Join("conf", "accepted.yaml") || cfg.Waivers != nil {
+		t.Errorf("path: got %q, %v, %v; want conf/accepted.yaml", cfg.WaiverFile, cfg.Waivers, err)
+	}
+	cfg, err = ParseConfig([]byte("waivers: /etc/apigw/waivers.yaml\n"), "conf/preflight.yaml")
+	if err != nil || cfg.WaiverFile != "/etc/apigw/waivers.yaml" {
+		t.Errorf("absolute path: got %q, %v", cfg.WaiverFile, err)
+	}
+	inline := "failOn: error\nwaivers:\n  - rule: MIG002\n    group: payments\n    reason: support migrates it\n    owner: team-payments\n    ticket: SR-1\n    expires: 2026-12-31\n"
+	cfg, err = ParseConfig([]byte(inline), "preflight.yaml")
+	if err != nil || len(cfg.Waivers) != 1 {
+		t.Fatalf("inline: got %+v, %v", cfg.Waivers, err)
+	}
+	if w := cfg.Waivers[0]; w.ID != "MIG002/payments" || w.File != "preflight.yaml" || w.Line != 3 || w.Ticket != "SR-1" {
+		t.Errorf("inline waiver %+v", w)
+	}
+	for src, want := range map[string]string{
+		"waivers: {rule: MIG002}\n":                         "config preflight.yaml:1: waivers: want a waiver file's path (relative to this file) or a list of waivers",
+		"waivers:\n  - rule: MIG002\n    group: payments\n": "waivers preflight.yaml:2: waivers[0].reason: missing; say why the risk is accepted",
+	} {
+		_, err := ParseConfig([]byte(src), "preflight.yaml")
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: got %v, want %s", src, err, want)
 		}
 	}
 }

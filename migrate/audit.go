@@ -53,6 +53,10 @@ type Record struct {
 	// only when both lists are equal.
 	Undecided         []string `json:"undecided,omitempty"`
 	AcceptedUndecided []string `json:"acceptedUndecided,omitempty"`
+	// Waivers are the waivers that accepted findings of the report, so
+	// that the gate passed with them; the re-check must find each still
+	// valid before the write.
+	Waivers []WaiverRecord `json:"waivers,omitempty"`
 	// Consent is "yes-flag", "prompt", "declined", "none", "interrupted",
 	// or empty when none was needed.
 	Consent string `json:"consent,omitempty"`
@@ -76,6 +80,15 @@ type Record struct {
 	// Drain is how the --watch-drain ended, when asked for.
 	Drain string `json:"drain,omitempty"`
 	Error string `json:"error,omitempty"`
+}
+
+// WaiverRecord is one waiver the write rested on.
+type WaiverRecord struct {
+	ID      string `json:"id"`
+	Rule    string `json:"rule"`
+	Owner   string `json:"owner"`
+	Ticket  string `json:"ticket,omitempty"`
+	Expires string `json:"expires"`
 }
 
 // Findings counts the preflight's findings.
@@ -118,6 +131,9 @@ func newRecord(m *Migrator, first *Evidence, opts Options) Record {
 	rec.Verdict = string(first.verdict())
 	rec.SnapshotSHA256 = first.SnapshotSHA256()
 	rec.ReportSHA256 = first.ReportSHA256()
+	for _, w := range first.usedWaivers() {
+		rec.Waivers = append(rec.Waivers, WaiverRecord{ID: w.ID, Rule: w.Rule, Owner: w.Owner, Ticket: w.Ticket, Expires: w.Expires})
+	}
 	rec.seen(first.Group)
 	return rec
 }

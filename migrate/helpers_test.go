@@ -19,6 +19,7 @@ import (
 	"github.com/apigw-preflight/apigw-preflight/preflight"
 	"github.com/apigw-preflight/apigw-preflight/report"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
+	"github.com/apigw-preflight/apigw-preflight/waiver"
 )
 
 const (
@@ -29,7 +30,8 @@ const (
 
 // testWorld: orders, slow and fails move cleanly from the serverless
 // instance; locked fails the gate; moved is already on the destination;
-// ded sits on a dedicated instance whose traffic drains.
+// ded sits on a dedicated instance whose traffic drains; custom has a
+// custom RPS limit (MIG002) that only a waiver lets pass.
 const testWorld = `
 regionId: cn-hangzhou
 credentials:
@@ -59,6 +61,8 @@ groups:
      IllegalStatus: NORMAL, TrafficLimit: 500, HttpsPolicy: HTTPS2_TLS1_0, Ipv6Status: UNBIND, MigrationStatus: Success}
   - {GroupId: g-ded, GroupName: ded, InstanceId: apigateway-hz-5a5a5a5a5a5a, InstanceType: VPC_DEDICATED, Status: NORMAL,
      IllegalStatus: NORMAL, TrafficLimit: 500, HttpsPolicy: HTTPS2_TLS1_0, Ipv6Status: UNBIND, MigrationStatus: ""}
+  - {GroupId: g-custom, GroupName: custom, InstanceId: api-shared-vpc-001, InstanceType: VPC_SHARED, Status: NORMAL,
+     IllegalStatus: NORMAL, TrafficLimit: 800, HttpsPolicy: HTTPS2_TLS1_0, Ipv6Status: UNBIND, MigrationStatus: ""}
 groupQps:
   g-orders: [{ItemTime: now-1h, ItemValue: "300"}]
   g-slow: [{ItemTime: now-1h, ItemValue: "200"}]
@@ -66,12 +70,14 @@ groupQps:
   g-locked: [{ItemTime: now-1h, ItemValue: "200"}]
   g-moved: [{ItemTime: now-1h, ItemValue: "200"}]
   g-ded: [{ItemTime: now-1h, ItemValue: "200"}]
+  g-custom: [{ItemTime: now-1h, ItemValue: "200"}]
 instanceQps:
   apigateway-hz-ab12cd34ef56: [{ItemTime: now-1h, ItemValue: 100}]
 instanceQpsSeries:
   apigateway-hz-5a5a5a5a5a5a: [40, 5, 0]
 migrations:
   g-orders: {polls: 2}
+  g-custom: {polls: 1}
   g-slow: {polls: 100000}
   g-fails: {polls: 1, fail: true, error: "destination lacks the internal domain"}
 `
@@ -91,6 +97,8 @@ type harness struct {
 	lockDir   string
 	// front, when set, sees each request first; true means it answered.
 	front func(w http.ResponseWriter, r *http.Request) bool
+	// waivers, when set, gives each preflight its waivers.
+	waivers func() *waiver.Set
 }
 
 // newClient is another SDK client of the harness's emulator (the SDK's
@@ -180,7 +188,13 @@ func (h *harness) preflightOn(client *cloud.Client, group string) Preflight {
 		if err != nil {
 			return nil, err
 		}
-		r, err := preflight.Run(ctx, h.engine, []*snapshot.Document{doc}, preflight.Options{FailOn: gate})
+		opts := preflight.Options{FailOn: gate}
+		h.mu.Lock()
+		if h.waivers != nil {
+			opts.Waivers = h.waivers()
+		}
+		h.mu.Unlock()
+		r, err := preflight.Run(ctx, h.engine, []*snapshot.Document{doc}, opts)
 		if err != nil {
 			return nil, err
 		}

@@ -73,6 +73,20 @@ func (e *Evidence) findings() []report.Finding {
 	return out
 }
 
+// usedWaivers are the waivers that accepted findings of the evidence.
+func (e *Evidence) usedWaivers() []report.WaiverUse {
+	if e == nil || e.Result == nil {
+		return nil
+	}
+	var out []report.WaiverUse
+	for _, w := range e.Result.Waivers {
+		if w.Used > 0 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 func (e *Evidence) verdict() report.Verdict {
 	if e == nil || e.Result == nil {
 		return ""
@@ -734,10 +748,23 @@ type diff struct {
 
 func (d diff) text() string { return "  " + strings.Join(d.lines, "\n  ") }
 
-// compare refuses when the verdict changed or the group moved or started
-// migrating; other differences (findings below the threshold) are listed.
+// compare refuses when the verdict changed, the group moved or started
+// migrating, or a waiver the report rested on is no longer valid (it
+// expired, or is gone); other differences (findings below the threshold)
+// are listed.
 func compare(first, second *Evidence, target string) diff {
 	var d diff
+	for _, w := range first.usedWaivers() {
+		now, ok := second.Result.WaiverUse(w.ID)
+		switch {
+		case !ok:
+			d.refuse = true
+			d.lines = append(d.lines, fmt.Sprintf("waiver %s (%s on %s): in the report, missing from the re-check", w.ID, w.Rule, w.Group))
+		case now.Expired:
+			d.refuse = true
+			d.lines = append(d.lines, fmt.Sprintf("waiver %s (%s on %s, owner %s): valid in the report, expired at the re-check (expires %s)", w.ID, w.Rule, w.Group, w.Owner, w.Expires))
+		}
+	}
 	if !second.Passed() {
 		d.refuse = true
 		s := second.Result.Summary()
@@ -799,7 +826,7 @@ func gateReason(e *Evidence) string {
 			failing = append(failing, fmt.Sprintf("%s could not be evaluated: %s", re.RuleID, re.Message))
 		}
 		for _, f := range mg.Findings {
-			if r.FailOn.Fails(f.Severity) {
+			if r.FindingFails(f) {
 				failing = append(failing, fmt.Sprintf("%s %s: %s", f.Severity, f.RuleID, cloud.Truncate(f.Message, 160)))
 			}
 		}
@@ -832,6 +859,10 @@ func summary(e *Evidence, target string) string {
 		if i == 8 {
 			fmt.Fprintf(&b, "    ... and %d more in the report\n", len(fs)-i)
 			break
+		}
+		if w := f.Waiver; w != nil {
+			fmt.Fprintf(&b, "    %s %s (waived by %s, owner %s, expires %s): %s\n", f.Severity, f.RuleID, w.ID, w.Owner, w.Expires, f.Message)
+			continue
 		}
 		fmt.Fprintf(&b, "    %s %s: %s\n", f.Severity, f.RuleID, f.Message)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/apigw-preflight/apigw-preflight/report"
+	"github.com/apigw-preflight/apigw-preflight/waiver"
 )
 
 // MarkdownTable renders rules as the Markdown table the README shows,
@@ -28,6 +29,15 @@ func MarkdownTable(rules []report.Rule) string {
 // rules and the plan rules, as policies list and the documents show them.
 func AllRules(e *Engine) []report.Rule {
 	rules := append(e.Rules(), e.PlanRules()...)
+	slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
+	return rules
+}
+
+// Documented lists every rule a run can report, sorted by ID: AllRules
+// and the waiver tool rules (AGP002, AGP003, AGP004, active when waivers
+// are given), as policies list and the documents show them.
+func Documented(e *Engine) []report.Rule {
+	rules := append(AllRules(e), waiver.Rules()...)
 	slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
 	return rules
 }

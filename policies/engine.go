@@ -59,7 +59,13 @@ type Options struct {
 	// when each input is evaluated. The rules themselves never read the
 	// clock (they reason from collectedAt).
 	Now time.Time
+	// Data are the organisation's merged policy data documents (e.g. the
+	// waiver governance under "waivers"); nil when none.
+	Data map[string]any
 }
+
+// Data returns the organisation's merged policy data; nil when none.
+func (e *Engine) Data() map[string]any { return e.opts.Data }
 
 // Engine evaluates the rule pack. It is safe for concurrent use.
 type Engine struct {
@@ -347,6 +353,12 @@ func ruleFromAnnotation(file, pkg string, a *ast.Annotations) (report.Rule, erro
 	if r.Params, err = parseParams(file, r.ID, custom["params"]); err != nil {
 		return r, err
 	}
+	if w, ok := custom["waivable"].(bool); ok {
+		r.Waivable = &w
+	} else if custom["waivable"] != nil {
+		return r, fmt.Errorf("%s: rule %s: METADATA custom.waivable must be true or false", file, r.ID)
+	}
+	r.TicketRequired, _ = custom["ticket_required"].(bool)
 	return r, nil
 }
 
@@ -437,6 +449,7 @@ type rawFinding struct {
 	Path        []any           `json:"path"`
 	Key         any             `json:"key"`
 	Undecided   any             `json:"undecided"`
+	Waivable    any             `json:"waivable"`
 }
 
 // undecidedPrefix begins the message of every finding of a rule that could
@@ -474,6 +487,13 @@ func (e *Engine) decodeFindings(i int, set any) ([]report.Finding, error) {
 			f.Undecided = u
 		default:
 			return nil, fmt.Errorf("rule %s: finding field undecided must be a boolean, not %v", rule.ID, u)
+		}
+		switch w := it.Waivable.(type) {
+		case nil:
+		case bool:
+			f.Unwaivable = !w
+		default:
+			return nil, fmt.Errorf("rule %s: finding field waivable must be a boolean, not %v", rule.ID, w)
 		}
 		if strings.HasPrefix(strings.ToLower(f.Message), undecidedPrefix) {
 			f.Undecided = true

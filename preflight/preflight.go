@@ -1,6 +1,7 @@
 // Package preflight is the use case: loaded snapshot documents go through
 // the rule engine and come back as one report.Result, each finding with its
-// line in its document and its fingerprint. Terraform plans go through the
+// line in its document and its fingerprint, and the waivers given accept
+// the findings they match. Terraform plans go through the
 // plan rules the same way (EvaluatePlan). The gate's outcome is the
 // result's Verdict.
 package preflight
@@ -16,6 +17,7 @@ import (
 	"github.com/apigw-preflight/apigw-preflight/report"
 	"github.com/apigw-preflight/apigw-preflight/snapshot"
 	"github.com/apigw-preflight/apigw-preflight/terraform"
+	"github.com/apigw-preflight/apigw-preflight/waiver"
 )
 
 // Options say how the result is judged and labelled.
@@ -32,6 +34,9 @@ type Options struct {
 	WorkDir string
 	// Now is the evaluation time the result records (Result.EvaluatedAt).
 	Now time.Time
+	// Waivers, when set, accept the findings they match (see waiver.Set);
+	// nil means no waivers.
+	Waivers *waiver.Set
 }
 
 // Run evaluates every document with eng, in order, and returns the result:
@@ -59,7 +64,7 @@ func NewResult(eng *policies.Engine, migs []report.Migration, opts Options) *rep
 		rules = append(rules, eng.PlanRules()...)
 		slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
 	}
-	return &report.Result{
+	r := &report.Result{
 		Tool:            opts.Tool,
 		Rules:           rules,
 		FailOn:          opts.FailOn,
@@ -68,6 +73,10 @@ func NewResult(eng *policies.Engine, migs []report.Migration, opts Options) *rep
 		WorkDir:         opts.WorkDir,
 		EvaluatedAt:     opts.Now,
 	}
+	if opts.Waivers != nil {
+		opts.Waivers.Apply(r)
+	}
+	return r
 }
 
 // Evaluate checks one document and returns its migration record.

@@ -98,7 +98,13 @@ func githubAnnotations(r *Result, opts Options) []githubAnnotation {
 			if f.Remediation != "" {
 				msg += " Remediation: " + sarifSentence(f.Remediation)
 			}
-			out = append(out, githubAnnotation{level: githubLevel(f.Severity), file: file, line: max(f.Line, 1),
+			level := githubLevel(f.Severity)
+			if w := f.Waiver; w != nil {
+				// Accepted: a notice, so the job log does not show it as
+				// a failure.
+				level, msg = "notice", "Waived ("+junitWaiverText(*w)+"): "+msg
+			}
+			out = append(out, githubAnnotation{level: level, file: file, line: max(f.Line, 1),
 				title: strings.TrimSpace(f.RuleID+" "+f.RuleName) + " (" + m.ID() + ")", message: msg})
 		}
 	}

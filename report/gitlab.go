@@ -99,7 +99,7 @@ func gitlabIssues(r *Result, opts Options) []gitlabIssue {
 		SortFindings(findings)
 		for _, f := range findings {
 			issues = append(issues, gitlabIssue{
-				Description: junitText(strings.TrimSpace(f.RuleID+" "+f.RuleName) + where + ": " + oneLine(f.Message)),
+				Description: junitText(gitlabWaived(f) + strings.TrimSpace(f.RuleID+" "+f.RuleName) + where + ": " + oneLine(f.Message)),
 				CheckName:   f.RuleID,
 				Fingerprint: fingerprint(sarifFingerprint(m, f), path),
 				Severity:    gitlabSeverity(r, f),
@@ -110,9 +110,19 @@ func gitlabIssues(r *Result, opts Options) []gitlabIssue {
 	return issues
 }
 
+// gitlabWaived begins the description of a waived finding.
+func gitlabWaived(f Finding) string {
+	if f.Waiver == nil {
+		return ""
+	}
+	return "waived by " + f.Waiver.ID + ": "
+}
+
 // gitlabSeverity maps a finding to a Code Quality severity.
 func gitlabSeverity(r *Result, f Finding) string {
 	switch {
+	case f.Waived():
+		return "info"
 	case f.Severity == SeverityError:
 		return "critical"
 	case f.Undecided && r.defaultSeverity(f.RuleID) >= SeverityError:

@@ -344,6 +344,8 @@ func htmlMigrationOf(r *Result, i int) htmlMigration {
 		hm.Title = "Terraform plan " + m.Input
 	case KindFleet:
 		hm.Title = "Plan-wide rules over " + m.Input
+	case KindWaivers:
+		hm.Title = "Waivers in " + m.Input
 	default:
 		hm.Title = m.ID()
 	}

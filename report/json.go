@@ -36,6 +36,8 @@ type jsonReport struct {
 	Summary         Summary         `json:"summary"`
 	Migrations      []jsonMigration `json:"migrations"`
 	Rules           []Rule          `json:"rules"`
+	// Waivers are the run's waivers with their use; absent without any.
+	Waivers []WaiverUse `json:"waivers,omitempty"`
 }
 
 func (jsonReporter) Report(w io.Writer, r *Result) error {
@@ -48,6 +50,7 @@ func (jsonReporter) Report(w io.Writer, r *Result) error {
 		Summary:         r.Summary(),
 		Rules:           withoutParams(r.Rules),
 		Migrations:      make([]jsonMigration, len(r.Migrations)),
+		Waivers:         r.Waivers,
 	}
 	out.Passed = r.Verdict() == VerdictPass
 	for i := range r.Migrations {

@@ -144,6 +144,9 @@ func junitSuiteID(r *Result, opts Options, m *Migration) (name, class, path stri
 	if m.IsPlan() {
 		return "terraform plan " + path, "apigw-preflight.terraform." + junitClassPart(path), path
 	}
+	if m.IsWaivers() {
+		return "waivers " + path, "apigw-preflight.waivers." + junitClassPart(path), path
+	}
 	return m.GroupID + " -> " + m.Destination,
 		"apigw-preflight." + junitClassPart(m.GroupID) + "." + junitClassPart(m.Destination), path
 }
@@ -161,7 +164,7 @@ func buildJUnit(r *Result, opts Options) junitTestSuites {
 	for i := range r.Migrations {
 		m := &r.Migrations[i]
 		name, class, path := junitSuiteID(r, opts, m)
-		if count[name] > 1 && !m.IsPlan() {
+		if count[name] > 1 && !m.IsPlan() && !m.IsWaivers() {
 			// The same move from two inputs: tell them apart by the
 			// input, which does not depend on the order of the inputs.
 			name += " (" + path + ")"
@@ -220,7 +223,11 @@ func junitSuite(r *Result, m *Migration, name, class, path string) junitTestSuit
 		for i, f := range findings {
 			tc := junitTestCase{Name: junitText(junitFindingCaseName(base, findings, i)), Classname: junitText(class)}
 			text := junitText(junitFindingsText([]Finding{f}))
-			if r.FindingFails(f) {
+			if w := f.Waiver; w != nil {
+				tc.Skipped = &junitProblem{Message: junitText("waived: " + junitLabel(f) + " " + junitWaiverText(*w) + ": " + f.Message),
+					Type: "waived", Text: text}
+				s.Skipped++
+			} else if r.FindingFails(f) {
 				typ := f.Severity.String()
 				if r.UndecidedFails(f) {
 					typ = "undecided"
@@ -237,6 +244,15 @@ func junitSuite(r *Result, m *Migration, name, class, path string) junitTestSuit
 	}
 	s.Tests = len(s.Cases)
 	return s
+}
+
+// junitWaiverText describes the waiver that accepted a finding.
+func junitWaiverText(w WaiverRef) string {
+	s := "by waiver " + w.ID + " (owner " + w.Owner
+	if w.Ticket != "" {
+		s += ", ticket " + w.Ticket
+	}
+	return s + ", expires " + w.Expires + ", reason: " + w.Reason + ")"
 }
 
 // junitFindingCaseName names the case of findings[i]: the rule's case name

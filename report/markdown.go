@@ -50,7 +50,7 @@ func markdownSummary(r *Result, opts Options) string {
 	s := r.Summary()
 	var b strings.Builder
 	verdict := "PASS"
-	if s.Failed > 0 || s.RuleErrors > 0 {
+	if r.Verdict() != VerdictPass {
 		verdict = "FAIL"
 	}
 	gate := "--fail-on " + r.FailOn.String()
@@ -62,6 +62,9 @@ func markdownSummary(r *Result, opts Options) string {
 		plural(s.Migrations, "migration"), s.Failed, gate, plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Notes, "note"))
 	if s.Undecided > 0 {
 		fmt.Fprintf(&b, ", %s", plural(s.Undecided, "undecided finding"))
+	}
+	if s.Waived > 0 {
+		fmt.Fprintf(&b, ", %d waived", s.Waived)
 	}
 	if s.RuleErrors > 0 {
 		fmt.Fprintf(&b, ", %s could not be evaluated", plural(s.RuleErrors, "rule"))
@@ -260,6 +263,8 @@ func markdownTitle(m *Migration) string {
 		return "terraform plan"
 	case m.Kind == KindFleet:
 		return "plan-wide rules"
+	case m.IsWaivers():
+		return "waivers `" + mdCode(m.Input) + "`"
 	}
 	name := "`" + mdCode(m.GroupID) + "`"
 	if m.GroupName != "" {
@@ -304,6 +309,8 @@ func markdownDetails(r *Result, opts Options, m *Migration, budget int) (block s
 		fmt.Fprintf(&b, "Plan `%s`.\n\n", mdCode(path))
 	case m.Kind == KindFleet:
 		fmt.Fprintf(&b, "Rules over the whole plan `%s`.\n\n", mdCode(path))
+	case m.IsWaivers():
+		fmt.Fprintf(&b, "Waiver file `%s`.\n\n", mdCode(path))
 	default:
 		fmt.Fprintf(&b, "Snapshot `%s`, region %s, source `%s`.\n\n", mdCode(path), mdText(m.RegionID), mdCode(m.Source))
 	}
@@ -322,6 +329,9 @@ func markdownDetails(r *Result, opts Options, m *Migration, budget int) (block s
 		tag := ""
 		if f.Undecided {
 			tag = " _undecided_"
+		}
+		if f.Waiver != nil {
+			tag += " _waived by " + mdText(f.Waiver.ID) + ", owner " + mdText(f.Waiver.Owner) + ", expires " + f.Waiver.Expires + "_"
 		}
 		where := ""
 		if f.Line > 0 {
@@ -354,6 +364,8 @@ func markdownPlainTitle(m *Migration) string {
 		return "terraform plan"
 	case m.Kind == KindFleet:
 		return "plan-wide rules"
+	case m.IsWaivers():
+		return "waivers " + m.Input
 	case m.Candidate:
 		return m.ID() + " (candidate)"
 	}

@@ -118,7 +118,17 @@ type Rule struct {
 	// Params are the rule's tunables, as its METADATA declares them
 	// (custom.params), in declaration order.
 	Params []Param `json:"params,omitempty"`
+	// Waivable is false when the rule's METADATA says waivable: false (a
+	// finding that makes the migration impossible or destructive); nil
+	// means waivable. A finding can also say waivable: false on its own.
+	Waivable *bool `json:"waivable,omitempty"`
+	// TicketRequired: a waiver of this rule must name a ticket (METADATA
+	// custom.ticket_required).
+	TicketRequired bool `json:"ticketRequired,omitempty"`
 }
+
+// CanWaive reports whether the rule's findings may be waived at all.
+func (r Rule) CanWaive() bool { return r.Waivable == nil || *r.Waivable }
 
 // Param is one tunable of a rule: its name, type, default and what it
 // does. Rules read the effective value through the lib helper param.
@@ -167,7 +177,49 @@ type Finding struct {
 	// because the data it needs is missing or unusable. An undecided rule is
 	// never a pass; the write side refuses while an error rule is undecided.
 	Undecided bool `json:"undecided,omitempty"`
+	// Unwaivable marks a finding its rule says cannot be waived (the rule
+	// set waivable: false on it), although other findings of the rule can
+	// be: a migration in flight (MIG012), a stopped destination (MIG011).
+	Unwaivable bool `json:"unwaivable,omitempty"`
+	// Waiver is the waiver that accepted this finding: it is still
+	// reported, but no longer counts for the gate.
+	Waiver *WaiverRef `json:"waiver,omitempty"`
 }
+
+// Waived reports whether a waiver accepted the finding.
+func (f Finding) Waived() bool { return f.Waiver != nil }
+
+// WaiverRef is the waiver that accepted a finding, as reports show it.
+type WaiverRef struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+	Owner  string `json:"owner"`
+	Ticket string `json:"ticket,omitempty"`
+	// Expires is the last day (UTC) the waiver applies, YYYY-MM-DD.
+	Expires string `json:"expires"`
+}
+
+// WaiverUse is one waiver of the run's waiver files and what it did.
+type WaiverUse struct {
+	WaiverRef
+	Rule        string `json:"rule"`
+	Group       string `json:"group"`
+	Destination string `json:"destination,omitempty"`
+	Key         string `json:"key,omitempty"`
+	// File and Line are where the waiver is written.
+	File string `json:"file"`
+	Line int    `json:"line"`
+	// Used counts the findings the waiver accepted in this run.
+	Used int `json:"used"`
+	// Expired: the waiver's expiry date has passed at the evaluation time,
+	// so it accepted nothing.
+	Expired bool `json:"expired,omitempty"`
+}
+
+// KindWaivers marks the Migration that holds the findings about one waiver
+// file (AGP002, AGP003, AGP004): Input is the file, each finding's Line the
+// waiver's line in it.
+const KindWaivers = "waivers"
 
 // RuleError is a rule that could not be evaluated on a snapshot. It is a tool
 // error, never a pass.
@@ -229,11 +281,20 @@ type Migration struct {
 // IsPlan reports whether the migration was evaluated from a Terraform plan.
 func (m *Migration) IsPlan() bool { return m.Kind == KindTerraformPlan }
 
+// IsWaivers reports whether the migration holds a waiver file's findings.
+func (m *Migration) IsWaivers() bool { return m.Kind == KindWaivers }
+
 // ID names the migration for people and CI systems: "group -> destination",
 // or "terraform plan" for a plan.
 func (m *Migration) ID() string {
 	if m.IsPlan() {
 		return "terraform plan"
+	}
+	if m.IsWaivers() {
+		return "waivers " + m.Input
+	}
+	if m.Kind == KindFleet {
+		return "plan-wide rules"
 	}
 	g := m.GroupName
 	if g == "" {
@@ -317,7 +378,17 @@ type Result struct {
 	// EvaluatedAt is when the rules ran (the clock, or --now); reports for
 	// people show it. Zero when unknown.
 	EvaluatedAt time.Time `json:"-"`
+	// Waivers are the waivers of the run's waiver files, in file order,
+	// each with how many findings it accepted.
+	Waivers []WaiverUse `json:"waivers,omitempty"`
+	// FailOnUnusedWaivers makes AGP003 waiver-unused fail the gate
+	// (--fail-on-unused-waivers).
+	FailOnUnusedWaivers bool `json:"-"`
 }
+
+// UnusedWaiverRule is the ID of the tool finding for a waiver that
+// accepted nothing; FailOnUnusedWaivers makes it fail the gate.
+const UnusedWaiverRule = "AGP003"
 
 // Verdict is the outcome of the gate over a result.
 type Verdict string
@@ -339,7 +410,7 @@ func (r *Result) Verdict() Verdict {
 	switch {
 	case s.RuleErrors > 0:
 		return VerdictError
-	case s.Failed > 0:
+	case s.Failed > 0 || s.WaiverFilesFailed > 0:
 		return VerdictFail
 	}
 	return VerdictPass
@@ -355,18 +426,38 @@ type Summary struct {
 	// Undecided counts the "could not check" findings (of any severity).
 	Undecided  int `json:"undecided"`
 	RuleErrors int `json:"ruleErrors"`
+	// Waived counts the findings a waiver accepted; they are left out of
+	// Errors, Warnings and Notes.
+	Waived int `json:"waived,omitempty"`
+	// WaiverFilesFailed counts the waiver files whose findings (AGP002 at
+	// the threshold, AGP003 with FailOnUnusedWaivers) fail the gate; a
+	// waiver file is not a migration, so Migrations and Failed leave it
+	// out.
+	WaiverFilesFailed int `json:"waiverFilesFailed,omitempty"`
 }
 
 // Summary counts the result's findings.
 func (r *Result) Summary() Summary {
-	s := Summary{Migrations: len(r.Migrations)}
+	s := Summary{}
 	for i := range r.Migrations {
 		m := &r.Migrations[i]
-		if r.MigrationFails(m) {
+		fails := r.MigrationFails(m)
+		switch {
+		case m.IsWaivers() && fails:
+			s.WaiverFilesFailed++
+		case m.IsWaivers():
+		case fails:
+			s.Migrations++
 			s.Failed++
+		default:
+			s.Migrations++
 		}
 		s.RuleErrors += len(m.Errors)
 		for _, f := range m.Findings {
+			if f.Waived() {
+				s.Waived++
+				continue
+			}
 			if f.Undecided {
 				s.Undecided++
 			}
@@ -401,8 +492,15 @@ func (r *Result) MigrationFails(m *Migration) bool {
 // FindingFails reports whether one finding fails the gate: its severity is
 // at or above the threshold, or, with FailOnUndecided, it is undecided and
 // its rule's default severity is error (a rule missing from Rules counts as
-// error: unknown is never safe).
+// error: unknown is never safe), or, with FailOnUnusedWaivers, it is AGP003.
+// A waived finding never fails the gate.
 func (r *Result) FindingFails(f Finding) bool {
+	if f.Waived() {
+		return false
+	}
+	if r.FailOnUnusedWaivers && f.RuleID == UnusedWaiverRule {
+		return true
+	}
 	if r.FailOn.Fails(f.Severity) {
 		return true
 	}
@@ -412,7 +510,7 @@ func (r *Result) FindingFails(f Finding) bool {
 // UndecidedFails reports whether f fails the gate only because it is
 // undecided (FailOnUndecided), not by its severity.
 func (r *Result) UndecidedFails(f Finding) bool {
-	return r.FindingFails(f) && !r.FailOn.Fails(f.Severity)
+	return r.FindingFails(f) && !r.FailOn.Fails(f.Severity) && f.Undecided
 }
 
 func (r *Result) defaultSeverity(id string) Severity {
@@ -420,6 +518,16 @@ func (r *Result) defaultSeverity(id string) Severity {
 		return rule.Severity
 	}
 	return SeverityError
+}
+
+// WaiverUse returns the waiver of the run with the given ID.
+func (r *Result) WaiverUse(id string) (WaiverUse, bool) {
+	for _, w := range r.Waivers {
+		if w.ID == id {
+			return w, true
+		}
+	}
+	return WaiverUse{}, false
 }
 
 // RuleByID returns the rule with the given ID.

@@ -87,6 +87,13 @@ func init() {
 //     level error; executionSuccessful is false exactly when the verdict
 //     is VerdictError (a rule could not be evaluated); exitCode is
 //     Result.ExitCode.
+//   - A waived finding keeps its level and gets one suppression: kind
+//     "external", status "accepted", the waiver's reason as justification,
+//     properties owner, ticket, expires and waiverId, a GUID derived from
+//     the finding and the waiver, and the location of the waiver in its
+//     file, which is one of the run's artifacts. GitHub code scanning shows
+//     such a result as dismissed. The findings about waivers (AGP002,
+//     AGP003, AGP004) point at the waiver's line in its file.
 //   - No timestamps: the same Result and Options give the same bytes.
 type sarifReporter struct{ opts Options }
 
@@ -129,14 +136,15 @@ func buildSARIF(r *Result, opts Options) (*sarif.Report, error) {
 	artifacts := map[string]int{} // uri -> index in run.Artifacts
 	inRoot := false
 	artifactFor := func(m *Migration) sarifArtifact {
-		a := sarifArtifactFor(r.WorkDir, opts.SourceRoot, m.Input)
+		input := m.Input
+		a := sarifArtifactFor(r.WorkDir, opts.SourceRoot, input)
 		if i, ok := artifacts[a.uri]; ok {
 			a.index = i
 			return a
 		}
 		art := &sarif.Artifact{Length: -1} // -1: length unknown (the SARIF default)
 		art.WithLocation(a.location()).WithRole("analysisTarget")
-		if m.Input == "-" {
+		if input == "-" {
 			art.WithDescriptionText("Snapshot read from standard input.")
 		}
 		run.Artifacts = append(run.Artifacts, art)
@@ -158,6 +166,13 @@ func buildSARIF(r *Result, opts Options) (*sarif.Report, error) {
 		SortFindings(findings)
 		for _, f := range findings {
 			res := sarifResult(m, f, art, rules.index(f.RuleID))
+			if f.Waiver != nil {
+				// The suppression points at the waiver in its file, which
+				// joins the run's artifacts.
+				use, _ := r.WaiverUse(f.Waiver.ID)
+				wm := &Migration{Input: use.File, Kind: KindWaivers}
+				res.Suppressions[0].Location = sarif.NewLocationWithPhysicalLocation(sarifPhysical(artifactFor(wm), use.Line))
+			}
 			hash := sarifLineHash(sarifFingerprint(m, f), art.uri)
 			lineHashes[hash]++
 			res.PartialFingerprints[sarifLineHashKey] = hash + ":" + strconv.Itoa(lineHashes[hash])
@@ -357,10 +372,32 @@ func sarifResult(m *Migration, f Finding, art sarifArtifact, ruleIndex int) *sar
 	if f.Undecided {
 		props["undecided"] = true
 	}
+	if w := f.Waiver; w != nil {
+		// An accepted risk: GitHub code scanning shows it as dismissed.
+		sp := sarif.Properties{"owner": w.Owner, "expires": w.Expires, "waiverId": w.ID}
+		if w.Ticket != "" {
+			sp["ticket"] = w.Ticket
+		}
+		sup := sarif.NewSuppression("external").WithStatus("accepted").WithJustifcation(w.Reason).
+			WithGuid(sarifGUID(sarifFingerprint(m, f) + "\x00" + w.ID))
+		sup.Properties = sp
+		res.Suppressions = []*sarif.Suppression{sup}
+	}
 	if len(props) > 0 {
 		res.Properties = props
 	}
 	return res
+}
+
+// sarifGUID is a name-based GUID (the layout of an RFC 4122 version 5
+// UUID, from SHA-256): the same name gives the same GUID in every run.
+func sarifGUID(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x50
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 func sarifPhysical(art sarifArtifact, line int) *sarif.PhysicalLocation {
@@ -452,6 +489,14 @@ func sarifShorten(s string, max int) string {
 // source instance (each once, with its role). Fully qualified names are
 // "<region>/<kind>/<id>".
 func sarifLogical(m *Migration, subject Resource) []*sarif.LogicalLocation {
+	if m.IsWaivers() {
+		if subject.ID == "" {
+			return nil
+		}
+		l := sarif.NewLogicalLocation().WithName(subject.ID).WithFullyQualifiedName("waiver/" + subject.ID).WithKind("object")
+		l.Properties = sarif.Properties{"role": "waiver"}
+		return []*sarif.LogicalLocation{l}
+	}
 	if m.IsPlan() {
 		addr := cmp.Or(subject.ID, subject.Name)
 		if addr == "" {

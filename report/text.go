@@ -83,6 +83,9 @@ func (t *textReporter) migration(w *bufio.Writer, r *Result, m *Migration) {
 	case m.Kind == KindFleet:
 		fmt.Fprintf(w, "%s  %s\n", verdict, t.paint(ansiBold, "plan-wide rules"))
 		fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, m.Input))
+	case m.IsWaivers():
+		fmt.Fprintf(w, "%s  %s\n", verdict, t.paint(ansiBold, "waivers "+m.Input))
+		fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, waiverFileLine(r, m.Input)))
 	default:
 		candidate := ""
 		if m.Candidate {
@@ -98,7 +101,12 @@ func (t *textReporter) migration(w *bufio.Writer, r *Result, m *Migration) {
 		fmt.Fprintf(w, "  no findings: %d rules passed\n", len(m.Evaluated))
 		return
 	}
+	var waived []Finding
 	for _, f := range m.Findings {
+		if f.Waived() {
+			waived = append(waived, f)
+			continue
+		}
 		tag := ""
 		if f.Undecided {
 			tag = t.paint(ansiBold+ansiYellow, "UNDECIDED") + " "
@@ -108,6 +116,37 @@ func (t *textReporter) migration(w *bufio.Writer, r *Result, m *Migration) {
 			fmt.Fprintf(w, "          %s %s\n", t.paint(ansiDim, "fix:"), f.Remediation)
 		}
 	}
+	if len(waived) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  %s %s accepted by waivers, not counted for the gate:\n", t.paint(ansiBold+ansiCyan, "WAIVED "), plural(len(waived), "finding"))
+	for _, f := range waived {
+		wv := f.Waiver
+		fmt.Fprintf(w, "  %s %s %s\n", t.severityLabel(f.Severity), t.paint(ansiBold, f.RuleID+" "+f.RuleName), f.Message)
+		ticket := ""
+		if wv.Ticket != "" {
+			ticket = ", ticket " + wv.Ticket
+		}
+		fmt.Fprintf(w, "          %s %s: %s (owner %s%s, expires %s)\n", t.paint(ansiDim, "waiver:"), wv.ID, wv.Reason, wv.Owner, ticket, wv.Expires)
+	}
+}
+
+// waiverFileLine says how the waivers of one file were used.
+func waiverFileLine(r *Result, file string) string {
+	var n, used, expired int
+	for _, u := range r.Waivers {
+		if u.File != file {
+			continue
+		}
+		n++
+		switch {
+		case u.Expired:
+			expired++
+		case u.Used > 0:
+			used++
+		}
+	}
+	return fmt.Sprintf("%s: %d used, %d unused, %d expired", plural(n, "waiver"), used, n-used-expired, expired)
 }
 
 func (t *textReporter) summaryLine(r *Result) string {
@@ -123,12 +162,18 @@ func (t *textReporter) summaryLine(r *Result) string {
 	if s.Undecided > 0 {
 		fmt.Fprintf(&b, ", %s", plural(s.Undecided, "undecided finding"))
 	}
+	if s.Waived > 0 {
+		fmt.Fprintf(&b, ", %s waived", count(s.Waived))
+	}
 	if s.RuleErrors > 0 {
 		fmt.Fprintf(&b, ", %s could not be evaluated", plural(s.RuleErrors, "rule"))
 	}
+	if s.WaiverFilesFailed > 0 {
+		fmt.Fprintf(&b, "; the findings about %s fail the gate", plural(s.WaiverFilesFailed, "waiver file"))
+	}
 	b.WriteString(".")
 	line := b.String()
-	if s.Failed > 0 || s.RuleErrors > 0 {
+	if s.Failed > 0 || s.RuleErrors > 0 || s.WaiverFilesFailed > 0 {
 		return t.paint(ansiBold+ansiRed, line)
 	}
 	return t.paint(ansiBold+ansiGreen, line)
@@ -151,6 +196,8 @@ func (t *textReporter) summaryTable(w *bufio.Writer, r *Result) {
 			group, dest = "terraform plan", "-"
 		case KindFleet:
 			group, dest = "plan-wide rules", "-"
+		case KindWaivers:
+			group, dest = "waivers "+m.Input, "-"
 		}
 		if m.Candidate {
 			dest += " (candidate)"

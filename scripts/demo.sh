@@ -80,6 +80,26 @@ expect 0 preflight run "${live[@]}" -f json="$out/orders.again.json" \
   --group 523e8dc7bbe04613b5b1d726c2a7889d --to apigateway-hz-3f9a1c7e2b84 \
   --migrate --yes --audit-log "$out/audit.jsonl"
 
+echo "== waivers: MIG002 on payments accepted with its support ticket (testdata/waivers/demo.yaml)"
+# --now pins the time the waivers' expiry is judged at, so these steps give
+# the same answer on any day; --max-age 0 leaves out the snapshot's age.
+waived() {
+  local name=$1 code=0
+  shift
+  preflight check --config "$config" --now 2026-12-01T00:00:00Z --max-age 0 \
+    -f text="$out/$name.txt" -f json="$out/$name.json" -f sarif="$out/$name.sarif" -f junit="$out/$name.junit.xml" \
+    "$@" "$out/payments.snapshot.json" || code=$?
+  grep -E '^  (ERROR   MIG002|WAIVED|WARNING AGP00|NOTE    AGP00)|waiver:' "$out/$name.txt" | cut -c1-160 | sed 's/^/   /'
+  tail -n 1 "$out/$name.txt" | sed 's/^/   /'
+  return "$code"
+}
+echo "-- without waivers: MIG002 is one of the errors failing the gate"
+expect 3 waived payments.unwaived
+echo "-- with the waiver: MIG002 is reported as waived and no longer counts (the other errors still fail the gate)"
+expect 3 waived payments.waived --waivers testdata/waivers/demo.yaml
+echo "-- the same waiver past its expiry: AGP002 says so, and MIG002 fails the gate again"
+expect 3 waived payments.expired --waivers testdata/waivers/demo-expired.yaml
+
 echo "== audit log $out/audit.jsonl (one line per attempt):"
 # Plain shell, so the demo needs nothing beyond Go, git and make: each line
 # is one compact JSON object, and these keys are plain top-level strings.

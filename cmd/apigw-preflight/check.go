@@ -44,12 +44,22 @@ severity is error. A snapshot collected more than --max-age ago gets the tool
 finding AGP001 snapshot-stale. The configuration file's allowlists apply to
 backends whose allowlist the snapshot leaves unknown (stderr names them).
 
+--waivers FILE (or the configuration file's waivers key) accepts known risks:
+a finding a waiver matches (rule, group, destination, key) is reported as
+waived and no longer fails the gate. A waiver past its expiry date no longer
+applies (AGP002 waiver-expired), one that expires within
+--waiver-expiry-warning gives AGP004, one that matched nothing AGP003
+(failing the gate with --fail-on-unused-waivers); these point at the
+waiver's line. A malformed waiver file, or a waiver the rule's METADATA or
+the policy data forbids, is exit 2 naming the file, the line and the field.
+
 Examples:
   apigw-preflight check snapshot.json
   apigw-preflight check -f text -f sarif=preflight.sarif -f junit=preflight.xml *.json
   terraform show -json plan.out > plan.json && apigw-preflight check --collect -f github plan.json
   aliyun-export | apigw-preflight check --fail-on warning -
   apigw-preflight check --fail-on-undecided --max-age 2d snapshot.json
+  apigw-preflight check --waivers waivers.yaml --now 2026-12-01T00:00:00Z snapshot.json
 
 Flags:
 %s
@@ -207,6 +217,7 @@ func evaluateWithPlans(ctx context.Context, e *env, eng *policies.Engine, s *rep
 		}
 	}
 	r := preflight.NewResult(eng, migs, preflightOptions(s))
+	pinTimes(s, r)
 	r.ExitCode = verdictExit(r.Verdict())
 	return r, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/apigw-preflight/apigw-preflight/config"
 	"github.com/apigw-preflight/apigw-preflight/policies"
 	"github.com/apigw-preflight/apigw-preflight/report"
+	"github.com/apigw-preflight/apigw-preflight/waiver"
 )
 
 // reportFlags are the evaluation and reporting flags shared by every command
@@ -33,6 +34,11 @@ type reportFlags struct {
 	fileRules     []policies.Setting
 	sourceRoot    string
 	sarifCategory string
+	// Waivers: the flags, and the configuration file's waivers key.
+	waiverFiles         []string
+	failOnUnusedWaivers bool
+	waiverExpiryWarning string
+	fileWaivers         *waiverSource
 }
 
 func (rf *reportFlags) register(fs *pflag.FlagSet) {
@@ -43,11 +49,15 @@ func (rf *reportFlags) register(fs *pflag.FlagSet) {
 		"; findings at or above it fail the gate (exit 3)")
 	fs.BoolVar(&rf.failOnUndecided, "fail-on-undecided", false, "also fail the gate (exit 3) when a rule whose default severity is error could not check (an undecided finding), whatever --fail-on says")
 	fs.StringVar(&rf.maxAge, "max-age", "7d", "AGP001 warns when a snapshot was collected more than `AGE` before now: a duration (36h) or days (7d); 0 turns the check off")
-	fs.StringVar(&rf.now, "now", "", "measure snapshot ages at `TIME` (RFC 3339, e.g. 2026-11-21T00:00:00Z) instead of the clock, for reproducible reports")
+	fs.StringVar(&rf.now, "now", "", "measure snapshot ages at `TIME` (RFC 3339, e.g. 2026-11-21T00:00:00Z) instead of the clock, and judge waivers' expiry at it, for reproducible reports (JUnit times are then written as 0)")
 	fs.StringVar(&rf.color, "color", "auto", "colour in the text report on stdout: auto (terminal and no NO_COLOR), always, never")
 	rf.rules.register(fs)
 	fs.StringVar(&rf.sourceRoot, "source-root", "", "report file locations (sarif, junit, github, gitlab) relative to `DIR`; default the git top level of the working directory (the nearest parent with .git), else the working directory")
 	fs.StringVar(&rf.sarifCategory, "sarif-category", "", "set the sarif run's automationDetails.id (GitHub's analysis category) to `NAME`; default none, so the upload step's category applies")
+	// Waivers (accepted risks): see waivers.go.
+	fs.StringArrayVar(&rf.waiverFiles, "waivers", nil, "accept the findings the waivers in `FILE` match (YAML or JSON, a top-level waivers: list); repeatable; replaces the configuration file's waivers")
+	fs.BoolVar(&rf.failOnUnusedWaivers, "fail-on-unused-waivers", false, "fail the gate (exit 3) when a waiver matched no finding (AGP003)")
+	fs.StringVar(&rf.waiverExpiryWarning, "waiver-expiry-warning", "14d", "AGP004 notes a waiver that expires within `AGE` of the evaluation time: a duration (72h) or days (14d); 0 turns the note off")
 }
 
 // output is one report to produce.
@@ -70,6 +80,14 @@ type reportSetup struct {
 	// to; sarifCategory the sarif run's category ("" for none).
 	sourceRoot    string
 	sarifCategory string
+	// waivers are the waivers read, not yet checked against the rules
+	// (newEngine checks them); nil when none were given.
+	waivers *waiverSource
+	// failOnUnusedWaivers and waiverExpiryWarning judge them.
+	failOnUnusedWaivers bool
+	waiverExpiryWarning time.Duration
+	// waiverSet is the checked set, made once the engine is loaded.
+	waiverSet *waiver.Set
 }
 
 // locating returns the first output whose format points at lines of the
@@ -149,6 +167,9 @@ func (rf *reportFlags) resolve(e *env) (*reportSetup, error) {
 	}
 	p.settings = append(append(p.settings, rf.fileRules...), flagRules...)
 	if p.sourceRoot, err = resolveSourceRoot(rf.sourceRoot); err != nil {
+		return nil, err
+	}
+	if err := rf.resolveWaivers(p); err != nil {
 		return nil, err
 	}
 	p.sarifCategory = strings.TrimSpace(rf.sarifCategory)
@@ -249,6 +270,7 @@ func applyConfigDefaults(fs *pflag.FlagSet, rf *reportFlags, cfg *config.Config)
 		rf.failOn = cfg.FailOn
 	}
 	rf.fileRules = fileSettings(cfg)
+	rf.fileWaivers = configWaivers(cfg)
 }
 
 // parseSize reads a byte count: 1048576, 512KiB, 16MiB, 1GiB (K, M, G,

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/apigw-preflight/apigw-preflight/policies"
+	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
 func policiesHelp(w io.Writer, fs *pflag.FlagSet) {
@@ -21,10 +22,26 @@ parameters (with their defaults), as read from the rules' METADATA (MIG016
 applies to Terraform plans, the others to snapshots; json adds
 descriptions, remediations, help links and each parameter's type, bounds and
 description; markdown is the table the README shows). Set a parameter with
---set RULE.PARAM=VALUE or in the configuration file's rules section.
+--set RULE.PARAM=VALUE or in the configuration file's rules section. A rule
+whose findings no waiver may accept says "waivers: not waivable" (json
+waivable false); one whose waivers must name a ticket says "waivers: ticket
+required" (json ticketRequired true). AGP002 to AGP004 judge the waivers
+themselves and run only when waivers are given (--waivers).
 
 Flags:
 %s`, fs.FlagUsages())
+}
+
+// waiverNote says what a rule's METADATA allows of waivers, "" when
+// nothing special.
+func waiverNote(r report.Rule) string {
+	switch {
+	case !r.CanWaive():
+		return "not waivable"
+	case r.TicketRequired:
+		return "ticket required"
+	}
+	return ""
 }
 
 func runPolicies(ctx context.Context, e *env, args []string) error {
@@ -43,7 +60,7 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(exitToolError, err)
 	}
-	rules := policies.AllRules(eng)
+	rules := policies.Documented(eng)
 	switch *output {
 	case "json":
 		enc := json.NewEncoder(e.stdout)
@@ -64,6 +81,9 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 			}
 			// Under the title, so the columns stay aligned.
 			fmt.Fprintf(tw, "\t\t\tparams: %s\n", strings.Join(params, " "))
+		}
+		if w := waiverNote(r); w != "" {
+			fmt.Fprintf(tw, "\t\t\twaivers: %s\n", w)
 		}
 	}
 	return tw.Flush()

@@ -24,6 +24,9 @@ func newEngine(ctx context.Context, s *reportSetup) (*policies.Engine, error) {
 	if err != nil {
 		return nil, withCode(exitToolError, fmt.Errorf("load policies: %w", err))
 	}
+	if s.waiverSet, err = s.waiverSetFor(eng); err != nil {
+		return nil, err
+	}
 	return eng, nil
 }
 
@@ -35,8 +38,20 @@ func evaluate(ctx context.Context, eng *policies.Engine, s *reportSetup, docs []
 	if err != nil {
 		return nil, withCode(exitToolError, err)
 	}
+	pinTimes(s, r)
 	r.ExitCode = verdictExit(r.Verdict())
 	return r, nil
+}
+
+// pinTimes makes a replay with --now byte-identical in every format: the
+// evaluation times (JUnit time) are written as 0.
+func pinTimes(s *reportSetup, r *report.Result) {
+	if s.now.IsZero() {
+		return
+	}
+	for i := range r.Migrations {
+		r.Migrations[i].Elapsed = 0
+	}
 }
 
 // preflightOptions are the setup's judgement and labels for preflight.
@@ -52,6 +67,7 @@ func preflightOptions(s *reportSetup) preflight.Options {
 		Tool:            toolInfo(),
 		WorkDir:         wd,
 		Now:             now.UTC(),
+		Waivers:         s.waiverSet,
 	}
 }
 

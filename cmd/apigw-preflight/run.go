@@ -43,6 +43,8 @@ ModifyApiGroupInstance (GroupId, TargetInstanceId, Remark), but only when:
     group where the report saw it; if the verdict, the group's InstanceId
     or its MigrationStatus changed, the command refuses (exit 3) and lists
     what changed. The group is read once more right before the write.
+    Every waiver that accepted a finding of the report must still be valid
+    at the re-check (not expired); the audit log lists them.
 One write per group at most: the lock (a file in $XDG_CACHE_HOME or
 ~/.cache, apigw-preflight/locks/REGION-GROUP.lock) is held from the
 re-check to the end of the wait; a second run on the same group waits up

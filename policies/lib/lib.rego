@@ -20,7 +20,11 @@ package apigw.lib
 #   apart findings of one rule) and f.remediation (defaults to the
 #   remediation in the rule's METADATA). Give f.severity only where the
 #   finding departs from the rule's default severity (custom.severity in
-#   its METADATA), which the engine applies otherwise. The undecided marker is dropped: a rule that
+#   its METADATA), which the engine applies otherwise. Give f.waivable false
+#   on a finding no waiver may accept although other findings of its rule
+#   can be waived (a migration in flight, a stopped destination); a rule none
+#   of whose findings may be waived says custom.waivable false in its own
+#   annotation instead. The undecided marker is dropped: a rule that
 #   could not decide builds its finding with undecided(f).
 finding(f) := object.remove(f, {"undecided"})
 

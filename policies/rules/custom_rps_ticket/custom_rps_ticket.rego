@@ -19,6 +19,7 @@
 #     Ticket > API Gateway) asking them to migrate the group to the destination
 #     instance, then record the ticket number in a waiver for MIG002.
 #   tags: [procedure, capacity]
+#   ticket_required: true
 #   params:
 #     - name: defaultGroupRps
 #       type: integer

@@ -8,7 +8,8 @@
 #   warning naming the date and the days left; one that has already expired at
 #   collectedAt is an error, because an expired instance stops serving the
 #   group. The time of reference is always collectedAt, never the wall clock,
-#   so a replay gives the same answer. An empty ExpiredTime (pay-as-you-go) is
+#   so a replay gives the same answer. No waiver accepts a destination that
+#   is not RUNNING (the finding says waivable false). An empty ExpiredTime (pay-as-you-go) is
 #   quiet; an unreadable ExpiredTime (epoch milliseconds must be whole and
 #   from the year 2000 on, so 5e-324 or epoch seconds are unreadable) or
 #   collectedAt, or a missing Status, is a warning that begins "could not
@@ -53,6 +54,7 @@ findings contains lib.finding({
 	"resource": lib.destination_resource,
 	"path": ["destination", "Status"],
 	"key": "status",
+	"waivable": false,
 }) if {
 	lib.set(_status)
 	upper(_status) != "RUNNING"

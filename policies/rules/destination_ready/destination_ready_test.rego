@@ -29,6 +29,7 @@ test_status_not_running if {
 		"resource": {"id": "apigateway-hz-ab12cd34ef56", "kind": "instance", "name": "orders-dedicated"},
 		"path": ["destination", "Status"],
 		"key": "status",
+		"waivable": false,
 	}} with input as fixture.patched({"destination": {"Status": "STOPPED"}})
 }
 

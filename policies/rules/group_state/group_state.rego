@@ -20,6 +20,7 @@
 #     for a billing lock, contact Alibaba Cloud support for an illegal-content
 #     lock, and confirm with aliyun cloudapi DescribeApiGroup --GroupId ...
 #   tags: [procedure, state]
+#   waivable: false
 package apigw.rules.group_state
 
 import data.apigw.lib

@@ -26,6 +26,7 @@
 #     collect the snapshot again so that source is the group's current
 #     instance (aliyun cloudapi DescribeApiGroup --GroupId ...).
 #   tags: [procedure]
+#   waivable: false
 package apigw.rules.migration_path
 
 import data.apigw.lib

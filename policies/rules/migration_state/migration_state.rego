@@ -6,7 +6,8 @@
 #   Failed (the API documentation also shows Fail) means the last attempt did
 #   not happen; the rule quotes group.MigrationError so the cause is fixed
 #   before retrying (warning). Values are compared case-insensitively; empty
-#   and Success are quiet.
+#   and Success are quiet. No waiver accepts a migration in flight (the
+#   finding says waivable false); a failed last migration can be waived.
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
 #     description: Migrate API groups between instances
@@ -36,6 +37,7 @@ findings contains lib.finding({
 	"resource": lib.group_resource,
 	"path": ["group", "MigrationStatus"],
 	"key": "running",
+	"waivable": false,
 }) if {
 	lower(_status) == "running"
 }

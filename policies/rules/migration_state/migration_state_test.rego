@@ -22,6 +22,7 @@ test_running_errors if {
 		"resource": {"id": "523e8dc7bbe04613b5b1d726c2a7889d", "kind": "group", "name": "orders"},
 		"path": ["group", "MigrationStatus"],
 		"key": "running",
+		"waivable": false,
 	}} with input as fixture.patched({"group": {"MigrationStatus": "Running"}})
 }
 
