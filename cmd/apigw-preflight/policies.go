@@ -5,18 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/pflag"
 
 	"github.com/apigw-preflight/apigw-preflight/policies"
+	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
 func policiesHelp(w io.Writer, fs *pflag.FlagSet) {
-	fmt.Fprintf(w, `Usage: apigw-preflight policies list [--output text|json|markdown]
+	fmt.Fprintf(w, `Usage: apigw-preflight policies list [--output text|json|markdown] [RULE...]
 
-List the built-in rules with their IDs, default severities, titles and
+List the built-in rules (or only the RULEs named, by ID like MIG001 or by
+name like capacity-headroom) with their IDs, default severities, titles and
 parameters (with their defaults), as read from the rules' METADATA (MIG016
 applies to Terraform plans, the others to snapshots; json adds
 descriptions, remediations, help links and each parameter's type, bounds and
@@ -24,7 +27,8 @@ description; markdown is the table the README shows). Set a parameter with
 --set RULE.PARAM=VALUE or in the configuration file's rules section.
 
 Flags:
-%s`, fs.FlagUsages())
+%s
+%s`, fs.FlagUsages(), commandExitHelp("policies"))
 }
 
 func runPolicies(ctx context.Context, e *env, args []string) error {
@@ -33,8 +37,8 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(e, fs, args, policiesHelp); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || fs.Arg(0) != "list" {
-		return usageErr("policies: want 'policies list'; run 'apigw-preflight policies --help'")
+	if fs.NArg() == 0 || fs.Arg(0) != "list" {
+		return usageErr("policies: want 'policies list [RULE...]'; run 'apigw-preflight policies --help'")
 	}
 	if *output != "text" && *output != "json" && *output != "markdown" {
 		return usageErr("policies list --output %q: want text, json or markdown", *output)
@@ -43,7 +47,10 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(exitToolError, err)
 	}
-	rules := policies.AllRules(eng)
+	rules, err := pickRules(policies.AllRules(eng), fs.Args()[1:])
+	if err != nil {
+		return err
+	}
 	switch *output {
 	case "json":
 		enc := json.NewEncoder(e.stdout)
@@ -67,4 +74,26 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// pickRules keeps the rules named by ID or name, in the order asked; no
+// names keeps them all. A name that is no rule is a usage error saying
+// what was expected.
+func pickRules(all []report.Rule, names []string) ([]report.Rule, error) {
+	if len(names) == 0 {
+		return all, nil
+	}
+	var picked []report.Rule
+	for _, n := range names {
+		i := slices.IndexFunc(all, func(r report.Rule) bool { return strings.EqualFold(r.ID, n) || r.Name == n })
+		if i < 0 {
+			ex := all[slices.IndexFunc(all, func(r report.Rule) bool { return strings.HasPrefix(r.ID, "MIG") })]
+			return nil, usageErr("policies list %s: not a rule; want a rule ID like %s or a name like %s ('apigw-preflight policies list' shows them all)",
+				n, ex.ID, ex.Name)
+		}
+		if !slices.ContainsFunc(picked, func(r report.Rule) bool { return r.ID == all[i].ID }) {
+			picked = append(picked, all[i])
+		}
+	}
+	return picked, nil
 }
