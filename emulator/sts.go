@@ -65,7 +65,8 @@ func init() {
 	products = append(products, stsProduct)
 }
 
-// Identities returns who made each authenticated request, in order.
+// Identities returns who made each authenticated request, in order (the
+// latest maxIdentities).
 func (s *Server) Identities() []Identity {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -77,7 +78,13 @@ func (s *Server) recordIdentity(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sts.identities = append(s.sts.identities, Identity{Action: c.action, AccessKeyID: c.params["AccessKeyId"], SecurityToken: c.params["SecurityToken"]})
+	if len(s.sts.identities) > maxIdentities {
+		s.sts.identities = s.sts.identities[len(s.sts.identities)-maxIdentities:]
+	}
 }
+
+// maxIdentities bounds the memory of recorded identities (the latest kept).
+const maxIdentities = 10000
 
 func (s *Server) assumeRole(c *call) (map[string]any, *apiError) {
 	arn := c.params["RoleArn"]
