@@ -20,7 +20,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 
@@ -187,7 +186,8 @@ type ClientOptions struct {
 	// RegionID; empty resolves via ResolveRegion (environment, profile).
 	RegionID string
 	// Profile selects a profile of ~/.aliyun/config.json (or the ini
-	// credentials file); empty uses the SDK's default credentials chain.
+	// credentials file); empty uses the default credentials chain (see
+	// credentials.go).
 	Profile string
 	// Endpoint, like http://127.0.0.1:8080, sends every product's calls to
 	// that one endpoint with that scheme. Empty: the regional HTTPS
@@ -330,9 +330,15 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 
 func (b *limitedBody) Close() error { return b.rc.Close() }
 
-// NewClient builds a client with the SDK's default credentials chain (or
-// the profile asked for). No call is made.
+// NewClient builds a client with the credentials chain (or the profile
+// asked for). No call is made. An explicit profile that does not exist is
+// reported before a missing region: it is the first thing to fix.
 func NewClient(opts ClientOptions) (*Client, error) {
+	if opts.Key == nil {
+		if err := CheckProfile(opts.Profile); err != nil {
+			return nil, err
+		}
+	}
 	region := opts.RegionID
 	if region == "" {
 		r, _, err := ResolveRegion("", opts.Profile)
@@ -355,14 +361,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		c.scheme = strings.ToUpper(u.Scheme)
 		c.domain = u.Host
 	}
-	c.creds = newCredentialTracker(opts.Profile)
-	if k := opts.Key; k != nil {
-		if k.SecurityToken != "" {
-			c.creds.inner = credentials.NewStaticSTSCredentialsProvider(k.ID, k.Secret, k.SecurityToken)
-		} else {
-			c.creds.inner = credentials.NewStaticAKCredentialsProvider(k.ID, k.Secret)
-		}
-	}
+	c.creds = newCredentialTracker(opts.Profile, opts.Key)
 	connect, read := opts.ConnectTimeout, opts.ReadTimeout
 	if connect <= 0 {
 		connect = 5 * time.Second

@@ -12,32 +12,86 @@ import (
 	"sync"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"github.com/aliyun/credentials-go/credentials/providers"
 )
 
-// Credentials follow the aliyun CLI and SDK conventions. Without a profile
-// the SDK's default chain is used, in its order: environment variables
+// Credentials follow the aliyun CLI and its SDKs, through credentials-go
+// (github.com/aliyun/credentials-go). Without a profile the sources are
+// tried in the order of credentials-go's default chain
+// (providers.NewDefaultCredentialsProvider): the environment variables
 // (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
 // ALIBABA_CLOUD_SECURITY_TOKEN), OIDC (ALIBABA_CLOUD_ROLE_ARN,
 // ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE), the CLI
-// profile file ~/.aliyun/config.json (profile from ALIBABA_CLOUD_PROFILE,
-// else the file's "current"), the ini file ~/.alibabacloud/credentials,
-// the ECS RAM role. An explicit profile (--profile) uses only that profile:
-// from ~/.aliyun/config.json, else the same name in the ini file;
-// environment access keys are then ignored.
+// profile file (ALIBABA_CLOUD_CONFIG_FILE, else ~/.aliyun/config.json;
+// profile from ALIBABA_CLOUD_PROFILE, else the file's "current"), the ini
+// file (ALIBABA_CLOUD_CREDENTIALS_FILE, else ~/.alibabacloud/credentials),
+// the ECS RAM role, ALIBABA_CLOUD_CREDENTIALS_URI. The first source that is
+// configured and answers is used for the whole run. An explicit profile
+// (--profile) uses only that profile: from the CLI profile file, else the
+// same name in the ini file; the environment keys are then ignored. The
+// profile modes are resolved here (see credentials_chain.go) so that an
+// unsupported mode is named, the STS endpoint can be set, and nothing is
+// printed on stdout.
 
-// cliConfig is the part of ~/.aliyun/config.json the collector reads
-// itself: profile names, modes and regions for hints and the region
-// fallback, and the secrets so that they can be redacted from messages.
+// cliProfile is one profile of the CLI profile file: the fields of the
+// modes the tool supports, as the aliyun CLI writes them.
+type cliProfile struct {
+	Name                      string `json:"name"`
+	Mode                      string `json:"mode"`
+	AccessKeyID               string `json:"access_key_id"`
+	AccessKeySecret           string `json:"access_key_secret"`
+	StsToken                  string `json:"sts_token"`
+	RegionID                  string `json:"region_id"`
+	StsRegion                 string `json:"sts_region"`
+	StsEndpoint               string `json:"sts_endpoint"`
+	RAMRoleName               string `json:"ram_role_name"`
+	RAMRoleARN                string `json:"ram_role_arn"`
+	RoleSessionName           string `json:"ram_session_name"`
+	ExternalID                string `json:"external_id"`
+	SourceProfile             string `json:"source_profile"`
+	ExpiredSeconds            int    `json:"expired_seconds"`
+	ProcessCommand            string `json:"process_command"`
+	CredentialsURI            string `json:"credentials_uri"`
+	OIDCProviderARN           string `json:"oidc_provider_arn"`
+	OIDCTokenFile             string `json:"oidc_token_file"`
+	CloudSSOSignInURL         string `json:"cloud_sso_sign_in_url"`
+	CloudSSOAccountID         string `json:"cloud_sso_account_id"`
+	CloudSSOAccessConfig      string `json:"cloud_sso_access_config"`
+	AccessToken               string `json:"access_token"`
+	CloudSSOAccessTokenExpire int64  `json:"cloud_sso_access_token_expire"`
+	StsExpiration             int64  `json:"sts_expiration"`
+	OAuthSiteType             string `json:"oauth_site_type"`
+	OAuthAccessToken          string `json:"oauth_access_token"`
+	OAuthRefreshToken         string `json:"oauth_refresh_token"`
+	BearerToken               string `json:"bearer_token"`
+}
+
+// secrets are the profile's values that must never be shown.
+func (p *cliProfile) secrets() []string {
+	return []string{p.AccessKeySecret, p.StsToken, p.AccessToken, p.OAuthAccessToken, p.OAuthRefreshToken, p.BearerToken}
+}
+
+// cliConfig is the part of the CLI profile file the tool reads itself.
 type cliConfig struct {
-	Current  string `json:"current"`
-	Profiles []struct {
-		Name            string `json:"name"`
-		Mode            string `json:"mode"`
-		AccessKeyID     string `json:"access_key_id"`
-		AccessKeySecret string `json:"access_key_secret"`
-		StsToken        string `json:"sts_token"`
-		RegionID        string `json:"region_id"`
-	} `json:"profiles"`
+	Current  string       `json:"current"`
+	Profiles []cliProfile `json:"profiles"`
+}
+
+func (c *cliConfig) profile(name string) *cliProfile {
+	for i := range c.Profiles {
+		if c.Profiles[i].Name == name {
+			return &c.Profiles[i]
+		}
+	}
+	return nil
+}
+
+func (c *cliConfig) names() []string {
+	var names []string
+	for _, p := range c.Profiles {
+		names = append(names, p.Name)
+	}
+	return names
 }
 
 func homeDir() string {
@@ -47,13 +101,30 @@ func homeDir() string {
 	return os.Getenv("HOME")
 }
 
-// cliConfigPath is where the aliyun CLI keeps its profiles.
+// cliConfigPath is where the aliyun CLI keeps its profiles:
+// ALIBABA_CLOUD_CONFIG_FILE, else ~/.aliyun/config.json.
 func cliConfigPath() string {
+	if p := os.Getenv("ALIBABA_CLOUD_CONFIG_FILE"); p != "" {
+		return p
+	}
 	h := homeDir()
 	if h == "" {
 		return ""
 	}
 	return filepath.Join(h, ".aliyun", "config.json")
+}
+
+// iniPath is the SDKs' ini credentials file: ALIBABA_CLOUD_CREDENTIALS_FILE,
+// else ~/.alibabacloud/credentials.
+func iniPath() string {
+	if p := os.Getenv("ALIBABA_CLOUD_CREDENTIALS_FILE"); p != "" {
+		return p
+	}
+	h := homeDir()
+	if h == "" {
+		return ""
+	}
+	return filepath.Join(h, ".alibabacloud", "credentials")
 }
 
 // displayPath shortens the home directory to ~ in messages.
@@ -64,7 +135,7 @@ func displayPath(p string) string {
 	return p
 }
 
-// readCLIConfig reads ~/.aliyun/config.json; a problem is returned as a
+// readCLIConfig reads the CLI profile file; a problem is returned as a
 // short reason that never quotes the file.
 func readCLIConfig() (*cliConfig, string) {
 	p := cliConfigPath()
@@ -83,6 +154,42 @@ func readCLIConfig() (*cliConfig, string) {
 		return nil, displayPath(p) + " is not valid JSON"
 	}
 	return &c, ""
+}
+
+// iniFile is what the tool reads of the ini credentials file itself: its
+// section names, and the values of secret keys for redaction.
+type iniFile struct {
+	sections []string
+	secrets  []string
+}
+
+// readINI reads the ini credentials file; a problem is a short reason.
+func readINI() (*iniFile, string) {
+	p := iniPath()
+	if p == "" {
+		return nil, "no home directory"
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, displayPath(p) + " does not exist"
+		}
+		return nil, displayPath(p) + " cannot be read"
+	}
+	f := &iniFile{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			f.sections = append(f.sections, strings.TrimSpace(line[1:len(line)-1]))
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		if ok && (strings.Contains(k, "secret") || strings.Contains(k, "token")) {
+			f.secrets = append(f.secrets, strings.Trim(strings.TrimSpace(v), `"'`))
+		}
+	}
+	return f, ""
 }
 
 // profileName is the CLI profile that applies: the explicit one, else
@@ -113,69 +220,95 @@ func ResolveRegion(flag, profile string) (region, from string, err error) {
 	c, _ := readCLIConfig()
 	name := profileName(profile, c)
 	if c != nil {
-		for _, p := range c.Profiles {
-			if p.Name == name && p.RegionID != "" {
-				return p.RegionID, fmt.Sprintf("profile %q in %s", name, displayPath(cliConfigPath())), nil
-			}
+		if p := c.profile(name); p != nil && p.RegionID != "" {
+			return p.RegionID, fmt.Sprintf("profile %q in %s", name, displayPath(cliConfigPath())), nil
 		}
 	}
 	return "", "", fmt.Errorf("no region: pass --region, set ALIBABA_CLOUD_REGION_ID, or set region_id in the CLI profile (aliyun configure)")
 }
 
-// credentialTracker wraps the credentials provider. It remembers which
-// source answered (for hints) and every secret it handed out (for
-// redaction), and turns chain failures into messages that never quote
-// the SDK's text, which can include the whole CLI config file.
+// CheckProfile reports an explicit profile that exists in neither the CLI
+// profile file nor the ini credentials file, before anything else is
+// asked of the user (such as a region). "" is always fine.
+func CheckProfile(name string) error {
+	if name == "" {
+		return nil
+	}
+	c, _ := readCLIConfig()
+	if c != nil && c.profile(name) != nil {
+		return nil
+	}
+	if f, _ := readINI(); f != nil && slices.Contains(f.sections, name) {
+		return nil
+	}
+	return fmt.Errorf("--profile %s: %s", name, unknownProfile(name))
+}
+
+// unknownProfile says that a named profile was not found, and where it
+// was looked for.
+func unknownProfile(name string) string {
+	c, reason := readCLIConfig()
+	msg := reason
+	if c != nil {
+		msg = fmt.Sprintf("profile %q not found in %s", name, displayPath(cliConfigPath()))
+		if names := c.names(); len(names) > 0 {
+			msg += fmt.Sprintf(" (profiles there: %s)", strings.Join(names, ", "))
+		}
+	}
+	ini := displayPath(iniPath())
+	if f, _ := readINI(); f != nil {
+		return msg + fmt.Sprintf(", nor in the credentials file %s; run 'aliyun configure --profile %s', or pick one of those", ini, name)
+	}
+	return msg + fmt.Sprintf(" (no credentials file %s either); run 'aliyun configure --profile %s'", ini, name)
+}
+
+// credentialTracker is the credentials provider the SDK client signs
+// with. It asks the chain (credentials-go providers, see
+// credentials_chain.go), remembers which source answered (for hints) and
+// every secret it handed out (for redaction), and turns chain failures
+// into messages that never quote a provider's text unredacted.
 type credentialTracker struct {
-	inner   credentials.CredentialsProvider
-	profile string // explicit profile, "" for the default chain
+	profile     string // explicit profile, "" for the default chain
+	stsEndpoint string // ALIBABA_CLOUD_STS_ENDPOINT, when set
 
 	mu       sync.Mutex
-	provider string // ProviderName of the last credentials
+	steps    []*chainStep // the chain; one step for a fixed key
+	used     *chainStep   // the step that answered
 	keyID    string
 	hasToken bool
 	secrets  []string
 }
 
-func newCredentialTracker(profile string) *credentialTracker {
-	t := &credentialTracker{profile: profile}
-	if profile == "" {
-		t.inner = credentials.NewDefaultCredentialsProvider()
-	} else {
-		t.inner = &firstOf{name: "profile " + profile, providers: []credentials.CredentialsProvider{
-			credentials.NewCLIProfileCredentialsProviderBuilder().WithProfileName(profile).Build(),
-			credentials.NewProfileCredentialsProviderBuilder().WithProfileName(profile).Build(),
-		}}
+// newCredentialTracker lays out the chain of profile ("" for the default
+// chain), or of the one key when key is set.
+func newCredentialTracker(profile string, key *AccessKey) *credentialTracker {
+	t := &credentialTracker{profile: profile, stsEndpoint: os.Getenv("ALIBABA_CLOUD_STS_ENDPOINT")}
+	if key != nil {
+		t.addSecret(key.Secret, key.SecurityToken)
+		var p providers.CredentialsProvider
+		if key.SecurityToken != "" {
+			p, _ = providers.NewStaticSTSCredentialsProviderBuilder().WithAccessKeyId(key.ID).
+				WithAccessKeySecret(key.Secret).WithSecurityToken(key.SecurityToken).Build()
+		} else {
+			p, _ = providers.NewStaticAKCredentialsProviderBuilder().WithAccessKeyId(key.ID).WithAccessKeySecret(key.Secret).Build()
+		}
+		t.steps = []*chainStep{{label: "the access key given to the client", provider: p}}
+		return t
 	}
 	// Secrets that may be in play, known up front so that even messages
 	// produced before a successful lookup are redacted.
-	t.addSecret(os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"), os.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN"))
+	t.addSecret(os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"), os.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN"), os.Getenv("ALIBABA_CLOUD_OIDC_TOKEN"))
 	if c, _ := readCLIConfig(); c != nil {
 		for _, p := range c.Profiles {
-			t.addSecret(p.AccessKeySecret, p.StsToken)
+			t.addSecret(p.secrets()...)
 		}
 	}
+	if f, _ := readINI(); f != nil {
+		t.addSecret(f.secrets...)
+	}
+	t.steps = t.buildChain()
 	return t
 }
-
-// firstOf tries providers in order, like the SDK's chain, for an explicit
-// profile.
-type firstOf struct {
-	name      string
-	providers []credentials.CredentialsProvider
-}
-
-func (f *firstOf) GetCredentials() (*credentials.Credentials, error) {
-	for _, p := range f.providers {
-		cc, err := p.GetCredentials()
-		if err == nil && cc != nil {
-			return cc, nil
-		}
-	}
-	return nil, fmt.Errorf("%s not found", f.name)
-}
-
-func (f *firstOf) GetProviderName() string { return "explicit" }
 
 func (t *credentialTracker) addSecret(ss ...string) {
 	for _, s := range ss {
@@ -185,53 +318,28 @@ func (t *credentialTracker) addSecret(ss ...string) {
 	}
 }
 
-// GetCredentials implements credentials.CredentialsProvider.
+// GetCredentials implements the SDK's credentials.CredentialsProvider.
 func (t *credentialTracker) GetCredentials() (*credentials.Credentials, error) {
-	cc, err := t.inner.GetCredentials()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err != nil || cc == nil {
-		return nil, &APIError{Code: CodeNoCredentials, Message: t.chainFailure(), credential: true}
+	step, cc, msg := t.resolve()
+	if cc == nil {
+		return nil, &APIError{Code: CodeNoCredentials, Message: msg, credential: true}
 	}
-	t.provider = cc.ProviderName
+	t.used = step
 	t.keyID = cc.AccessKeyId
 	t.hasToken = cc.SecurityToken != ""
-	t.addSecret(cc.AccessKeySecret, cc.SecurityToken, cc.BearerToken)
-	return cc, nil
+	t.addSecret(cc.AccessKeySecret, cc.SecurityToken)
+	return &credentials.Credentials{
+		AccessKeyId:     cc.AccessKeyId,
+		AccessKeySecret: cc.AccessKeySecret,
+		SecurityToken:   cc.SecurityToken,
+		ProviderName:    cc.ProviderName,
+	}, nil
 }
 
-// GetProviderName implements credentials.CredentialsProvider.
-func (t *credentialTracker) GetProviderName() string { return t.inner.GetProviderName() }
-
-// chainFailure explains, without the SDK's text, why no credentials were
-// found and what to do.
-func (t *credentialTracker) chainFailure() string {
-	c, reason := readCLIConfig()
-	name := profileName(t.profile, c)
-	profileState := reason
-	if c != nil {
-		profileState = fmt.Sprintf("profile %q not found in %s", name, displayPath(cliConfigPath()))
-		var names []string
-		for _, p := range c.Profiles {
-			names = append(names, p.Name)
-			if p.Name == name {
-				profileState = fmt.Sprintf("profile %q (mode %s) in %s could not be used; check its keys, or run 'aliyun configure --profile %s'", name, p.Mode, displayPath(cliConfigPath()), name)
-			}
-		}
-		if name == "" {
-			profileState = fmt.Sprintf("%s names no current profile", displayPath(cliConfigPath()))
-		}
-		if len(names) > 0 && !slices.Contains(names, name) {
-			profileState += fmt.Sprintf(" (profiles there: %s)", strings.Join(names, ", "))
-		}
-	}
-	if t.profile != "" {
-		return fmt.Sprintf("no credentials for --profile %s: %s", t.profile, profileState)
-	}
-	return "no credentials found: environment variables ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET are not set, " +
-		"no OIDC role is configured, " + profileState + ", and no ini credentials file or ECS RAM role answered; " +
-		"set the environment variables, run 'aliyun configure', or pass --profile"
-}
+// GetProviderName implements the SDK's credentials.CredentialsProvider.
+func (t *credentialTracker) GetProviderName() string { return "apigw-preflight" }
 
 // Source names where the credentials in use came from, e.g.
 // `profile "prod" in ~/.aliyun/config.json`. Never the secret.
@@ -242,41 +350,13 @@ func (t *credentialTracker) Source() string {
 }
 
 func (t *credentialTracker) sourceLocked() string {
-	parts := strings.Split(t.provider, "/")
-	has := func(s string) bool { return slices.Contains(parts, s) }
-	switch {
-	case t.provider == "":
+	if t.used == nil {
 		return "no credentials yet"
-	case has("cli_profile"):
-		c, _ := readCLIConfig()
-		return fmt.Sprintf("profile %q in %s", profileName(t.profile, c), displayPath(cliConfigPath()))
-	case has("profile"):
-		name := t.profile
-		if name == "" {
-			name = os.Getenv("ALIBABA_CLOUD_PROFILE")
-		}
-		if name == "" {
-			name = "default"
-		}
-		file := os.Getenv("ALIBABA_CLOUD_CREDENTIALS_FILE")
-		if file == "" {
-			file = "~/.alibabacloud/credentials"
-		}
-		return fmt.Sprintf("profile %q in the credentials file %s", name, file)
-	case has("env"):
-		if t.hasToken {
-			return "environment variables ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN"
-		}
-		return "environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
-	case has("oidc_role_arn"):
-		return "OIDC role (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE)"
-	case has("ecs_ram_role"):
-		return "ECS RAM role from the instance metadata service"
-	case has("credential_uri"):
-		return "ALIBABA_CLOUD_CREDENTIALS_URI"
-	default:
-		return "credentials provider " + t.provider
 	}
+	if t.used.label == envLabel && t.hasToken {
+		return "environment variables ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN"
+	}
+	return t.used.label
 }
 
 // hint says what to check after the cloud rejected the credentials.
@@ -305,6 +385,11 @@ func (t *credentialTracker) redact(s string) string {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.redactLocked(s)
+}
+
+// redactLocked is redact with t.mu held (or before the tracker is shared).
+func (t *credentialTracker) redactLocked(s string) string {
 	for _, sec := range t.secrets {
 		enc := percentEncode(sec)
 		for _, form := range []string{percentEncode(enc), enc, url.QueryEscape(sec), sec} {

@@ -734,8 +734,6 @@ func TestCredentialChainNothingFound(t *testing.T) {
 		want                  []string
 	}{
 		{name: "no config", want: []string{"no credentials found", "~/.aliyun/config.json does not exist", "aliyun configure"}},
-		{name: "unknown profile", profile: "nope", config: cliConfigJSON,
-			want: []string{`no credentials for --profile nope: profile "nope" not found in ~/.aliyun/config.json (profiles there: default, ci, sts, badsts)`}},
 		{name: "broken config", config: `{"current": "x", "profiles": [{"name": "x", "access_key_secret": "broken-secret-777"`,
 			want: []string{"~/.aliyun/config.json is not valid JSON"}},
 	} {
@@ -765,6 +763,19 @@ func TestCredentialChainNothingFound(t *testing.T) {
 				t.Errorf("a call was made without credentials (%d)", got)
 			}
 		})
+	}
+}
+
+// TestUnknownProfileFirst: an explicit profile that exists nowhere is
+// reported when the client is built, before a missing region.
+func TestUnknownProfileFirst(t *testing.T) {
+	home := testenv.ClearCloudEnv(t)
+	writeCLIConfig(t, home, cliConfigJSON)
+	_, err := cloud.NewClient(cloud.ClientOptions{Profile: "nope"})
+	want := `--profile nope: profile "nope" not found in ~/.aliyun/config.json (profiles there: default, ci, sts, badsts)` +
+		` (no credentials file ~/.alibabacloud/credentials either); run 'aliyun configure --profile nope'`
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }
 

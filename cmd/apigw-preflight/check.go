@@ -64,7 +64,7 @@ Examples:
 Flags:
 %s
 %s
-%s`, fs.FlagUsages(), formatHelp(), exitCodeHelp())
+%s`, fs.FlagUsages(), formatHelp(), commandExitHelp("check"))
 }
 
 func runCheck(ctx context.Context, e *env, args []string) error {

@@ -44,7 +44,7 @@ var cloudFlags = []string{"region", "profile", "endpoint", "stage", "lookback", 
 // --config too (check has its own).
 func (cf *collectFlags) registerCloud(fs *pflag.FlagSet, withConfig bool) {
 	fs.StringVar(&cf.region, "region", "", "region `ID`; default ALIBABA_CLOUD_REGION_ID, else the CLI profile's region_id")
-	fs.StringVar(&cf.profile, "profile", "", "use profile `NAME` of ~/.aliyun/config.json (only it, not the environment keys)")
+	fs.StringVar(&cf.profile, "profile", "", "use profile `NAME` of ~/.aliyun/config.json, else of ~/.alibabacloud/credentials (only it, not the environment keys)")
 	fs.StringVar(&cf.endpoint, "endpoint", "", "send every call to `URL` (e.g. http://127.0.0.1:8080 for the emulator); default the regional HTTPS endpoints")
 	if withConfig {
 		fs.StringVar(&cf.config, "config", "", "configuration `FILE` (allowlists, defaults); default "+config.DefaultConfigFile+" if present")
@@ -165,6 +165,11 @@ func checkSnapshotSize(n, limit int) error {
 // client builds the SDK-backed client from the region, profile and
 // endpoint flags. Bad values are usage errors.
 func (cf *collectFlags) client() (*cloud.Client, string, error) {
+	// Problems in the order they can be fixed: the profile named, then
+	// the region it may supply.
+	if err := cloud.CheckProfile(cf.profile); err != nil {
+		return nil, "", usageErr("%v", err)
+	}
 	region, _, err := cloud.ResolveRegion(cf.region, cf.profile)
 	if err != nil {
 		return nil, "", usageErr("%v", err)
@@ -206,11 +211,19 @@ refused. Plain http:// is accepted only to a loopback --endpoint (the
 emulator) unless --insecure-endpoint is given. DEBUG=sdk is ignored: the
 SDK would print signed requests and tokens.
 
-Credentials come from the Alibaba Cloud SDK's default chain: environment
-variables ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET
-(/ ALIBABA_CLOUD_SECURITY_TOKEN), OIDC, the profile of ~/.aliyun/config.json
-named by ALIBABA_CLOUD_PROFILE or marked current, ~/.alibabacloud/credentials,
-the ECS RAM role. --profile NAME uses that profile only.
+Credentials come from the first of these that is configured, in the order
+of the SDKs' default chain (credentials-go): environment variables
+ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET
+(/ ALIBABA_CLOUD_SECURITY_TOKEN), OIDC (ALIBABA_CLOUD_ROLE_ARN,
+ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE), the profile of
+the aliyun CLI's config file (ALIBABA_CLOUD_CONFIG_FILE, else
+~/.aliyun/config.json) named by ALIBABA_CLOUD_PROFILE or marked current, the
+ini file (ALIBABA_CLOUD_CREDENTIALS_FILE, else ~/.alibabacloud/credentials),
+the ECS RAM role (not with ALIBABA_CLOUD_ECS_METADATA_DISABLED=true),
+ALIBABA_CLOUD_CREDENTIALS_URI. --profile NAME uses that profile only. Profile
+modes: AK, StsToken, RamRoleArn, EcsRamRole, RamRoleArnWithRoleName,
+ChainableRamRoleArn, External, CredentialsURI, OIDC, CloudSSO, OAuth; STS is
+called at ALIBABA_CLOUD_STS_ENDPOINT (or the profile's sts_endpoint) when set.
 
 Examples:
   apigw-preflight collect --group 523e8dc7bbe0 --to apigateway-hz-ab12cd34ef56 -o snapshot.json
@@ -218,7 +231,7 @@ Examples:
 
 Flags:
 %s
-%s`, fs.FlagUsages(), exitCodeHelp())
+%s`, fs.FlagUsages(), commandExitHelp("collect"))
 }
 
 func runCollect(ctx context.Context, e *env, args []string) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"slices"
 
 	"golang.org/x/term"
 
@@ -65,7 +66,11 @@ func buildSetting(key string) string {
 	return "unknown"
 }
 
-func runVersion(_ context.Context, e *env, _ []string) error {
+func runVersion(_ context.Context, e *env, args []string) error {
+	if slices.Contains(args, "--help") || slices.Contains(args, "-h") {
+		fmt.Fprintf(e.stdout, "Usage: apigw-preflight version\n\nPrint the version, the commit, the build date and the rule pack's version.\n\n%s", commandExitHelp("version"))
+		return nil
+	}
 	pack, err := policies.PackVersion()
 	if err != nil {
 		return withCode(exitToolError, err)

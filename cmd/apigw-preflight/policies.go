@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -15,9 +16,10 @@ import (
 )
 
 func policiesHelp(w io.Writer, fs *pflag.FlagSet) {
-	fmt.Fprintf(w, `Usage: apigw-preflight policies list [--output text|json|markdown]
+	fmt.Fprintf(w, `Usage: apigw-preflight policies list [--output text|json|markdown] [RULE...]
 
-List the built-in rules with their IDs, default severities, titles and
+List the built-in rules (or only the RULEs named, by ID like MIG001 or by
+name like capacity-headroom) with their IDs, default severities, titles and
 parameters (with their defaults), as read from the rules' METADATA (MIG016
 applies to Terraform plans, the others to snapshots; json adds
 descriptions, remediations, help links and each parameter's type, bounds and
@@ -29,7 +31,8 @@ required" (json ticketRequired true). AGP002 to AGP004 judge the waivers
 themselves and run only when waivers are given (--waivers).
 
 Flags:
-%s`, fs.FlagUsages())
+%s
+%s`, fs.FlagUsages(), commandExitHelp("policies"))
 }
 
 // waiverNote says what a rule's METADATA allows of waivers, "" when
@@ -50,8 +53,8 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(e, fs, args, policiesHelp); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || fs.Arg(0) != "list" {
-		return usageErr("policies: want 'policies list'; run 'apigw-preflight policies --help'")
+	if fs.NArg() == 0 || fs.Arg(0) != "list" {
+		return usageErr("policies: want 'policies list [RULE...]'; run 'apigw-preflight policies --help'")
 	}
 	if *output != "text" && *output != "json" && *output != "markdown" {
 		return usageErr("policies list --output %q: want text, json or markdown", *output)
@@ -60,7 +63,10 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return withCode(exitToolError, err)
 	}
-	rules := policies.Documented(eng)
+	rules, err := pickRules(policies.Documented(eng), fs.Args()[1:])
+	if err != nil {
+		return err
+	}
 	switch *output {
 	case "json":
 		enc := json.NewEncoder(e.stdout)
@@ -87,4 +93,26 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// pickRules keeps the rules named by ID or name, in the order asked; no
+// names keeps them all. A name that is no rule is a usage error saying
+// what was expected.
+func pickRules(all []report.Rule, names []string) ([]report.Rule, error) {
+	if len(names) == 0 {
+		return all, nil
+	}
+	var picked []report.Rule
+	for _, n := range names {
+		i := slices.IndexFunc(all, func(r report.Rule) bool { return strings.EqualFold(r.ID, n) || r.Name == n })
+		if i < 0 {
+			ex := all[slices.IndexFunc(all, func(r report.Rule) bool { return strings.HasPrefix(r.ID, "MIG") })]
+			return nil, usageErr("policies list %s: not a rule; want a rule ID like %s or a name like %s ('apigw-preflight policies list' shows them all)",
+				n, ex.ID, ex.Name)
+		}
+		if !slices.ContainsFunc(picked, func(r report.Rule) bool { return r.ID == all[i].ID }) {
+			picked = append(picked, all[i])
+		}
+	}
+	return picked, nil
 }

@@ -87,7 +87,7 @@ Flags:
 %s
 %s
 %s
-%s`, fs.FlagUsages(), formatHelp(), exitCodeHelp(), migrateExitHelp())
+%s`, fs.FlagUsages(), formatHelp(), commandExitHelp("run"), migrateExitHelp())
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {

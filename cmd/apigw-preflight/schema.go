@@ -17,13 +17,9 @@ Print the snapshot contract (schema version %s) as a JSON Schema
 (draft 2020-12), the one every input is validated against: give it to an
 editor or a validator to check snapshots written by other tools.
 
-Exit codes:
-  0  the schema was printed
-  1  it could not be written
-  2  usage error
-
 Flags:
-%s`, snapshot.SchemaVersion, fs.FlagUsages())
+%s
+%s`, snapshot.SchemaVersion, fs.FlagUsages(), commandExitHelp("schema"))
 }
 
 func runSchema(_ context.Context, e *env, args []string) error {
