@@ -36,6 +36,10 @@ type jsonReport struct {
 	Summary         Summary         `json:"summary"`
 	Migrations      []jsonMigration `json:"migrations"`
 	Rules           []Rule          `json:"rules"`
+	// Packs are the organisation packs; RuleSettings the rules run with
+	// non-default settings or turned off (both left out when empty).
+	Packs        []Pack              `json:"packs,omitempty"`
+	RuleSettings []RuleSettingRecord `json:"ruleSettings,omitempty"`
 }
 
 func (jsonReporter) Report(w io.Writer, r *Result) error {
@@ -48,6 +52,8 @@ func (jsonReporter) Report(w io.Writer, r *Result) error {
 		Summary:         r.Summary(),
 		Rules:           withoutParams(r.Rules),
 		Migrations:      make([]jsonMigration, len(r.Migrations)),
+		Packs:           r.Packs,
+		RuleSettings:    r.Settings,
 	}
 	out.Passed = r.Verdict() == VerdictPass
 	for i := range r.Migrations {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,16 @@ type reportFlags struct {
 	fileRules     []policies.Setting
 	sourceRoot    string
 	sarifCategory string
+	org           orgFlags
+}
+
+// orgFlags choose organisation policies and rules: --policy, --data,
+// --only, --skip; filePolicies and fileData come from the configuration
+// file and are loaded first.
+type orgFlags struct {
+	policies, data         []string
+	only, skip             []string
+	filePolicies, fileData []string
 }
 
 func (rf *reportFlags) register(fs *pflag.FlagSet) {
@@ -48,6 +59,11 @@ func (rf *reportFlags) register(fs *pflag.FlagSet) {
 	rf.rules.register(fs)
 	fs.StringVar(&rf.sourceRoot, "source-root", "", "report file locations (sarif, junit, github, gitlab) relative to `DIR`; default the git top level of the working directory (the nearest parent with .git), else the working directory")
 	fs.StringVar(&rf.sarifCategory, "sarif-category", "", "set the sarif run's automationDetails.id (GitHub's analysis category) to `NAME`; default none, so the upload step's category applies")
+	// Organisation policies: loading and choosing rules.
+	fs.StringArrayVar(&rf.org.policies, "policy", nil, "also evaluate the organisation policies at `PATH`: a directory (walked; *_test.rego skipped), a .rego file or an OPA bundle (.tar.gz); repeatable; after the configuration's policies")
+	fs.StringArrayVar(&rf.org.data, "data", nil, "load the data documents at `PATH` (JSON or YAML files, or a directory of them) for the organisation policies, merged as OPA merges data files; data.apigw is reserved; repeatable")
+	fs.StringSliceVar(&rf.org.only, "only", nil, "run only these rules: `ID,...` (IDs or names, built-in, tool and organisation rules); unknown names are an error")
+	fs.StringSliceVar(&rf.org.skip, "skip", nil, "do not run these rules: `ID,...` (IDs or names); unknown names are an error")
 }
 
 // output is one report to produce.
@@ -66,6 +82,10 @@ type reportSetup struct {
 	now             time.Time     // zero: the clock
 	color           bool
 	settings        []policies.Setting // the rules' settings, file first
+	// pack is the organisation's policies and data (nil when none);
+	// only and skip the rule choices of --only and --skip.
+	pack       *policies.Pack
+	only, skip []string
 	// sourceRoot is the absolute directory report locations are relative
 	// to; sarifCategory the sarif run's category ("" for none).
 	sourceRoot    string
@@ -148,6 +168,14 @@ func (rf *reportFlags) resolve(e *env) (*reportSetup, error) {
 		return nil, err
 	}
 	p.settings = append(append(p.settings, rf.fileRules...), flagRules...)
+	p.only, p.skip = rf.org.only, rf.org.skip
+	policyPaths := append(slices.Clone(rf.org.filePolicies), rf.org.policies...)
+	dataPaths := append(slices.Clone(rf.org.fileData), rf.org.data...)
+	if len(policyPaths) > 0 || len(dataPaths) > 0 {
+		if p.pack, err = policies.LoadPack(policyPaths, dataPaths); err != nil {
+			return nil, usageErr("%v", err)
+		}
+	}
 	if p.sourceRoot, err = resolveSourceRoot(rf.sourceRoot); err != nil {
 		return nil, err
 	}
@@ -249,6 +277,7 @@ func applyConfigDefaults(fs *pflag.FlagSet, rf *reportFlags, cfg *config.Config)
 		rf.failOn = cfg.FailOn
 	}
 	rf.fileRules = fileSettings(cfg)
+	rf.org.filePolicies, rf.org.fileData = cfg.Policies, cfg.Data
 }
 
 // parseSize reads a byte count: 1048576, 512KiB, 16MiB, 1GiB (K, M, G,
