@@ -171,7 +171,8 @@ func loadSource(path string, opts LoadOptions) (Source, error) {
 	if err != nil {
 		return Source{}, loadError("--policy "+path, err)
 	}
-	for name, f := range res.Modules {
+	for _, f := range res.Modules {
+		name := f.Name // as the walk met it, from the path as given
 		src.Modules = append(src.Modules, Module{File: name, Source: string(f.Raw), Parsed: f.Parsed, Test: strings.HasSuffix(name, "_test.rego")})
 	}
 	if len(src.Modules) == 0 {

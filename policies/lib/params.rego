@@ -20,6 +20,12 @@ _params := data.apigw.params
 # default the rule's METADATA declares (a duration as integer nanoseconds,
 # as the engine gives it). Undefined for a name the rule does not declare;
 # the engine refuses such a rule when it loads.
+
+# METADATA
+# description: >-
+#   param(chain, name) is the value of the calling rule's parameter name
+#   (the setting under data.apigw.params, else the METADATA default); the
+#   rule passes rego.metadata.chain().
 param(chain, name) := value if {
 	some entry in chain
 	ann := entry.annotations
