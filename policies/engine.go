@@ -6,6 +6,7 @@
 package policies
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -96,6 +97,11 @@ type Engine struct {
 	// settings (see Settings).
 	packs    []report.Pack
 	settings []report.RuleSettingRecord
+	// entrypoint is the generated module (EntrypointFile) that all
+	// evaluates, "" for the plan rules, whose all is the list of their
+	// findings sets; settingsDoc is data.apigw_settings.
+	entrypoint  string
+	settingsDoc map[string]any
 }
 
 // LoadModules parses policy files from fsys (every .rego file; tests
@@ -198,6 +204,16 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		slices.SortFunc(all, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
 	}
+	var snapRules []report.Rule
+	for _, r := range all {
+		if !strings.HasPrefix(r.Package, PlanRulesPrefix) {
+			snapRules = append(snapRules, r)
+		}
+	}
+	entry := entrypointModule(snapRules, refs)
+	if mods[EntrypointFile], err = ParseModule(EntrypointFile, entry); err != nil {
+		return nil, fmt.Errorf("generated entrypoint: %w", err)
+	}
 	// Organisation policies compile as OPA and conftest compile them (not
 	// strict); the built-in pack alone is held to strict mode.
 	comp, err := compile(mods, len(org) == 0 && len(opts.Packs) == 0)
@@ -221,13 +237,17 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err := applyOnlySkip(all, settings, &opts); err != nil {
 		return nil, err
 	}
-	e := &Engine{opts: opts}
+	e := &Engine{opts: opts, entrypoint: entry}
 	plan := &Engine{}
 	params := map[string]any{}
+	ruleSettings := map[string]any{}
 	for _, r := range all {
 		rs := settings[r.ID]
 		if len(r.Params) > 0 {
 			params[r.ID] = rs.params
+		}
+		if doc := rs.document(); len(doc) > 0 {
+			ruleSettings[r.ID] = doc
 		}
 		if rec, ok := rs.record(r); ok {
 			e.settings = append(e.settings, rec)
@@ -250,7 +270,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		slices.SortFunc(e.settings, func(a, b report.RuleSettingRecord) int { return strings.Compare(a.RuleID, b.RuleID) })
 	}
 	e.packs = packsOf(opts.Packs, e.rules)
-	store := storeFor(params, opts.Data)
+	e.settingsDoc = map[string]any{"params": params, "rules": ruleSettings}
+	store := storeFor(e.settingsDoc, opts.Data)
 	prepare := func(q string) (rego.PreparedEvalQuery, error) {
 		return rego.New(
 			rego.Compiler(comp),
@@ -259,7 +280,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			rego.StrictBuiltinErrors(true),
 		).PrepareForEval(ctx)
 	}
-	prepareAll := func(into *Engine, what string) error {
+	prepareAll := func(into *Engine, what string, entrypoint bool) error {
 		qs := make([]string, len(into.rules))
 		for i, r := range into.rules {
 			qs[i] = r.Package + ".findings"
@@ -272,17 +293,21 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			}
 			into.queries = append(into.queries, pq)
 		}
-		if into.all, err = prepare("x = [" + strings.Join(qs, ", ") + "]"); err != nil {
+		q := "x = [" + strings.Join(qs, ", ") + "]"
+		if entrypoint {
+			q = "x = " + EntrypointRef
+		}
+		if into.all, err = prepare(q); err != nil {
 			return fmt.Errorf("prepare %s: %w", what, err)
 		}
 		return nil
 	}
-	if err := prepareAll(e, "rules"); err != nil {
+	if err := prepareAll(e, "rules", true); err != nil {
 		return nil, err
 	}
 	if len(plan.rules) > 0 {
 		e.plan = plan
-		if err := prepareAll(plan, "plan rules"); err != nil {
+		if err := prepareAll(plan, "plan rules", false); err != nil {
 			return nil, err
 		}
 	}
@@ -486,6 +511,9 @@ func (e *Engine) evaluateAll(ctx context.Context, input ast.Value) ([]report.Fin
 	if err != nil || len(rs) != 1 {
 		return nil, false
 	}
+	if e.entrypoint != "" {
+		return e.decodeEntrypoint(rs[0].Bindings["x"])
+	}
 	sets, ok := rs[0].Bindings["x"].([]any)
 	if !ok || len(sets) != len(e.rules) {
 		return nil, false
@@ -558,7 +586,9 @@ func (e *Engine) decodeFindings(i int, set any) ([]report.Finding, error) {
 		return nil, fmt.Errorf("rule %s: encode findings: %w", rule.ID, err)
 	}
 	var items []rawFinding
-	if err := json.Unmarshal(raw, &items); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // a number prints as Rego's sprintf %v prints it
+	if err := dec.Decode(&items); err != nil {
 		return nil, fmt.Errorf("rule %s: findings must be a set of objects: %w", rule.ID, err)
 	}
 	out := make([]report.Finding, 0, len(items))
@@ -620,17 +650,19 @@ func InputValue(doc map[string]any) (ast.Value, error) {
 	return v, nil
 }
 
-// storeFor holds the rules' parameter values under data.apigw.params, the
-// cloud call registry under data.apigw.calls and the organisation's data
-// documents (which never write data.apigw; LoadPack refuses them) beside.
-func storeFor(params, org map[string]any) storage.Store {
-	if params == nil {
-		params = map[string]any{}
+// storeFor holds the rule settings (parameter values, enabled, severity)
+// under data.apigw_settings (SettingsRoot), the cloud call registry under
+// data.apigw.calls and the organisation's data documents (which never
+// write either; LoadPack refuses them) beside.
+func storeFor(settings, org map[string]any) storage.Store {
+	if settings == nil {
+		settings = map[string]any{"params": map[string]any{}, "rules": map[string]any{}}
 	}
 	doc := map[string]any{}
 	for k, v := range org {
 		doc[k] = v
 	}
-	doc["apigw"] = map[string]any{"params": params, "calls": calls.Data()}
+	doc["apigw"] = map[string]any{"calls": calls.Data()}
+	doc[SettingsRoot] = settings
 	return inmem.NewFromObject(doc)
 }

@@ -91,6 +91,9 @@ func checkOrgModules(builtin map[string]*ast.Module, sources []Source) error {
 	for _, src := range sources {
 		for _, m := range src.Modules {
 			pkg := m.Parsed.Package.Path.String()
+			if pkg == "data."+SettingsRoot || strings.HasPrefix(pkg, "data."+SettingsRoot+".") {
+				return policyErrorf("%s:%d: package %s is data.%s, where the engine keeps the rule settings; rename the package", m.File, m.Parsed.Package.Location.Row, pkg, SettingsRoot)
+			}
 			if pkg == "data.apigw" || strings.HasPrefix(pkg, "data.apigw.") {
 				at := fmt.Sprintf("%s:%d", m.File, m.Parsed.Package.Location.Row)
 				if other, ok := builtinPkg[pkg]; ok {

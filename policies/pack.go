@@ -200,6 +200,9 @@ func loadBundle(src Source, opts LoadOptions) (Source, error) {
 		src.Name = strings.TrimSpace(name)
 	}
 	if len(b.Data) > 0 {
+		if _, ok := b.Data[SettingsRoot]; ok {
+			return Source{}, policyErrorf("--policy %s: the bundle's data writes data.%s, which holds the rule settings", src.Path, SettingsRoot)
+		}
 		if _, ok := b.Data["apigw"]; ok {
 			return Source{}, policyErrorf("--policy %s: the bundle's data writes data.apigw, which is reserved for the built-in pack", src.Path)
 		}
@@ -265,7 +268,7 @@ func loadData(paths []string) (map[string]any, []string, error) {
 			if st.IsDir() && rel != "." {
 				prefix = strings.Split(filepath.ToSlash(rel), "/")
 			}
-			if len(prefix) > 0 && prefix[0] == "apigw" {
+			if len(prefix) > 0 && (prefix[0] == "apigw" || prefix[0] == SettingsRoot) {
 				return policyErrorf("--data %s: %s would be data.%s, inside data.apigw, which is reserved for the built-in pack; move it to another directory", path, p, strings.Join(prefix, "."))
 			}
 			if len(prefix) == 0 {
@@ -275,6 +278,9 @@ func loadData(paths []string) (map[string]any, []string, error) {
 				}
 				if _, ok := one.Documents["apigw"]; ok {
 					return policyErrorf("--data %s: %s writes data.apigw, which is reserved for the built-in pack (its rule parameters and cloud calls); put the document under another top-level key", path, p)
+				}
+				if _, ok := one.Documents[SettingsRoot]; ok {
+					return policyErrorf("--data %s: %s writes data.%s, which holds the rule settings (set them in the configuration's rules section or with --set); put the document under another top-level key", path, p, SettingsRoot)
 				}
 			}
 			return nil

@@ -9,7 +9,12 @@ package apigw.lib
 
 default _params := {}
 
+# The engine writes the settings at data.apigw_settings.params (outside the
+# pack's roots, so a policy server can change them); data.apigw.params, when
+# a test sets it, wins.
 _params := data.apigw.params
+
+_params := data.apigw_settings.params if not data.apigw.params
 
 # param(chain, name) is the value of the calling rule's parameter name. A rule
 # passes its own metadata chain:
