@@ -80,6 +80,12 @@ expect 0 preflight run "${live[@]}" -f json="$out/orders.again.json" \
   --group 523e8dc7bbe04613b5b1d726c2a7889d --to apigateway-hz-3f9a1c7e2b84 \
   --migrate --yes --audit-log "$out/audit.jsonl"
 
+echo "== your own policies: a native rule, a conftest policy and a data file (testdata/policies) beside the built-in rules"
+expect 3 preflight check --color never --now 2026-12-01T00:00:00Z \
+  --policy testdata/policies/acme --policy testdata/policies/conftest --data testdata/policies/data \
+  -f text -f json="$out/org.json" -f sarif="$out/org.sarif" testdata/snapshots/healthy.json testdata/snapshots/vpc-connect-healthy.json
+expect 0 preflight policies show --policy testdata/policies/acme ACME001
+
 echo "== audit log $out/audit.jsonl (one line per attempt):"
 # Plain shell, so the demo needs nothing beyond Go, git and make: each line
 # is one compact JSON object, and these keys are plain top-level strings.
