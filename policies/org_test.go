@@ -292,3 +292,21 @@ func TestLoadBundle(t *testing.T) {
 		t.Errorf("the bundle's data should make g-1 owned: %v", got)
 	}
 }
+
+// TestOrgRuleEvaluationErrorIsPinned: an org rule that fails at evaluation
+// is a rule error naming it (exit 1 in the CLI), never a pass, and the
+// other rules' findings stay.
+func TestOrgRuleEvaluationErrorIsPinned(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"p/boom.rego":  "package boom\n\ndeny contains \"n\" if to_number(\"x\") > 1\n",
+		"p/owner.rego": orgNative,
+	})
+	e := orgEngine(t, Options{}, []string{filepath.Join(dir, "p")}, nil)
+	fs, errs := eval(t, e, map[string]any{"group": map[string]any{"GroupId": "g-1"}})
+	if len(errs) != 1 || errs[0].RuleID != DerivedID("data.boom") || !strings.Contains(errs[0].Message, "to_number") {
+		t.Fatalf("errors = %+v, want one of %s naming to_number", errs, DerivedID("data.boom"))
+	}
+	if got := shorten(fs); !reflect.DeepEqual(got, []short{{"ACME010", "warning", "group g-1 has no owner in data.owners"}}) {
+		t.Errorf("findings = %v", got)
+	}
+}
