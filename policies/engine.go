@@ -102,6 +102,8 @@ type Engine struct {
 	// findings sets; settingsDoc is data.apigw_settings.
 	entrypoint  string
 	settingsDoc map[string]any
+	// generated are the modules the engine generated (file -> source).
+	generated map[string]string
 }
 
 // LoadModules parses policy files from fsys (every .rego file; tests
@@ -237,7 +239,12 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err := applyOnlySkip(all, settings, &opts); err != nil {
 		return nil, err
 	}
-	e := &Engine{opts: opts, entrypoint: entry}
+	e := &Engine{opts: opts, entrypoint: entry, generated: map[string]string{EntrypointFile: entry}}
+	for _, o := range org {
+		if o.wrapper != "" {
+			e.generated[o.wrapperFile] = o.wrapper
+		}
+	}
 	plan := &Engine{}
 	params := map[string]any{}
 	ruleSettings := map[string]any{}

@@ -3,6 +3,7 @@ package policies
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -282,6 +283,11 @@ func (e *Engine) entryFinding(m map[string]any) (report.Finding, bool) {
 // EntrypointModule returns the generated module (EntrypointFile) that
 // defines data.apigw.findings for the engine's rules.
 func (e *Engine) EntrypointModule() string { return e.entrypoint }
+
+// GeneratedModules returns every module the engine generated, by file
+// name: EntrypointFile and the conftest wrappers (conftest/<id>.rego,
+// package data.apigw.conftest.<id>). A bundle of the pack needs them all.
+func (e *Engine) GeneratedModules() map[string]string { return maps.Clone(e.generated) }
 
 // SettingsDocument returns the engine's rule settings as the document the
 // entrypoint reads at data.apigw_settings: {"params": {ID: {name: value}},

@@ -59,6 +59,9 @@ func TestEntrypointEqualsPerRuleDecoding(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if gen := e.GeneratedModules(); gen[EntrypointFile] != e.EntrypointModule() || (name == "org") != (len(gen) == 2) {
+				t.Errorf("generated modules: %d files", len(gen))
+			}
 			total := 0
 			for _, file := range append(sampleFiles(t), "../testdata/snapshots/healthy.json") {
 				in := sampleInput(t, file)
