@@ -33,6 +33,9 @@ const DefaultConfigFile = ".apigw-preflight.yaml"
 //	    allow: [100.104.0.0/16, 10.0.9.9] #   any IP it resolved to) or "*" (any backend)
 //	lookback: 7d         # QPS look-back window: Go duration (168h) or N d, 1h to 90d
 //	failOn: warning      # error | warning | note | never
+//	policies: [policies/] # organisation policies: directories, .rego files,
+//	                     #   OPA bundles (.tar.gz); relative to this file
+//	data: [policies/data/] # data documents the org rules read (JSON, YAML)
 //	rules:               # by rule ID or name (apigw-preflight policies list)
 //	  MIG001:
 //	    rpsHeadroom: 0.3 # a parameter the rule's METADATA declares
@@ -68,6 +71,12 @@ type Config struct {
 	// file); Waivers the inline list when the key holds one instead.
 	WaiverFile string
 	Waivers    []waiver.Waiver
+	// Policies and Data are the organisation policy and data paths
+	// (policies: [...], data: [...]), each relative to the file's
+	// directory unless absolute; the command line's --policy and --data
+	// add to them.
+	Policies []string
+	Data     []string
 }
 
 // RuleSetting is one setting of the rules section: for the rule Rule (an ID
@@ -118,7 +127,7 @@ func (e *ConfigError) Error() string {
 }
 
 // configKeys are the top-level keys, in documentation order.
-var configKeys = []string{"allowlists", "lookback", "failOn", "rules", "rpsHeadroom", "defaultGroupRps", "expiryWindowDays", "waivers"}
+var configKeys = []string{"allowlists", "lookback", "failOn", "policies", "data", "rules", "rpsHeadroom", "defaultGroupRps", "expiryWindowDays", "waivers"}
 
 // FailOnValues are the accepted failOn values.
 var FailOnValues = []string{"error", "warning", "note", "never"}
@@ -228,6 +237,16 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 			default:
 				return nil, bad(v, "waivers: want a waiver file's path (relative to this file) or a list of waivers")
 			}
+		case "policies", "data":
+			paths, err := parsePaths(v, k.Value, name, bad)
+			if err != nil {
+				return nil, err
+			}
+			if k.Value == "policies" {
+				cfg.Policies = paths
+			} else {
+				cfg.Data = paths
+			}
 		case "rules":
 			settings, err := parseRules(v, bad)
 			if err != nil {
@@ -247,6 +266,29 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// parsePaths reads a list of paths (policies, data); a relative path is
+// relative to the configuration file's directory.
+func parsePaths(n *yaml.Node, key, file string, bad func(*yaml.Node, string, ...any) error) ([]string, error) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, bad(n, "%s: want a list of paths, e.g. %s: [policies/]", key, key)
+	}
+	var out []string
+	for _, item := range n.Content {
+		p := strings.TrimSpace(item.Value)
+		if item.Kind != yaml.ScalarNode || item.Tag == "!!null" || p == "" {
+			return nil, bad(item, "%s: want a path (a string) in each entry", key)
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(file), p)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // parseRules reads the rules section: a mapping from rule ID or name to a

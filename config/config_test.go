@@ -43,7 +43,7 @@ func TestConfigErrors(t *testing.T) {
 		want             string
 	}{
 		{name: "unknown key file", file: "../testdata/config/unknown-key.yaml", line: 2,
-			want: `unknown key "failon" (known keys: allowlists, lookback, failOn, rules, rpsHeadroom, defaultGroupRps, expiryWindowDays, waivers)`},
+			want: `unknown key "failon" (known keys: allowlists, lookback, failOn, policies, data, rules, rpsHeadroom, defaultGroupRps, expiryWindowDays, waivers)`},
 		{name: "bad CIDR file", file: "../testdata/config/bad-cidr.yaml", line: 7,
 			want: `allowlists[1] (match "10.0.0.0/8"): invalid CIDR or IP "10.0.0.300/32"`},
 		{name: "unknown entry key", text: "allowlists:\n  - match: '*'\n    allow: []\n    deny: []\n", line: 4, want: `unknown key "deny"`},
@@ -239,6 +239,30 @@ func TestConfigWaivers(t *testing.T) {
 		_, err := ParseConfig([]byte(src), "preflight.yaml")
 		if err == nil || err.Error() != want {
 			t.Errorf("%q: got %v, want %s", src, err, want)
+		}
+	}
+}
+
+func TestConfigPolicyAndDataPaths(t *testing.T) {
+	src := "policies: [org/, /abs/pack.tar.gz]\ndata:\n  - data/acme.yaml\n"
+	cfg, err := ParseConfig([]byte(src), "conf/dir/.apigw-preflight.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPolicies := []string{"conf/dir/org", "/abs/pack.tar.gz"}
+	wantData := []string{"conf/dir/data/acme.yaml"}
+	if !reflect.DeepEqual(cfg.Policies, wantPolicies) || !reflect.DeepEqual(cfg.Data, wantData) {
+		t.Fatalf("policies %q data %q, want %q and %q", cfg.Policies, cfg.Data, wantPolicies, wantData)
+	}
+	for _, tc := range []struct{ src, want string }{
+		{"policies: org/\n", "policies: want a list of paths"},
+		{"data: [\"\"]\n", "data: want a path (a string) in each entry"},
+		{"policies: [[a]]\n", "policies: want a path (a string) in each entry"},
+	} {
+		_, err := ParseConfig([]byte(tc.src), "c.yaml")
+		var ce *ConfigError
+		if !errors.As(err, &ce) || !strings.Contains(ce.Msg, tc.want) || ce.Line != 1 {
+			t.Errorf("%q: err = %v, want %q on line 1", tc.src, err, tc.want)
 		}
 	}
 }

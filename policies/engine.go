@@ -6,9 +6,11 @@
 package policies
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -50,8 +52,21 @@ type Options struct {
 	// fail with a *SettingError.
 	Settings []Setting
 	// Extra are further policy files (path -> source) compiled with the
-	// built-in ones, e.g. an organisation's own rules.
+	// built-in ones as part of the built-in pack: rules under
+	// data.apigw.rules, held to the built-in contract (tests use it).
 	Extra map[string]string
+	// Packs are an organisation's policies (LoadPack), held to the org
+	// rule contract (see org.go); Data the merged data documents they read
+	// (Pack.Data), at the top of data beside data.apigw; the waiver
+	// governance is read from Data["waivers"].
+	Packs []Source
+	Data  map[string]any
+	// Only, when set, runs just these rules (IDs or names, tool rules
+	// included); Skip leaves these out. An unknown name makes New fail
+	// with a *SettingError.
+	Only, Skip []string
+	// toolOff records that Only or Skip turned the tool rule off.
+	toolOff bool
 	// MaxAge turns on the tool finding AGP001 snapshot-stale: a snapshot
 	// collected more than MaxAge before Now. Zero leaves it off.
 	MaxAge time.Duration
@@ -59,13 +74,7 @@ type Options struct {
 	// when each input is evaluated. The rules themselves never read the
 	// clock (they reason from collectedAt).
 	Now time.Time
-	// Data are the organisation's merged policy data documents (e.g. the
-	// waiver governance under "waivers"); nil when none.
-	Data map[string]any
 }
-
-// Data returns the organisation's merged policy data; nil when none.
-func (e *Engine) Data() map[string]any { return e.opts.Data }
 
 // Engine evaluates the rule pack. It is safe for concurrent use.
 type Engine struct {
@@ -85,6 +94,17 @@ type Engine struct {
 	// plan evaluates the rules under PlanRulesPrefix (nil when there are
 	// none); it has no tool rules.
 	plan *Engine
+	// packs are the organisation packs; settings the non-default rule
+	// settings (see Settings).
+	packs    []report.Pack
+	settings []report.RuleSettingRecord
+	// entrypoint is the generated module (EntrypointFile) that all
+	// evaluates, "" for the plan rules, whose all is the list of their
+	// findings sets; settingsDoc is data.apigw_settings.
+	entrypoint  string
+	settingsDoc map[string]any
+	// generated are the modules the engine generated (file -> source).
+	generated map[string]string
 }
 
 // LoadModules parses policy files from fsys (every .rego file; tests
@@ -125,8 +145,12 @@ func ParseModule(name, src string) (*ast.Module, error) {
 
 // Compile compiles modules in strict mode.
 func Compile(mods map[string]*ast.Module) (*ast.Compiler, error) {
+	return compile(mods, true)
+}
+
+func compile(mods map[string]*ast.Module, strict bool) (*ast.Compiler, error) {
 	c := ast.NewCompiler().
-		WithStrict(true).
+		WithStrict(strict).
 		WithEnablePrintStatements(false).
 		WithDefaultRegoVersion(ast.RegoV1)
 	c.Compile(mods)
@@ -136,8 +160,8 @@ func Compile(mods map[string]*ast.Module) (*ast.Compiler, error) {
 	return c, nil
 }
 
-// New compiles the built-in rules (plus opts.Extra) and prepares their
-// queries.
+// New compiles the built-in rules (plus opts.Extra and the organisation
+// packs opts.Packs) and prepares their queries.
 func New(ctx context.Context, opts Options) (*Engine, error) {
 	mods, err := LoadModules(Builtin, false)
 	if err != nil {
@@ -150,28 +174,91 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		mods[name] = m
 	}
-	comp, err := Compile(mods)
-	if err != nil {
-		return nil, err
-	}
 	all, err := RulesFromModules(mods)
 	if err != nil {
 		return nil, err
 	}
+	refs := map[string]string{}
+	var org []orgRule
+	if len(opts.Packs) > 0 {
+		if err := checkOrgModules(mods, opts.Packs); err != nil {
+			return nil, err
+		}
+		if org, err = orgRules(opts.Packs, all); err != nil {
+			return nil, err
+		}
+		for _, src := range opts.Packs {
+			for _, m := range src.Modules {
+				if !m.Test {
+					mods[m.File] = m.Parsed
+				}
+			}
+		}
+		for _, o := range org {
+			if o.wrapper != "" {
+				m, err := ParseModule(o.wrapperFile, o.wrapper)
+				if err != nil {
+					return nil, fmt.Errorf("conftest wrapper for %s: %w", o.rule.Source, err)
+				}
+				mods[o.wrapperFile] = m
+			}
+			refs[o.rule.ID] = o.ref
+			all = append(all, o.rule)
+		}
+		slices.SortFunc(all, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
+	}
+	var snapRules []report.Rule
+	for _, r := range all {
+		if !strings.HasPrefix(r.Package, PlanRulesPrefix) {
+			snapRules = append(snapRules, r)
+		}
+	}
+	entry := entrypointModule(snapRules, refs)
+	if mods[EntrypointFile], err = ParseModule(EntrypointFile, entry); err != nil {
+		return nil, fmt.Errorf("generated entrypoint: %w", err)
+	}
+	// Organisation policies compile as OPA and conftest compile them (not
+	// strict); the built-in pack alone is held to strict mode.
+	comp, err := compile(mods, len(org) == 0 && len(opts.Packs) == 0)
+	if err != nil {
+		var ae ast.Errors
+		if len(opts.Packs) > 0 && errors.As(err, &ae) {
+			return nil, compileError(ae)
+		}
+		return nil, err
+	}
 	if err := checkParamCalls(comp, all); err != nil {
+		if len(org) > 0 {
+			return nil, &PolicyError{Msg: err.Error()}
+		}
 		return nil, err
 	}
 	settings, err := resolveSettings(all, opts.Settings)
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{opts: opts}
+	if err := applyOnlySkip(all, settings, &opts); err != nil {
+		return nil, err
+	}
+	e := &Engine{opts: opts, entrypoint: entry, generated: map[string]string{EntrypointFile: entry}}
+	for _, o := range org {
+		if o.wrapper != "" {
+			e.generated[o.wrapperFile] = o.wrapper
+		}
+	}
 	plan := &Engine{}
 	params := map[string]any{}
+	ruleSettings := map[string]any{}
 	for _, r := range all {
 		rs := settings[r.ID]
 		if len(r.Params) > 0 {
 			params[r.ID] = rs.params
+		}
+		if doc := rs.document(); len(doc) > 0 {
+			ruleSettings[r.ID] = doc
+		}
+		if rec, ok := rs.record(r); ok {
+			e.settings = append(e.settings, rec)
 		}
 		if rs.disabled {
 			continue
@@ -186,7 +273,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		into.rules = append(into.rules, r)
 	}
-	store := storeFor(params)
+	if rec, ok := toolSettingRecord(opts); ok {
+		e.settings = append(e.settings, rec)
+		slices.SortFunc(e.settings, func(a, b report.RuleSettingRecord) int { return strings.Compare(a.RuleID, b.RuleID) })
+	}
+	e.packs = packsOf(opts.Packs, e.rules)
+	e.settingsDoc = map[string]any{"params": params, "rules": ruleSettings}
+	store := storeFor(e.settingsDoc, opts.Data)
 	prepare := func(q string) (rego.PreparedEvalQuery, error) {
 		return rego.New(
 			rego.Compiler(comp),
@@ -195,34 +288,65 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			rego.StrictBuiltinErrors(true),
 		).PrepareForEval(ctx)
 	}
-	refs := make([]string, len(e.rules))
-	for i, r := range e.rules {
-		refs[i] = r.Package + ".findings"
-		pq, err := prepare(refs[i])
-		if err != nil {
-			return nil, fmt.Errorf("prepare rule %s: %w", r.ID, err)
+	prepareAll := func(into *Engine, what string, entrypoint bool) error {
+		qs := make([]string, len(into.rules))
+		for i, r := range into.rules {
+			qs[i] = r.Package + ".findings"
+			if ref, ok := refs[r.ID]; ok {
+				qs[i] = ref
+			}
+			pq, err := prepare(qs[i])
+			if err != nil {
+				return fmt.Errorf("prepare rule %s: %w", r.ID, err)
+			}
+			into.queries = append(into.queries, pq)
 		}
-		e.queries = append(e.queries, pq)
+		q := "x = [" + strings.Join(qs, ", ") + "]"
+		if entrypoint {
+			q = "x = " + EntrypointRef
+		}
+		if into.all, err = prepare(q); err != nil {
+			return fmt.Errorf("prepare %s: %w", what, err)
+		}
+		return nil
 	}
-	if e.all, err = prepare("x = [" + strings.Join(refs, ", ") + "]"); err != nil {
-		return nil, fmt.Errorf("prepare rules: %w", err)
+	if err := prepareAll(e, "rules", true); err != nil {
+		return nil, err
 	}
 	if len(plan.rules) > 0 {
 		e.plan = plan
-		refs := make([]string, len(plan.rules))
-		for i, r := range plan.rules {
-			refs[i] = r.Package + ".findings"
-			pq, err := prepare(refs[i])
-			if err != nil {
-				return nil, fmt.Errorf("prepare rule %s: %w", r.ID, err)
-			}
-			plan.queries = append(plan.queries, pq)
-		}
-		if plan.all, err = prepare("x = [" + strings.Join(refs, ", ") + "]"); err != nil {
-			return nil, fmt.Errorf("prepare plan rules: %w", err)
+		if err := prepareAll(plan, "plan rules", false); err != nil {
+			return nil, err
 		}
 	}
 	return e, nil
+}
+
+// Packs returns the organisation packs the engine loaded, each with the
+// IDs of its rules that run.
+func (e *Engine) Packs() []report.Pack { return slices.Clone(e.packs) }
+
+// Settings returns the rules that run with non-default settings or were
+// turned off, sorted by rule ID.
+func (e *Engine) Settings() []report.RuleSettingRecord { return slices.Clone(e.settings) }
+
+// Data returns the merged organisation data documents (nil when none).
+func (e *Engine) Data() map[string]any { return e.opts.Data }
+
+// packsOf lists every pack with its rules among rules, in the order the
+// packs were given.
+func packsOf(sources []Source, rules []report.Rule) []report.Pack {
+	var out []report.Pack
+	for _, src := range sources {
+		p := report.Pack{Name: src.Name, Version: src.Revision, Rules: []string{}}
+		for _, r := range rules {
+			if r.Pack == src.Name && slices.ContainsFunc(src.Modules, func(m Module) bool { return m.File == r.Source }) {
+				p.Rules = append(p.Rules, r.ID)
+			}
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // PlanRules returns the rules evaluated on Terraform plans, sorted by ID:
@@ -286,7 +410,7 @@ func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 			bare = append(bare, file)
 			continue
 		}
-		r, err := ruleFromAnnotation(file, pkg, ann)
+		r, err := ruleFromAnnotation(file, pkg, ann, false)
 		if err != nil {
 			return nil, err
 		}
@@ -306,7 +430,9 @@ func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 	return rules, nil
 }
 
-func ruleFromAnnotation(file, pkg string, a *ast.Annotations) (report.Rule, error) {
+// ruleFromAnnotation reads a rule descriptor from package METADATA; an
+// organisation rule (org) may leave out the title, which is then its name.
+func ruleFromAnnotation(file, pkg string, a *ast.Annotations, org bool) (report.Rule, error) {
 	custom := a.Custom
 	str := func(k string) string {
 		s, _ := custom[k].(string)
@@ -323,6 +449,12 @@ func ruleFromAnnotation(file, pkg string, a *ast.Annotations) (report.Rule, erro
 	}
 	if !ruleIDPattern.MatchString(r.ID) {
 		return r, fmt.Errorf("%s: METADATA custom.id %q is not a rule ID like MIG001", file, r.ID)
+	}
+	if org && r.Title == "" {
+		r.Title = r.Name
+	}
+	if org && r.Remediation == "" {
+		return r, fmt.Errorf("%s: rule %s needs custom.remediation in METADATA (what to do about a finding)", file, r.ID)
 	}
 	if r.Name == "" || r.Title == "" {
 		return r, fmt.Errorf("%s: rule %s needs a title and custom.name in METADATA", file, r.ID)
@@ -392,6 +524,9 @@ func (e *Engine) evaluateAll(ctx context.Context, input ast.Value) ([]report.Fin
 	rs, err := e.all.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil || len(rs) != 1 {
 		return nil, false
+	}
+	if e.entrypoint != "" {
+		return e.decodeEntrypoint(rs[0].Bindings["x"])
 	}
 	sets, ok := rs[0].Bindings["x"].([]any)
 	if !ok || len(sets) != len(e.rules) {
@@ -466,7 +601,9 @@ func (e *Engine) decodeFindings(i int, set any) ([]report.Finding, error) {
 		return nil, fmt.Errorf("rule %s: encode findings: %w", rule.ID, err)
 	}
 	var items []rawFinding
-	if err := json.Unmarshal(raw, &items); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // a number prints as Rego's sprintf %v prints it
+	if err := dec.Decode(&items); err != nil {
 		return nil, fmt.Errorf("rule %s: findings must be a set of objects: %w", rule.ID, err)
 	}
 	out := make([]report.Finding, 0, len(items))
@@ -535,11 +672,19 @@ func InputValue(doc map[string]any) (ast.Value, error) {
 	return v, nil
 }
 
-// storeFor holds the rules' parameter values under data.apigw.params and
-// the cloud call registry under data.apigw.calls.
-func storeFor(params map[string]any) storage.Store {
-	if params == nil {
-		params = map[string]any{}
+// storeFor holds the rule settings (parameter values, enabled, severity)
+// under data.apigw_settings (SettingsRoot), the cloud call registry under
+// data.apigw.calls and the organisation's data documents (which never
+// write either; LoadPack refuses them) beside.
+func storeFor(settings, org map[string]any) storage.Store {
+	if settings == nil {
+		settings = map[string]any{"params": map[string]any{}, "rules": map[string]any{}}
 	}
-	return inmem.NewFromObject(map[string]any{"apigw": map[string]any{"params": params, "calls": calls.Data()}})
+	doc := map[string]any{}
+	for k, v := range org {
+		doc[k] = v
+	}
+	doc["apigw"] = map[string]any{"calls": calls.Data()}
+	doc[SettingsRoot] = settings
+	return inmem.NewFromObject(doc)
 }

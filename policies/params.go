@@ -29,7 +29,7 @@ import (
 //
 // The engine checks the declarations, applies the user's settings (the
 // configuration file's rules section, --set and its aliases) and puts the
-// effective value of every parameter under data.apigw.params[ID][name],
+// effective value of every parameter under data.apigw_settings.params[ID][name],
 // where the lib helper param reads it:
 //
 //	headroom := lib.param(rego.metadata.chain(), "rpsHeadroom")

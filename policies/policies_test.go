@@ -24,7 +24,7 @@ func TestRegoUnitTests(t *testing.T) {
 	ctx := context.Background()
 	// The tests see the data the engine gives the rules (the call
 	// registry; the tunables' defaults are the rules' own).
-	store := storeFor(nil)
+	store := storeFor(nil, nil)
 	txn, err := store.NewTransaction(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -67,6 +67,8 @@ func NewResult(eng *policies.Engine, migs []report.Migration, opts Options) *rep
 	r := &report.Result{
 		Tool:            opts.Tool,
 		Rules:           rules,
+		Packs:           eng.Packs(),
+		Settings:        eng.Settings(),
 		FailOn:          opts.FailOn,
 		FailOnUndecided: opts.FailOnUndecided,
 		Migrations:      migs,

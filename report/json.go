@@ -38,6 +38,10 @@ type jsonReport struct {
 	Rules           []Rule          `json:"rules"`
 	// Waivers are the run's waivers with their use; absent without any.
 	Waivers []WaiverUse `json:"waivers,omitempty"`
+	// Packs are the organisation packs; RuleSettings the rules run with
+	// non-default settings or turned off (both left out when empty).
+	Packs        []Pack              `json:"packs,omitempty"`
+	RuleSettings []RuleSettingRecord `json:"ruleSettings,omitempty"`
 }
 
 func (jsonReporter) Report(w io.Writer, r *Result) error {
@@ -51,6 +55,8 @@ func (jsonReporter) Report(w io.Writer, r *Result) error {
 		Rules:           withoutParams(r.Rules),
 		Migrations:      make([]jsonMigration, len(r.Migrations)),
 		Waivers:         r.Waivers,
+		Packs:           r.Packs,
+		RuleSettings:    r.Settings,
 	}
 	out.Passed = r.Verdict() == VerdictPass
 	for i := range r.Migrations {

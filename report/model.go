@@ -125,6 +125,36 @@ type Rule struct {
 	// TicketRequired: a waiver of this rule must name a ticket (METADATA
 	// custom.ticket_required).
 	TicketRequired bool `json:"ticketRequired,omitempty"`
+	// Source is the policy file an organisation rule comes from, as the
+	// user gave its path ("" for the built-in rules).
+	Source string `json:"source,omitempty"`
+	// Pack is the organisation pack the rule belongs to ("" for the
+	// built-in pack): a bundle's manifest name, else the --policy path's
+	// base name.
+	Pack string `json:"pack,omitempty"`
+}
+
+// Pack is an organisation's policy pack, one per --policy path: its name,
+// its version (a bundle's manifest revision, "" otherwise) and the IDs of
+// its rules that ran, sorted. SARIF shows each as a tool extension.
+type Pack struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version,omitempty"`
+	Rules   []string `json:"rules"`
+}
+
+// RuleSettingRecord is one rule that ran with settings other than its
+// METADATA defaults, or did not run because a setting turned it off
+// (enabled: false, --only, --skip).
+type RuleSettingRecord struct {
+	RuleID  string `json:"ruleId"`
+	Enabled bool   `json:"enabled"`
+	// Severity is the default severity the settings give the rule's
+	// findings; SeverityNone when they leave the METADATA default.
+	Severity Severity `json:"severity,omitempty"`
+	// Params are the parameters set to a value other than their default,
+	// as the rule reads them (a duration as Go writes it, e.g. "36h0m0s").
+	Params map[string]any `json:"params,omitempty"`
 }
 
 // CanWaive reports whether the rule's findings may be waived at all.
@@ -359,9 +389,14 @@ type Tool struct {
 
 // Result is everything one invocation evaluated, ready for any reporter.
 type Result struct {
-	Tool   Tool      `json:"tool"`
-	Rules  []Rule    `json:"rules"`
-	FailOn Threshold `json:"-"`
+	Tool  Tool   `json:"tool"`
+	Rules []Rule `json:"rules"`
+	// Packs are the organisation packs the rules came from (none for the
+	// built-in pack alone); Settings the rules run with non-default
+	// settings or turned off, sorted by rule ID.
+	Packs    []Pack              `json:"packs,omitempty"`
+	Settings []RuleSettingRecord `json:"ruleSettings,omitempty"`
+	FailOn   Threshold           `json:"-"`
 	// FailOnUndecided makes an undecided finding of a rule whose default
 	// severity is error fail the gate, whatever its own severity
 	// (--fail-on-undecided).

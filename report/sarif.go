@@ -1,12 +1,14 @@
 package report
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -112,14 +114,22 @@ func (s sarifReporter) Report(w io.Writer, r *Result) error {
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false) // keep "->" in automation IDs readable
 	if err := enc.Encode(log); err != nil {
 		return fmt.Errorf("write sarif: %w", err)
 	}
+	// go-sarif writes a toolComponentReference's unset guid as null, which
+	// the schema refuses; it is the only field written so.
+	if _, err := w.Write(sarifNullGUID.ReplaceAll(buf.Bytes(), nil)); err != nil {
+		return fmt.Errorf("write sarif: %w", err)
+	}
 	return nil
 }
+
+var sarifNullGUID = regexp.MustCompile(`,\n\s*"guid": null`)
 
 // buildSARIF turns a Result into a SARIF log. It reads r and never changes it.
 func buildSARIF(r *Result, opts Options) (*sarif.Report, error) {
@@ -132,6 +142,7 @@ func buildSARIF(r *Result, opts Options) (*sarif.Report, error) {
 	run := sarif.NewRun(*sarif.NewTool(sarifDriver(r.Tool)))
 	rules := newSARIFRules(r)
 	run.Tool.Driver.Rules = rules.descriptors
+	run.Tool.Extensions = rules.extensions
 
 	artifacts := map[string]int{} // uri -> index in run.Artifacts
 	inRoot := false
@@ -173,6 +184,10 @@ func buildSARIF(r *Result, opts Options) (*sarif.Report, error) {
 				wm := &Migration{Input: use.File, Kind: KindWaivers}
 				res.Suppressions[0].Location = sarif.NewLocationWithPhysicalLocation(sarifPhysical(artifactFor(wm), use.Line))
 			}
+			if rules.inExtension(f.RuleID) {
+				// ruleIndex would point into tool.driver.rules.
+				res.Rule, res.RuleIndex = rules.reference(f.RuleID), nil
+			}
 			hash := sarifLineHash(sarifFingerprint(m, f), art.uri)
 			lineHashes[hash]++
 			res.PartialFingerprints[sarifLineHashKey] = hash + ":" + strconv.Itoa(lineHashes[hash])
@@ -184,10 +199,26 @@ func buildSARIF(r *Result, opts Options) (*sarif.Report, error) {
 			n := sarif.NewNotification().
 				WithLevel("error").
 				WithTextMessage(sarifSentence(fmt.Sprintf("Rule %s could not be evaluated for %s: %s", e.RuleID, m.ID(), e.Message))).
-				WithAssociatedRule(sarif.NewReportingDescriptorReference().WithId(e.RuleID).WithIndex(rules.index(e.RuleID))).
+				WithAssociatedRule(rules.reference(e.RuleID)).
 				WithLocations([]*sarif.Location{loc})
 			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
 		}
+	}
+	for _, rec := range r.Settings {
+		conf := &sarif.ReportingConfiguration{Enabled: &rec.Enabled}
+		if rec.Severity != SeverityNone {
+			conf.Level = rec.Severity.String()
+		}
+		if len(rec.Params) > 0 {
+			bag := sarif.NewPropertyBag()
+			keys := slices.Sorted(maps.Keys(rec.Params))
+			for _, k := range keys {
+				bag.Add(k, rec.Params[k])
+			}
+			conf.Parameters = bag
+		}
+		inv.RuleConfigurationOverrides = append(inv.RuleConfigurationOverrides,
+			&sarif.ConfigurationOverride{Descriptor: rules.reference(rec.RuleID), Configuration: conf})
 	}
 	run.Invocations = []*sarif.Invocation{inv}
 	if inRoot {
@@ -230,16 +261,49 @@ func sarifSemanticVersion(v string) (string, bool) {
 	return v, sarifSemverRE.MatchString(v)
 }
 
-// sarifRules holds the rule descriptors of a run and the index of each.
+// sarifRules holds the rule descriptors of a run and the index of each:
+// the built-in and tool rules in tool.driver.rules, each organisation
+// pack's rules in its own tool.extensions[] component (name, version = the
+// bundle revision, rules), which its results point at with
+// rule.toolComponent, so that a code-scanning alert names who owns the
+// rule. A rule turned off by a setting has no descriptor; a configuration
+// override names it by ID alone.
 type sarifRules struct {
 	descriptors []*sarif.ReportingDescriptor
+	extensions  []*sarif.ToolComponent
 	byID        map[string]int
+	// ext is the extension index of an organisation rule.
+	ext map[string]int
 }
 
 func newSARIFRules(r *Result) *sarifRules {
-	s := &sarifRules{descriptors: []*sarif.ReportingDescriptor{}, byID: map[string]int{}}
+	s := &sarifRules{descriptors: []*sarif.ReportingDescriptor{}, byID: map[string]int{}, ext: map[string]int{}}
+	packIndex := map[string]int{}
+	for _, p := range r.Packs {
+		if _, dup := packIndex[p.Name]; dup {
+			continue
+		}
+		c := sarif.NewDriver(p.Name)
+		if p.Version != "" {
+			c.WithVersion(p.Version)
+		}
+		packIndex[p.Name] = len(s.extensions)
+		s.extensions = append(s.extensions, c)
+	}
 	for _, rule := range r.Rules {
 		if _, dup := s.byID[rule.ID]; dup {
+			continue
+		}
+		if rule.Pack != "" {
+			i, ok := packIndex[rule.Pack]
+			if !ok {
+				i = len(s.extensions)
+				packIndex[rule.Pack] = i
+				s.extensions = append(s.extensions, sarif.NewDriver(rule.Pack))
+			}
+			c := s.extensions[i]
+			s.byID[rule.ID], s.ext[rule.ID] = len(c.Rules), i
+			c.Rules = append(c.Rules, sarifRuleDescriptor(rule))
 			continue
 		}
 		s.add(sarifRuleDescriptor(rule))
@@ -266,7 +330,32 @@ func (s *sarifRules) add(d *sarif.ReportingDescriptor) {
 	s.descriptors = append(s.descriptors, d)
 }
 
+// inExtension reports whether the rule is an organisation pack's.
+func (s *sarifRules) inExtension(id string) bool {
+	_, ok := s.ext[id]
+	return ok
+}
+
+// index is the rule's index in its component's rules.
 func (s *sarifRules) index(id string) int { return s.byID[id] }
+
+// reference points at a rule's descriptor: for a driver rule its ID and
+// index, for an organisation rule also its tool extension; for a rule
+// without a descriptor (turned off) its ID alone.
+func (s *sarifRules) reference(id string) *sarif.ReportingDescriptorReference {
+	ref := sarif.NewReportingDescriptorReference().WithId(id)
+	i, ok := s.byID[id]
+	if !ok {
+		return ref
+	}
+	ref.WithIndex(i)
+	if e, ok := s.ext[id]; ok {
+		idx := uint(e)
+		name := s.extensions[e].Name
+		ref.ToolComponent = &sarif.ToolComponentReference{Name: &name, Index: &idx}
+	}
+	return ref
+}
 
 func sarifRuleDescriptor(rule Rule) *sarif.ReportingDescriptor {
 	d := sarif.NewRule(rule.ID)

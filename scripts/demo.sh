@@ -99,6 +99,11 @@ echo "-- with the waiver: MIG002 is reported as waived and no longer counts (the
 expect 3 waived payments.waived --waivers testdata/waivers/demo.yaml
 echo "-- the same waiver past its expiry: AGP002 says so, and MIG002 fails the gate again"
 expect 3 waived payments.expired --waivers testdata/waivers/demo-expired.yaml
+echo "== your own policies: a native rule, a conftest policy and a data file (testdata/policies) beside the built-in rules"
+expect 3 preflight check --color never --now 2026-12-01T00:00:00Z \
+  --policy testdata/policies/acme --policy testdata/policies/conftest --data testdata/policies/data \
+  -f text -f json="$out/org.json" -f sarif="$out/org.sarif" testdata/snapshots/healthy.json testdata/snapshots/vpc-connect-healthy.json
+expect 0 preflight policies show --policy testdata/policies/acme ACME001
 
 echo "== audit log $out/audit.jsonl (one line per attempt):"
 # Plain shell, so the demo needs nothing beyond Go, git and make: each line

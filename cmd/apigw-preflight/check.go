@@ -38,6 +38,10 @@ its instance_id changes (Terraform would destroy and recreate the group). With
 planned instance_id, reading the cloud with the credentials, region and
 endpoint flags as 'collect' does; its findings point at the plan's resource.
 
+--policy adds an organisation's own rules (native rules with METADATA and a
+findings set, or unchanged conftest deny/violation/warn policies) and --data
+the documents they read; --only and --skip choose the rules that run.
+
 A rule that lacks the data it needs says it could not check: an undecided
 warning, failing the gate with --fail-on-undecided when the rule's default
 severity is error. A snapshot collected more than --max-age ago gets the tool
@@ -60,6 +64,7 @@ Examples:
   aliyun-export | apigw-preflight check --fail-on warning -
   apigw-preflight check --fail-on-undecided --max-age 2d snapshot.json
   apigw-preflight check --waivers waivers.yaml --now 2026-12-01T00:00:00Z snapshot.json
+  apigw-preflight check --policy org/policies --data org/data.yaml --skip MIG013 snapshot.json
 
 Flags:
 %s

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,16 @@ type reportFlags struct {
 	failOnUnusedWaivers bool
 	waiverExpiryWarning string
 	fileWaivers         *waiverSource
+	org                 orgFlags
+}
+
+// orgFlags choose organisation policies and rules: --policy, --data,
+// --only, --skip; filePolicies and fileData come from the configuration
+// file and are loaded first.
+type orgFlags struct {
+	policies, data         []string
+	only, skip             []string
+	filePolicies, fileData []string
 }
 
 func (rf *reportFlags) register(fs *pflag.FlagSet) {
@@ -58,6 +69,11 @@ func (rf *reportFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&rf.waiverFiles, "waivers", nil, "accept the findings the waivers in `FILE` match (YAML or JSON, a top-level waivers: list); repeatable; replaces the configuration file's waivers")
 	fs.BoolVar(&rf.failOnUnusedWaivers, "fail-on-unused-waivers", false, "fail the gate (exit 3) when a waiver matched no finding (AGP003)")
 	fs.StringVar(&rf.waiverExpiryWarning, "waiver-expiry-warning", "14d", "AGP004 notes a waiver that expires within `AGE` of the evaluation time: a duration (72h) or days (14d); 0 turns the note off")
+	// Organisation policies: loading and choosing rules.
+	fs.StringArrayVar(&rf.org.policies, "policy", nil, "also evaluate the organisation policies at `PATH`: a directory (walked; *_test.rego skipped), a .rego file or an OPA bundle (.tar.gz); repeatable; after the configuration's policies")
+	fs.StringArrayVar(&rf.org.data, "data", nil, "load the data documents at `PATH` (JSON or YAML files, or a directory of them) for the organisation policies, merged as OPA merges data files; data.apigw is reserved; repeatable")
+	fs.StringSliceVar(&rf.org.only, "only", nil, "run only these rules: `ID,...` (IDs or names, built-in, tool and organisation rules); unknown names are an error")
+	fs.StringSliceVar(&rf.org.skip, "skip", nil, "do not run these rules: `ID,...` (IDs or names); unknown names are an error")
 }
 
 // output is one report to produce.
@@ -76,6 +92,10 @@ type reportSetup struct {
 	now             time.Time     // zero: the clock
 	color           bool
 	settings        []policies.Setting // the rules' settings, file first
+	// pack is the organisation's policies and data (nil when none);
+	// only and skip the rule choices of --only and --skip.
+	pack       *policies.Pack
+	only, skip []string
 	// sourceRoot is the absolute directory report locations are relative
 	// to; sarifCategory the sarif run's category ("" for none).
 	sourceRoot    string
@@ -166,6 +186,14 @@ func (rf *reportFlags) resolve(e *env) (*reportSetup, error) {
 		return nil, err
 	}
 	p.settings = append(append(p.settings, rf.fileRules...), flagRules...)
+	p.only, p.skip = rf.org.only, rf.org.skip
+	policyPaths := append(slices.Clone(rf.org.filePolicies), rf.org.policies...)
+	dataPaths := append(slices.Clone(rf.org.fileData), rf.org.data...)
+	if len(policyPaths) > 0 || len(dataPaths) > 0 {
+		if p.pack, err = policies.LoadPack(policyPaths, dataPaths); err != nil {
+			return nil, usageErr("%v", err)
+		}
+	}
 	if p.sourceRoot, err = resolveSourceRoot(rf.sourceRoot); err != nil {
 		return nil, err
 	}
@@ -271,6 +299,7 @@ func applyConfigDefaults(fs *pflag.FlagSet, rf *reportFlags, cfg *config.Config)
 	}
 	rf.fileRules = fileSettings(cfg)
 	rf.fileWaivers = configWaivers(cfg)
+	rf.org.filePolicies, rf.org.fileData = cfg.Policies, cfg.Data
 }
 
 // parseSize reads a byte count: 1048576, 512KiB, 16MiB, 1GiB (K, M, G,

@@ -16,9 +16,14 @@ import (
 
 // newEngine loads the rule pack with the setup's tunables.
 func newEngine(ctx context.Context, s *reportSetup) (*policies.Engine, error) {
-	eng, err := policies.New(ctx, policies.Options{Settings: s.settings, MaxAge: s.maxAge, Now: s.now})
+	opts := policies.Options{Settings: s.settings, MaxAge: s.maxAge, Now: s.now, Only: s.only, Skip: s.skip}
+	if s.pack != nil {
+		opts.Packs, opts.Data = s.pack.Sources, s.pack.Data
+	}
+	eng, err := policies.New(ctx, opts)
 	var se *policies.SettingError
-	if errors.As(err, &se) {
+	var pe *policies.PolicyError
+	if errors.As(err, &se) || errors.As(err, &pe) {
 		return nil, usageErr("%v", err)
 	}
 	if err != nil {

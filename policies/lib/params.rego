@@ -9,7 +9,12 @@ package apigw.lib
 
 default _params := {}
 
+# The engine writes the settings at data.apigw_settings.params (outside the
+# pack's roots, so a policy server can change them); data.apigw.params, when
+# a test sets it, wins.
 _params := data.apigw.params
+
+_params := data.apigw_settings.params if not data.apigw.params
 
 # param(chain, name) is the value of the calling rule's parameter name. A rule
 # passes its own metadata chain:
@@ -20,6 +25,12 @@ _params := data.apigw.params
 # default the rule's METADATA declares (a duration as integer nanoseconds,
 # as the engine gives it). Undefined for a name the rule does not declare;
 # the engine refuses such a rule when it loads.
+
+# METADATA
+# description: >-
+#   param(chain, name) is the value of the calling rule's parameter name
+#   (the setting under data.apigw.params, else the METADATA default); the
+#   rule passes rego.metadata.chain().
 param(chain, name) := value if {
 	some entry in chain
 	ann := entry.annotations

@@ -27,6 +27,9 @@ undecided(f) := object.union(object.remove(f, {"check", "message", "severity"}),
 # leaves these rules undecided. Derived from the registry of cloud calls,
 # which the engine puts under data.apigw.calls (action -> {"rules": [...],
 # ...}); a test can replace it with `with data.apigw.calls as {...}`.
+
+# METADATA
+# description: call_rules maps each cloud call (an action name) to the IDs of the rules that need its data.
 call_rules := {action: c.rules |
 	some action, c in data.apigw.calls
 	count(c.rules) > 0
