@@ -111,7 +111,7 @@ _stamp(id, f) := s if {
 		"remediation": _remediation(rule, f),
 		"resource": _resource(f),
 	}
-	s := object.union_n([base, _path(f), _key(f), _undecided(f, msg)])
+	s := object.union_n([base, _path(f), _key(f), _undecided(f, msg), _waivable(f)])
 }
 
 # _message is the finding's message, trimmed; anything else passes as it is,
@@ -186,6 +186,12 @@ _undecided(f, msg) := {"undecided": f.undecided} if {
 } else := {"undecided": true} if {
 	is_string(msg)
 	lower(substring(msg, 0, 15)) == "could not check"
+} else := {}
+
+# _waivable keeps a finding's own waivable marker (false: no waiver may
+# accept it); anything but a boolean passes for the engine to refuse.
+_waivable(f) := {"waivable": f.waivable} if {
+	f.waivable != null
 } else := {}
 `
 
@@ -276,6 +282,13 @@ func (e *Engine) entryFinding(m map[string]any) (report.Finding, bool) {
 			return f, false
 		}
 		f.Undecided = b
+	}
+	if w, present := m["waivable"]; present {
+		b, ok := w.(bool)
+		if !ok {
+			return f, false
+		}
+		f.Unwaivable = !b
 	}
 	return f, true
 }
