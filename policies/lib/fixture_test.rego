@@ -353,6 +353,34 @@ vpc_connect := {
 			},
 		},
 	],
+	"networkInterfaces": [
+		{
+			"NetworkInterfaceId": "eni-bp1gw00000000001",
+			"ZoneId": "cn-hangzhou-h",
+			"VSwitchId": "vsw-bp1gw0000000001",
+			"VpcId": "vpc-bp1orders0000001",
+			"Type": "Secondary",
+			"Status": "InUse",
+			"SecurityGroupIds": {
+				"SecurityGroupId": [
+					"sg-bp1gwegress000001",
+				],
+			},
+		},
+		{
+			"NetworkInterfaceId": "eni-bp1gw00000000002",
+			"ZoneId": "cn-hangzhou-i",
+			"VSwitchId": "vsw-bp1gw0000000002",
+			"VpcId": "vpc-bp1orders0000001",
+			"Type": "Secondary",
+			"Status": "InUse",
+			"SecurityGroupIds": {
+				"SecurityGroupId": [
+					"sg-bp1gwegress000001",
+				],
+			},
+		},
+	],
 }
 
 # patched(patch) is the healthy snapshot with patch merged in: objects merge
