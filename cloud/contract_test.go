@@ -42,7 +42,7 @@ func TestEmulatorServesEveryRegisteredCall(t *testing.T) {
 	}
 	// The check can fail: an action the registry does not have is refused.
 	_, err = c.Call(context.Background(), ProductCloudAPI, "DescribeNothing", map[string]string{})
-	if ae, ok := AsAPIError(err); !ok || ae.Code != "InvalidAction" {
-		t.Errorf("unknown action: %v, want InvalidAction", err)
+	if ae, ok := AsAPIError(err); !ok || ae.Code != "InvalidApi.NotFound" || ae.HTTPStatus != 404 {
+		t.Errorf("unknown action: %v, want InvalidApi.NotFound (404)", err)
 	}
 }

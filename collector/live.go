@@ -38,8 +38,10 @@ type Request struct {
 	GroupID          string
 	TargetInstanceID string
 	RegionID         string
-	// Stage is the stage whose deployed backends and traffic are read
-	// (default RELEASE).
+	// Stage, when set, is the only stage whose deployed backends and
+	// traffic are read; empty reads every stage the group lists in
+	// StageItems (RELEASE when it lists none). Destination load is read
+	// for every stage either way.
 	Stage string
 	// Lookback is the QPS window; 0 takes Config.Lookback, else 7 days.
 	Lookback time.Duration
@@ -95,9 +97,7 @@ func Collect(ctx context.Context, api cloud.API, req Request) (*snapshot.Snapsho
 	if req.RegionID == "" {
 		return nil, errors.New("collect: a region is required")
 	}
-	if req.Stage == "" {
-		req.Stage = "RELEASE"
-	}
+	req.Stage = strings.ToUpper(strings.TrimSpace(req.Stage))
 	if req.Lookback <= 0 && req.Config != nil {
 		req.Lookback = req.Config.Lookback
 	}
@@ -138,6 +138,11 @@ type collection struct {
 	req   Request
 	retry cloud.RetryPolicy
 	snap  *snapshot.Snapshot
+	// stages are the stages whose backends and traffic are read.
+	stages []string
+	// vpcAccesses are read once, when a VpcConfig names an authorization only.
+	vpcAccesses []map[string]any
+	vpcRead     bool
 }
 
 func (c *collection) progress(format string, a ...any) {
@@ -154,6 +159,7 @@ func (c *collection) run(ctx context.Context, now time.Time) error {
 		return err
 	}
 	c.snap.Group = group
+	c.stages = groupStages(group, c.req.Stage)
 	sourceID := str(group["InstanceId"])
 	if sourceID == "" {
 		return &cloud.APIError{Call: "DescribeApiGroup", Code: cloud.CodeMalformedResponse,
@@ -291,8 +297,10 @@ func (c *collection) instance(ctx context.Context, id, role string) (map[string]
 		Message: fmt.Sprintf("%s instance %s is not in region %s", role, id, c.req.RegionID)}
 }
 
-// listAPIs pages DescribeApis. It stops at a short page, at a page that
-// adds no ApiId not seen before (recorded), and at Request.MaxAPIs
+// listAPIs pages DescribeApis until TotalCount is reached. It stops at an
+// empty page, at a short page once TotalCount APIs are listed (or when the
+// answers carry no TotalCount), at a page that adds no ApiId not seen
+// before (recorded), and at Request.MaxAPIs
 // (recorded); duplicates are dropped, and a TotalCount that disagrees with
 // the distinct APIs listed is recorded. ok is false when the listing
 // failed (recorded): no backends can be known then. stop is the error that
@@ -343,7 +351,11 @@ func (c *collection) listAPIs(ctx context.Context) (summaries []map[string]any, 
 			summaries = append(summaries, m)
 			added++
 		}
-		if len(raw) < pageSize {
+		// A short page ends the listing only once TotalCount is reached
+		// (or when the answer gives none): the largest page the API serves
+		// is not documented, so a page shorter than asked for may not be
+		// the last. An empty page always ends it.
+		if len(raw) == 0 || (len(raw) < pageSize && (total < 0 || len(summaries) >= total)) {
 			break
 		}
 		if added == 0 {
@@ -364,47 +376,52 @@ func (c *collection) backends(ctx context.Context, _ time.Time) error {
 		return stop
 	}
 	backends := []snapshot.Backend{}
-	var vpcAccesses []map[string]any // read once, when a VpcConfig names an authorization only
-	vpcRead := false
 	for i, sum := range summaries {
-		apiID := str(sum["ApiId"])
-		c.progress("reading deployed API %d of %d (%s)", i+1, len(summaries), apiID)
-		body, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeDeployedApi", map[string]string{
-			"GroupId": c.req.GroupID, "ApiId": apiID, "StageName": c.req.Stage,
-		})
-		if err != nil {
-			if ae, ok := cloud.AsAPIError(err); ok && strings.Contains(ae.Code, "NotFound") && !ae.IsCredential() {
-				continue // not deployed to this stage: nothing runs
-			}
-			if err := c.optional("DescribeDeployedApi", err); err != nil {
-				return err
-			}
-			continue
-		}
-		b, ok := c.backend(ctx, sum, body)
-		if !ok {
-			continue
-		}
-		if b.Protocol == "VPC" && vpcOnlyName(b.VPCAccess) {
-			if !vpcRead {
-				vpcRead = true
-				vpcAccesses = c.readVpcAccesses(ctx)
-			}
-			name := str(b.VPCAccess["Name"])
-			for _, va := range vpcAccesses {
-				if str(va["Name"]) == name {
-					b.VPCAccess = va
-					if p, err := strconv.Atoi(str(va["Port"])); err == nil && p > 0 && p <= 65535 {
-						b.Port = p
-					}
-					break
+		for _, stage := range c.stages {
+			apiID := str(sum["ApiId"])
+			c.progress("reading deployed API %d of %d (%s, %s)", i+1, len(summaries), apiID, stage)
+			body, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeDeployedApi", map[string]string{
+				"GroupId": c.req.GroupID, "ApiId": apiID, "StageName": stage,
+			})
+			if err != nil {
+				if ae, ok := cloud.AsAPIError(err); ok && strings.Contains(ae.Code, "NotFound") && !ae.IsCredential() {
+					continue // not deployed to this stage: nothing runs
 				}
+				if err := c.optional("DescribeDeployedApi", err); err != nil {
+					return err
+				}
+				continue
+			}
+			if b, ok := c.backend(ctx, sum, body, stage); ok {
+				backends = append(backends, c.resolveVpcAccess(ctx, b))
 			}
 		}
-		backends = append(backends, b)
 	}
 	c.snap.Backends = backends
 	return nil
+}
+
+// resolveVpcAccess completes a VPC backend whose VpcConfig names an
+// authorization only, from DescribeVpcAccesses (read once, on first need).
+func (c *collection) resolveVpcAccess(ctx context.Context, b snapshot.Backend) snapshot.Backend {
+	if b.Protocol != "VPC" || !vpcOnlyName(b.VPCAccess) {
+		return b
+	}
+	if !c.vpcRead {
+		c.vpcRead = true
+		c.vpcAccesses = c.readVpcAccesses(ctx)
+	}
+	name := str(b.VPCAccess["Name"])
+	for _, va := range c.vpcAccesses {
+		if str(va["Name"]) == name {
+			b.VPCAccess = va
+			if p, err := strconv.Atoi(str(va["Port"])); err == nil && p > 0 && p <= 65535 {
+				b.Port = p
+			}
+			break
+		}
+	}
+	return b
 }
 
 func vpcOnlyName(v map[string]any) bool {
@@ -458,17 +475,17 @@ var protocols = map[string]string{
 
 // backend builds the entry of one deployed API. ok is false when the API
 // has no usable ServiceConfig (recorded as a collection error).
-func (c *collection) backend(ctx context.Context, sum, deployed map[string]any) (snapshot.Backend, bool) {
+func (c *collection) backend(ctx context.Context, sum, deployed map[string]any, stage string) (snapshot.Backend, bool) {
 	apiID := firstNonEmpty(str(deployed["ApiId"]), str(sum["ApiId"]))
 	b := snapshot.Backend{
 		APIID:   apiID,
 		APIName: firstNonEmpty(str(deployed["ApiName"]), str(sum["ApiName"])),
-		Stage:   c.req.Stage,
+		Stage:   stage,
 	}
 	sc, _ := deployed["ServiceConfig"].(map[string]any)
 	if sc == nil {
 		c.snap.CollectionErrors = append(c.snap.CollectionErrors, snapshot.CollectionError{Call: "DescribeDeployedApi",
-			Code: "MissingServiceConfig", Message: fmt.Sprintf("API %s has no ServiceConfig on stage %s", apiID, c.req.Stage)})
+			Code: "MissingServiceConfig", Message: fmt.Sprintf("API %s has no ServiceConfig on stage %s", apiID, stage)})
 		return b, false
 	}
 	raw := str(sc["ServiceProtocol"])
@@ -591,102 +608,6 @@ func (c *collection) window(now time.Time) (from, to time.Time) {
 	return now.Add(-c.req.Lookback), now
 }
 
-func (c *collection) traffic(ctx context.Context, now time.Time) error {
-	from, to := c.window(now)
-	c.progress("reading group QPS over the last %s", humanDuration(c.req.Lookback))
-	body, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeGroupQps", map[string]string{
-		"GroupId": c.req.GroupID, "StageName": c.req.Stage,
-		"StartTime": from.Format(qpsTimeFormat), "EndTime": to.Format(qpsTimeFormat),
-	})
-	if err != nil {
-		return c.optional("DescribeGroupQps", err)
-	}
-	p, ok := c.peak("DescribeGroupQps", body, "GroupQps", from, to)
-	if ok {
-		c.snap.Traffic = &snapshot.Load{PeakRPS: p, From: from.Format(time.RFC3339), To: to.Format(time.RFC3339), Stage: c.req.Stage}
-	}
-	return nil
-}
-
-func (c *collection) destinationLoad(ctx context.Context, now time.Time) error {
-	from, to := c.window(now)
-	c.progress("reading destination instance QPS")
-	body, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeInstanceQps", map[string]string{
-		"InstanceId": c.req.TargetInstanceID,
-		"StartTime":  from.Format(qpsTimeFormat), "EndTime": to.Format(qpsTimeFormat),
-	})
-	if err != nil {
-		return c.optional("DescribeInstanceQps", err)
-	}
-	p, ok := c.peak("DescribeInstanceQps", body, "InstanceQps", from, to)
-	if ok {
-		c.snap.DestinationLoad = &snapshot.Load{PeakRPS: p, From: from.Format(time.RFC3339), To: to.Format(time.RFC3339)}
-	}
-	return nil
-}
-
-// peak reads the largest ItemValue of a QPS answer, or records why the
-// answer gives none: a reading without a usable data point is never a 0.
-func (c *collection) peak(call string, body map[string]any, wrapper string, from, to time.Time) (float64, bool) {
-	p, code, msg := qpsPeak(body, wrapper)
-	if code != "" {
-		msg = fmt.Sprintf("%s over %s to %s (RequestId %s)", msg, from.Format(time.RFC3339), to.Format(time.RFC3339), str(body["RequestId"]))
-		c.record(call, code, "%s", msg)
-		return 0, false
-	}
-	return p, true
-}
-
-// qpsPeak is the largest ItemValue of body[wrapper].MonitorItem. Values may
-// be numbers or numeric strings; an item without a value (null, "") is an
-// interval without a sample. A missing wrapper or list, an item that is
-// not an object, a value of another type, unparsable, negative or not
-// finite makes the answer unreadable (code CodeUnreadableResponse); no
-// usable value at all is CodeNoDataPoints.
-func qpsPeak(body map[string]any, wrapper string) (peak float64, code, msg string) {
-	w, ok := body[wrapper].(map[string]any)
-	if !ok {
-		return 0, CodeUnreadableResponse, fmt.Sprintf("the answer has no %s object, so no QPS value could be read", wrapper)
-	}
-	items, ok := w["MonitorItem"].([]any)
-	if !ok {
-		return 0, CodeUnreadableResponse, fmt.Sprintf("the answer has no %s.MonitorItem list, so no QPS value could be read", wrapper)
-	}
-	usable := 0
-	for i, it := range items {
-		m, ok := it.(map[string]any)
-		if !ok {
-			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d] is not an object", wrapper, i)
-		}
-		var text string
-		switch v := m["ItemValue"].(type) {
-		case nil:
-			continue
-		case string:
-			text = strings.TrimSpace(v)
-		case json.Number:
-			text = v.String()
-		case float64:
-			text = strconv.FormatFloat(v, 'g', -1, 64)
-		default:
-			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue is %s, not a number", wrapper, i, jsonType(v))
-		}
-		f, ok, err := cloud.ParseQPS(text)
-		if err != nil {
-			return 0, CodeUnreadableResponse, fmt.Sprintf("%s.MonitorItem[%d].ItemValue %q is %v", wrapper, i, cloud.Truncate(text, 40), err)
-		}
-		if !ok {
-			continue
-		}
-		usable++
-		peak = max(peak, f)
-	}
-	if usable == 0 {
-		return 0, CodeNoDataPoints, fmt.Sprintf("the answer has no %s.MonitorItem with a value (%d items)", wrapper, len(items))
-	}
-	return peak, "", ""
-}
-
 func jsonType(v any) string {
 	switch v.(type) {
 	case []any:
@@ -697,62 +618,6 @@ func jsonType(v any) string {
 		return "a boolean"
 	}
 	return fmt.Sprintf("a %T", v)
-}
-
-// securityGroups reads the security groups of a VPC integration
-// destination's ENIs.
-func (c *collection) securityGroups(ctx context.Context, _ time.Time) error {
-	if !strings.EqualFold(str(c.snap.Destination["DedicatedInstanceType"]), "vpc_connect") {
-		return nil
-	}
-	var ids []string
-	for _, it := range list(c.snap.Destination, "NetworkInterfaceAttributes", "NetworkInterfaceAttribute") {
-		m, _ := it.(map[string]any)
-		if id := str(m["SecurityGroupId"]); id != "" && !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	types := map[string]string{}
-	for start := 0; start < len(ids); start += 50 {
-		chunk := ids[start:min(start+50, len(ids))]
-		enc, _ := json.Marshal(chunk)
-		c.progress("reading security group types")
-		body, err := c.call(ctx, cloud.ProductECS, "DescribeSecurityGroups", map[string]string{
-			"RegionId": c.req.RegionID, "SecurityGroupIds": string(enc), "PageSize": "50",
-		})
-		if err != nil {
-			if err := c.optional("DescribeSecurityGroups", err); err != nil {
-				return err
-			}
-			break
-		}
-		for _, it := range list(body, "SecurityGroups", "SecurityGroup") {
-			m, _ := it.(map[string]any)
-			if t := str(m["SecurityGroupType"]); t != "" {
-				types[str(m["SecurityGroupId"])] = t
-			}
-		}
-	}
-	for _, id := range ids {
-		c.progress("reading security group %s", id)
-		body, err := c.call(ctx, cloud.ProductECS, "DescribeSecurityGroupAttribute", map[string]string{
-			"RegionId": c.req.RegionID, "SecurityGroupId": id, "Direction": "all",
-		})
-		if err != nil {
-			if err := c.optional("DescribeSecurityGroupAttribute", err); err != nil {
-				return err
-			}
-			continue
-		}
-		if _, has := body["SecurityGroupType"]; !has && types[id] != "" {
-			body["SecurityGroupType"] = types[id]
-		}
-		c.snap.ENISecurityGroups = append(c.snap.ENISecurityGroups, body)
-	}
-	return nil
 }
 
 // list walks objects by keys and returns the array at the end, if any.

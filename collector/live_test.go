@@ -76,9 +76,9 @@ instances:
     ConnectCidrBlocks: '["10.0.0.0/8","172.16.0.0/12"]'
     NetworkInterfaceAttributes:
       NetworkInterfaceAttribute:
-        - {SecurityGroupId: sg-a, VswitchId: vsw-1, CidrBlock: 10.0.1.0/24, ZoneId: cn-hangzhou-h}
-        - {SecurityGroupId: sg-b, VswitchId: vsw-2, CidrBlock: 10.0.2.0/24, ZoneId: cn-hangzhou-i}
-        - {SecurityGroupId: sg-a, VswitchId: vsw-3, CidrBlock: 10.0.3.0/24, ZoneId: cn-hangzhou-j}
+        - {NetworkInterfaceId: eni-1, SecurityGroupId: sg-a, VswitchId: vsw-1, CidrBlock: 10.0.1.0/24, ZoneId: cn-hangzhou-h}
+        - {NetworkInterfaceId: eni-2, SecurityGroupId: sg-b, VswitchId: vsw-2, CidrBlock: 10.0.2.0/24, ZoneId: cn-hangzhou-i}
+        - {NetworkInterfaceId: eni-3, SecurityGroupId: sg-a, VswitchId: vsw-3, CidrBlock: 10.0.3.0/24, ZoneId: cn-hangzhou-j}
 groups:
   - GroupId: 523e8dc7bbe04613b5b1d726c2a7889d
     GroupName: orders
@@ -151,6 +151,10 @@ instanceQps:
     - {ItemTime: "2026-11-19T08:00:00Z", ItemValue: 1200}
   apigateway-hz-vpcconnect01:
     - {ItemTime: "2026-11-19T08:00:00Z", ItemValue: 42}
+networkInterfaces:
+  - {NetworkInterfaceId: eni-1, ZoneId: cn-hangzhou-h, VSwitchId: vsw-1, VpcId: vpc-conn, SecurityGroupIds: {SecurityGroupId: [sg-a]}}
+  - {NetworkInterfaceId: eni-2, ZoneId: cn-hangzhou-i, VSwitchId: vsw-2, VpcId: vpc-conn, SecurityGroupIds: {SecurityGroupId: [sg-b]}}
+  - {NetworkInterfaceId: eni-3, ZoneId: cn-hangzhou-j, VSwitchId: vsw-3, VpcId: vpc-conn, SecurityGroupIds: {SecurityGroupId: [sg-a]}}
 securityGroups:
   - SecurityGroupId: sg-a
     SecurityGroupName: eni-a
@@ -333,10 +337,10 @@ func TestCollectServerlessToNormal(t *testing.T) {
 		t.Errorf("backends:\n%s", got)
 	}
 
-	if *snap.Traffic != (snapshot.Load{PeakRPS: 800, From: "2026-11-13T08:00:00Z", To: "2026-11-20T08:00:00Z", Stage: "RELEASE"}) {
+	if want := (snapshot.Load{PeakRPS: 800, From: "2026-11-13T08:00:00Z", To: "2026-11-20T08:00:00Z", Stage: "RELEASE", Stages: map[string]float64{"RELEASE": 800}}); !reflect.DeepEqual(*snap.Traffic, want) {
 		t.Errorf("traffic = %+v", *snap.Traffic)
 	}
-	if *snap.DestinationLoad != (snapshot.Load{PeakRPS: 1500, From: "2026-11-13T08:00:00Z", To: "2026-11-20T08:00:00Z"}) {
+	if want := (snapshot.Load{PeakRPS: 1500, From: "2026-11-13T08:00:00Z", To: "2026-11-20T08:00:00Z", Stages: map[string]float64{"RELEASE": 1500}}); !reflect.DeepEqual(*snap.DestinationLoad, want) {
 		t.Errorf("destinationLoad = %+v", *snap.DestinationLoad)
 	}
 	if snap.ENISecurityGroups != nil || snap.CollectionErrors != nil {

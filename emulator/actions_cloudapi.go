@@ -267,12 +267,9 @@ func (s *Server) describeDeployedAPI(c *call) (map[string]any, *apiError) {
 	if !ok || apiID == "" {
 		return nil, missing("ApiId")
 	}
-	stage, ok := c.params["StageName"]
-	if !ok || stage == "" {
-		return nil, missing("StageName")
-	}
-	if !stageNames[stage] {
-		return nil, errorf(400, "InvalidParameter.StageName", "The specified StageName %q is not valid (RELEASE, PRE or TEST).", truncate(stage, 32))
+	stage, e := stageParam(c)
+	if e != nil {
+		return nil, e
 	}
 	for _, a := range s.apis {
 		if a.GroupID != str(g["GroupId"]) || a.APIID != apiID {
@@ -364,11 +361,15 @@ func (s *Server) describeGroupQps(c *call) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
+	stage, e := stageParam(c)
+	if e != nil {
+		return nil, e
+	}
 	from, to, e := window(c)
 	if e != nil {
 		return nil, e
 	}
-	items := itemsIn(s.groupQps[str(g["GroupId"])], from, to)
+	items := stageItemsIn(s.groupQps[str(g["GroupId"])], stage, from, to)
 	return map[string]any{"GroupQps": map[string]any{"MonitorItem": items}}, nil
 }
 
@@ -377,13 +378,17 @@ func (s *Server) describeInstanceQps(c *call) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
+	stage, e := stageParam(c)
+	if e != nil {
+		return nil, e
+	}
 	from, to, e := window(c)
 	if e != nil {
 		return nil, e
 	}
 	id := str(in["InstanceId"])
-	items := itemsIn(s.instanceQps[id], from, to)
-	if series := s.qpsSeries[id]; len(series) > 0 {
+	items := stageItemsIn(s.instanceQps[id], stage, from, to)
+	if series := s.qpsSeries[id]; len(series) > 0 && stage == "RELEASE" {
 		v := series[0]
 		if len(series) > 1 {
 			s.qpsSeries[id] = series[1:]

@@ -45,7 +45,12 @@ func (s *Server) describeSecurityGroupAttribute(c *call) (map[string]any, *apiEr
 				}
 			}
 		}
-		out["Permissions"] = map[string]any{"Permission": perms}
+		page, next, e := pagePermissions(c, perms)
+		if e != nil {
+			return nil, e
+		}
+		out["Permissions"] = map[string]any{"Permission": page}
+		out["NextToken"] = next
 		return out, nil
 	}
 	return nil, errorf(404, "InvalidSecurityGroupId.NotFound", "The specified SecurityGroupId %q does not exist.", truncate(id, 64))

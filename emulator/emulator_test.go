@@ -227,6 +227,7 @@ func TestSDKDescribeQps(t *testing.T) {
 	iq := cloudapi.CreateDescribeInstanceQpsRequest()
 	iq.Scheme = "http"
 	iq.InstanceId = dedicated
+	iq.StageName = "RELEASE"
 	iq.StartTime = "2026-11-13T00:00:00Z"
 	iq.EndTime = "2026-11-20T00:00:00Z"
 	iresp, err := c.DescribeInstanceQps(iq)
@@ -236,6 +237,43 @@ func TestSDKDescribeQps(t *testing.T) {
 	if got := iresp.InstanceQps.MonitorItem; len(got) != 1 || got[0].ItemValue != "350" {
 		t.Errorf("InstanceQps = %+v", got)
 	}
+	// Each stage is its own series.
+	iq.StageName = "PRE"
+	if iresp, err = c.DescribeInstanceQps(iq); err != nil {
+		t.Fatal(err)
+	} else if got := iresp.InstanceQps.MonitorItem; len(got) != 1 || got[0].ItemValue != "25" {
+		t.Errorf("InstanceQps of PRE = %+v", got)
+	}
+	iq.StageName = "TEST"
+	if iresp, err = c.DescribeInstanceQps(iq); err != nil {
+		t.Fatal(err)
+	} else if got := iresp.InstanceQps.MonitorItem; len(got) != 0 {
+		t.Errorf("InstanceQps of TEST = %+v, want none", got)
+	}
+	req.StartTime = "2026-11-19T00:00:00Z"
+	req.StageName = "TEST"
+	if resp, err = c.DescribeGroupQps(req); err != nil {
+		t.Fatal(err)
+	} else if got := resp.GroupQps.MonitorItem; len(got) != 1 || got[0].ItemValue != "40" {
+		t.Errorf("GroupQps of TEST = %+v", got)
+	}
+	// StageName is required on both (the API reference marks it so), and
+	// must be a stage.
+	// (Fresh requests: the SDK keeps a parameter once sent.)
+	noStage := cloudapi.CreateDescribeGroupQpsRequest()
+	noStage.Scheme = "http"
+	noStage.GroupId, noStage.StartTime, noStage.EndTime = groupOrders, req.StartTime, req.EndTime
+	_, err = c.DescribeGroupQps(noStage)
+	assertServerError(t, err, 400, "MissingParameter")
+	noStageI := cloudapi.CreateDescribeInstanceQpsRequest()
+	noStageI.Scheme = "http"
+	noStageI.InstanceId, noStageI.StartTime, noStageI.EndTime = dedicated, iq.StartTime, iq.EndTime
+	_, err = c.DescribeInstanceQps(noStageI)
+	assertServerError(t, err, 400, "MissingParameter")
+	iq.StageName = "STAGING"
+	_, err = c.DescribeInstanceQps(iq)
+	assertServerError(t, err, 400, "InvalidParameter.StageName")
+	iq.StageName = "RELEASE"
 	iq.InstanceId = "apigateway-hz-000000000000"
 	_, err = c.DescribeInstanceQps(iq)
 	assertServerError(t, err, 404, "NotFoundInstance")
@@ -355,7 +393,7 @@ func TestProtocolErrors(t *testing.T) {
 		code   string
 	}{
 		{"ok over GET", "GET", group, 200, ""},
-		{"unknown action", "POST", with(map[string]string{"Action": "DeleteEverything"}), 400, "InvalidAction"},
+		{"unknown action", "POST", with(map[string]string{"Action": "DeleteEverything"}), 404, "InvalidApi.NotFound"},
 		{"wrong version", "POST", with(map[string]string{"Version": ECSVersion}), 400, "InvalidVersion"},
 		{"missing version", "POST", with(map[string]string{"Version": "<none>"}), 400, "MissingParameter"},
 		{"missing GroupId", "POST", with(map[string]string{"GroupId": "<none>"}), 400, "MissingParameter"},
@@ -400,6 +438,7 @@ func TestFaultCountThenSuccess(t *testing.T) {
 	req := cloudapi.CreateDescribeGroupQpsRequest()
 	req.Scheme = "http"
 	req.GroupId = groupOrders
+	req.StageName = "RELEASE"
 	req.StartTime, req.EndTime = "2026-11-13T00:00:00Z", "2026-11-20T00:00:00Z"
 	for i := 0; i < 2; i++ {
 		_, err := c.DescribeGroupQps(req)
@@ -643,6 +682,7 @@ func TestDemoWorld(t *testing.T) {
 	req := cloudapi.CreateDescribeGroupQpsRequest()
 	req.Scheme = "http"
 	req.GroupId = names["payments"]
+	req.StageName = "RELEASE"
 	now := time.Now().UTC()
 	req.StartTime = now.Add(-7 * 24 * time.Hour).Format("2006-01-02T15:04:05Z")
 	req.EndTime = now.Add(time.Minute).Format("2006-01-02T15:04:05Z")

@@ -217,7 +217,7 @@ func TestFaultRepeatPageAndTotalCount(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestFaultQpsUnreadable(t *testing.T) {
-	params := map[string]string{"Action": "DescribeGroupQps", "GroupId": groupOrders,
+	params := map[string]string{"Action": "DescribeGroupQps", "GroupId": groupOrders, "StageName": "RELEASE",
 		"StartTime": "2026-11-13T00:00:00Z", "EndTime": "2026-11-20T00:00:00Z"}
 	for _, tc := range []struct {
 		variant string

@@ -106,9 +106,11 @@ groupQps:
     - {ItemTime: "2026-11-19T12:00:00Z", ItemValue: "700"}
     - {ItemTime: "2026-11-19T10:00:00Z", ItemValue: "812"}
     - {ItemTime: "2026-11-18T10:00:00Z", ItemValue: "2900"}
+    - {ItemTime: "2026-11-19T10:00:00Z", ItemValue: "40", stage: TEST}
 instanceQps:
   apigateway-hz-3f9a1c7e2b84:
     - {ItemTime: "2026-11-19T10:00:00Z", ItemValue: 350}
+    - {ItemTime: "2026-11-19T10:00:00Z", ItemValue: 25, stage: PRE}
 securityGroups:
   - SecurityGroupId: sg-bp1aaa
     SecurityGroupName: eni

@@ -19,6 +19,7 @@ func TestInstanceQpsSeries(t *testing.T) {
 	req := cloudapi.CreateDescribeInstanceQpsRequest()
 	req.Scheme = "http"
 	req.InstanceId = dedicated
+	req.StageName = "RELEASE" // the series is RELEASE traffic
 	now := time.Now().UTC()
 	req.StartTime = now.Add(-10 * time.Minute).Format("2006-01-02T15:04:05Z")
 	req.EndTime = now.Add(time.Minute).Format("2006-01-02T15:04:05Z")

@@ -35,6 +35,7 @@ type Server struct {
 	instanceQps map[string][]map[string]any
 	qpsSeries   map[string][]float64
 	sgs         []map[string]any
+	enis        []map[string]any
 	migrations  map[string]Migration
 	running     map[string]*migration
 	faults      []*faultState
@@ -98,6 +99,7 @@ func New(w *World, opts ...Option) *Server {
 	s.groups = cloneList(w.Groups)
 	s.vpcAccesses = cloneList(w.VpcAccesses)
 	s.sgs = cloneList(w.SecurityGroups)
+	s.enis = cloneList(w.NetworkInterfaces)
 	for _, a := range w.APIs {
 		c := a
 		c.Fields = clone(a.Fields)
@@ -238,6 +240,7 @@ func init() {
 	ecsProduct.actions = map[string]handler{
 		"DescribeSecurityGroupAttribute": (*Server).describeSecurityGroupAttribute,
 		"DescribeSecurityGroups":         (*Server).describeSecurityGroups,
+		"DescribeNetworkInterfaces":      (*Server).describeNetworkInterfaces,
 	}
 }
 
@@ -524,7 +527,7 @@ func route(c *call) (handler, *apiError) {
 		return nil, missing("Action")
 	}
 	if c.product == nil {
-		return nil, errorf(400, "InvalidAction", "Specified api %q is not found, please check your url and method.", truncate(c.action, 64))
+		return nil, errorf(404, "InvalidApi.NotFound", "Specified api %q is not found, please check your url and method.", truncate(c.action, 64))
 	}
 	v, ok := c.params["Version"]
 	if !ok {
@@ -532,6 +535,9 @@ func route(c *call) (handler, *apiError) {
 	}
 	if v != c.product.version {
 		return nil, errorf(400, "InvalidVersion", "Specified parameter Version %q is not valid for %s (want %s).", truncate(v, 16), c.action, c.product.version)
+	}
+	if e := checkRequired(c); e != nil {
+		return nil, e
 	}
 	return c.product.actions[c.action], nil
 }

@@ -51,6 +51,11 @@ type World struct {
 	// SecurityGroups are DescribeSecurityGroupAttribute bodies plus the
 	// SecurityGroupType that DescribeSecurityGroups reports.
 	SecurityGroups []map[string]any `yaml:"securityGroups,omitempty" json:"securityGroups,omitempty"`
+	// NetworkInterfaces are ECS DescribeNetworkInterfaces
+	// NetworkInterfaceSet objects (NetworkInterfaceId, ZoneId, VSwitchId,
+	// SecurityGroupIds.SecurityGroupId[], ...), e.g. the ENIs of a VPC
+	// integration instance.
+	NetworkInterfaces []map[string]any `yaml:"networkInterfaces,omitempty" json:"networkInterfaces,omitempty"`
 	// Migrations say how ModifyApiGroupInstance plays out, per GroupId.
 	// A group without an entry succeeds after DefaultMigrationPolls polls.
 	Migrations map[string]Migration `yaml:"migrations,omitempty" json:"migrations,omitempty"`
@@ -217,7 +222,7 @@ func (w *World) normalize() error {
 		out, _ := v.(map[string]any)
 		return out
 	}
-	for _, list := range [][]map[string]any{w.Instances, w.Groups, w.VpcAccesses, w.SecurityGroups} {
+	for _, list := range [][]map[string]any{w.Instances, w.Groups, w.VpcAccesses, w.SecurityGroups, w.NetworkInterfaces} {
 		for i := range list {
 			list[i] = fix(list[i])
 		}
@@ -337,6 +342,9 @@ func (w *World) Validate() error {
 	if _, err := indexBy(w.SecurityGroups, "securityGroups", "SecurityGroupId"); err != nil {
 		return err
 	}
+	if _, err := indexBy(w.NetworkInterfaces, "networkInterfaces", "NetworkInterfaceId"); err != nil {
+		return err
+	}
 	for _, q := range []struct {
 		name  string
 		items map[string][]map[string]any
@@ -353,6 +361,9 @@ func (w *World) Validate() error {
 				}
 				if _, ok := it["ItemValue"]; !ok {
 					return fmt.Errorf("%s[%s][%d]: ItemValue is required", q.name, id, i)
+				}
+				if st := itemStage(it); !stageNames[st] {
+					return fmt.Errorf("%s[%s][%d]: stage %q: want RELEASE, PRE or TEST", q.name, id, i, st)
 				}
 			}
 		}

@@ -76,38 +76,55 @@ func (r *run) watchDrain(ctx context.Context, source string, d time.Duration) {
 	}
 }
 
-// sampleQps returns the latest DescribeInstanceQps data point of the last
-// drainWindow: its value and time; ok is false when there is none.
+// drainStages are the stages sampled: instance QPS counts the requests of
+// every stage, and DescribeInstanceQps reads one stage per call.
+var drainStages = []string{"RELEASE", "PRE", "TEST"}
+
+// sampleQps returns the latest time point of the last drainWindow with a
+// DescribeInstanceQps data point on any stage, and the sum over the stages
+// at that time; ok is false when there is none.
 func (r *run) sampleQps(ctx context.Context, instance string) (v float64, at string, ok bool, err error) {
 	now := r.m.now().UTC()
-	body, err := r.m.API.Call(ctx, cloud.ProductCloudAPI, "DescribeInstanceQps", map[string]string{
-		"InstanceId": instance,
-		"StartTime":  now.Add(-drainWindow).Format("2006-01-02T15:04:05Z"),
-		"EndTime":    now.Format("2006-01-02T15:04:05Z"),
-	})
-	if err != nil {
-		return 0, "", false, err
-	}
-	var resp struct {
-		InstanceQps struct {
-			MonitorItem []struct {
-				ItemTime  string
-				ItemValue json.RawMessage
+	sums := map[time.Time]float64{}
+	texts := map[time.Time]string{}
+	for _, stage := range drainStages {
+		body, err := r.m.API.Call(ctx, cloud.ProductCloudAPI, "DescribeInstanceQps", map[string]string{
+			"InstanceId": instance,
+			"StageName":  stage,
+			"StartTime":  now.Add(-drainWindow).Format("2006-01-02T15:04:05Z"),
+			"EndTime":    now.Format("2006-01-02T15:04:05Z"),
+		})
+		if err != nil {
+			return 0, "", false, err
+		}
+		var resp struct {
+			InstanceQps struct {
+				MonitorItem []struct {
+					ItemTime  string
+					ItemValue json.RawMessage
+				}
+			}
+		}
+		if err := json.Unmarshal(body, &resp); err != nil {
+			return 0, "", false, &cloud.APIError{Call: "DescribeInstanceQps", Code: cloud.CodeMalformedResponse, Message: err.Error()}
+		}
+		for _, it := range resp.InstanceQps.MonitorItem {
+			t, terr := time.Parse(time.RFC3339, it.ItemTime)
+			val, usable := parseValue(it.ItemValue)
+			if terr != nil || !usable {
+				continue
+			}
+			t = t.UTC()
+			sums[t] += val
+			if _, seen := texts[t]; !seen {
+				texts[t] = it.ItemTime
 			}
 		}
 	}
-	if err := json.Unmarshal(body, &resp); err != nil {
-		return 0, "", false, &cloud.APIError{Call: "DescribeInstanceQps", Code: cloud.CodeMalformedResponse, Message: err.Error()}
-	}
 	var latest time.Time
-	for _, it := range resp.InstanceQps.MonitorItem {
-		t, terr := time.Parse(time.RFC3339, it.ItemTime)
-		val, usable := parseValue(it.ItemValue)
-		if terr != nil || !usable {
-			continue
-		}
-		if !ok || !t.Before(latest) {
-			v, at, ok, latest = val, it.ItemTime, true, t
+	for t, sum := range sums {
+		if !ok || t.After(latest) {
+			v, at, ok, latest = sum, texts[t], true, t
 		}
 	}
 	return v, at, ok, nil

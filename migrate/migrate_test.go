@@ -428,8 +428,8 @@ func TestWatchDrain(t *testing.T) {
 	if _, err := m.Run(context.Background(), first, Options{Target: dest, Yes: true, WatchDrain: time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "Drain watch skipped") || h.srv.Calls("DescribeInstanceQps") != 3 {
-		t.Errorf("serverless drain (%d QPS reads: one per collection):\n%s", h.srv.Calls("DescribeInstanceQps"), out)
+	if !strings.Contains(out.String(), "Drain watch skipped") || h.srv.Calls("DescribeInstanceQps") != 9 {
+		t.Errorf("serverless drain (%d QPS reads: one per stage and collection):\n%s", h.srv.Calls("DescribeInstanceQps"), out)
 	}
 }
 
@@ -446,7 +446,9 @@ func TestWatchDrainTimesOut(t *testing.T) {
 	if _, err := m.Run(context.Background(), first, Options{Target: dest, Yes: true, WatchDrain: 20 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "still receives 7.5 requests/s: do not release it yet") {
+	// The same answer for each of the three stages: their sum at the
+	// latest time point.
+	if !strings.Contains(out.String(), "still receives 22.5 requests/s: do not release it yet") {
 		t.Errorf("output:\n%s", out)
 	}
 	if rec := record(t, audit); rec.Drain != "still-receiving" {

@@ -123,7 +123,7 @@ func (r *run) succeeded(ctx context.Context, g map[string]any, target string) er
 	fmt.Fprintf(m.Out, "The change takes effect in 1 to 10 minutes, as DNS caches expire; until then some requests still reach %s.\n", source)
 	if r.first.SourceDedicated() {
 		fmt.Fprintf(m.Out, "%s is a dedicated instance: do not release it yet, not until no traffic reaches it "+
-			"(watch with --watch-drain, or `aliyun cloudapi DescribeInstanceQps --InstanceId %s --StartTime ... --EndTime ...`).\n", source, source)
+			"(watch with --watch-drain, or `aliyun cloudapi DescribeInstanceQps --InstanceId %s --StageName RELEASE --StartTime ... --EndTime ...` and the same for PRE and TEST).\n", source, source)
 	}
 	// The wait is over: another run may take the group now.
 	r.lock.unlock()

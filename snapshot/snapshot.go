@@ -34,7 +34,11 @@ type Snapshot struct {
 	// ENISecurityGroups holds DescribeSecurityGroupAttribute bodies, one per
 	// security group bound to the destination's ENI, each with the
 	// SecurityGroupType from DescribeSecurityGroups added.
-	ENISecurityGroups []map[string]any  `json:"eniSecurityGroups,omitzero"`
+	ENISecurityGroups []map[string]any `json:"eniSecurityGroups,omitzero"`
+	// NetworkInterfaces holds ECS DescribeNetworkInterfaces
+	// NetworkInterfaceSet objects for the destination's ENIs (VPC
+	// integration only), verbatim: which security groups each ENI carries.
+	NetworkInterfaces []map[string]any  `json:"networkInterfaces,omitzero"`
 	Traffic           *Load             `json:"traffic,omitempty"`
 	DestinationLoad   *Load             `json:"destinationLoad,omitempty"`
 	CollectionErrors  []CollectionError `json:"collectionErrors,omitempty"`
@@ -61,14 +65,23 @@ type Backend struct {
 	// Unresolved explains why the address could not be resolved (a stage
 	// variable such as #host#); empty when resolved.
 	Unresolved string `json:"unresolved,omitempty"`
+	// Source says where the backend comes from: "service" (the API's
+	// ServiceConfig; also when empty), "backend-service" (a reusable
+	// backend service, DescribeBackendInfo) or "plugin".
+	Source string `json:"source,omitempty"`
 }
 
 // Load is observed traffic over a window.
 type Load struct {
+	// PeakRPS is the peak of the stages' sum per time point.
 	PeakRPS float64 `json:"peakRps"`
 	From    string  `json:"from"`
 	To      string  `json:"to"`
-	Stage   string  `json:"stage,omitempty"`
+	// Stage names the one stage read, when only one was.
+	Stage string `json:"stage,omitempty"`
+	// Stages holds the peak of each stage read (RELEASE, PRE, TEST) that
+	// had data points.
+	Stages map[string]float64 `json:"stages,omitempty"`
 }
 
 // CollectionError records a read that failed; the snapshot is still written.

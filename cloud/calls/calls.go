@@ -46,6 +46,7 @@ var registry = []Call{
 	{Product: ProductCloudAPI, Action: "DescribeVpcAccesses", Rules: []string{"MIG004", "MIG008", "MIG009"}},
 	{Product: ProductCloudAPI, Action: "DescribeGroupQps", Rules: []string{"MIG001"}},
 	{Product: ProductCloudAPI, Action: "DescribeInstanceQps", Rules: []string{"MIG001"}},
+	{Product: ProductECS, Action: "DescribeNetworkInterfaces", Rules: []string{"MIG009"}},
 	{Product: ProductECS, Action: "DescribeSecurityGroups", Rules: []string{"MIG009"}},
 	{Product: ProductECS, Action: "DescribeSecurityGroupAttribute", Rules: []string{"MIG009"}},
 	{Product: ProductCloudAPI, Action: "ModifyApiGroupInstance", Essential: true, Write: true},

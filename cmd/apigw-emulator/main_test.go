@@ -146,7 +146,7 @@ func TestServeAndShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.GroupName != "payments" || resp.TrafficLimit != 800 || resp.Ipv6Status != "BIND" {
+	if resp.GroupName != "payments" || resp.TrafficLimit != 800 || resp.Ipv6Status != "UNBIND" {
 		t.Errorf("payments = %+v", resp)
 	}
 

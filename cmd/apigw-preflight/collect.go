@@ -49,7 +49,7 @@ func (cf *collectFlags) registerCloud(fs *pflag.FlagSet, withConfig bool) {
 	if withConfig {
 		fs.StringVar(&cf.config, "config", "", "configuration `FILE` (allowlists, defaults); default "+config.DefaultConfigFile+" if present")
 	}
-	fs.StringVar(&cf.stage, "stage", "RELEASE", "`STAGE` whose deployed backends and traffic are read: RELEASE, PRE or TEST")
+	fs.StringVar(&cf.stage, "stage", "", "read the backends and traffic of this `STAGE` only (RELEASE, PRE or TEST); default: every stage the group has")
 	fs.StringVar(&cf.lookback, "lookback", "", "QPS look-back `WINDOW` from 1h to 90d, a duration (168h) or days (7d); default the config's lookback, else 7d")
 	fs.BoolVarP(&cf.quiet, "quiet", "q", false, "no progress or notes on stderr")
 	fs.BoolVar(&cf.insecure, "insecure-endpoint", false, "allow an http:// --endpoint that is not a loopback address (the signed requests and any STS token travel unencrypted)")
@@ -82,8 +82,8 @@ func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *confi
 	if cf.group == "" || cf.to == "" {
 		return nil, usageErr("%s: --group and --to are required; run 'apigw-preflight %s --help'", name, name)
 	}
-	stage := strings.ToUpper(cf.stage)
-	if stage != "RELEASE" && stage != "PRE" && stage != "TEST" {
+	stage := strings.ToUpper(strings.TrimSpace(cf.stage))
+	if stage != "" && stage != "RELEASE" && stage != "PRE" && stage != "TEST" {
 		return nil, usageErr("--stage %q: want RELEASE, PRE or TEST", cf.stage)
 	}
 	var lookback = cfg.Lookback

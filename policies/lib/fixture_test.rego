@@ -68,7 +68,7 @@ healthy := {
 		"Status": "RUNNING",
 		"InstanceSpec": "api.s1.small",
 		"InstanceRpsLimit": 2500,
-		"InstanceChargeType": "PostPay",
+		"InstanceChargeType": "PayAsYouGo",
 		"ExpiredTime": "",
 		"HttpsPolicies": "HTTPS2_TLS1_0",
 		"InternetEgressAddress": "47.96.7.7",
@@ -188,7 +188,7 @@ vpc_connect := {
 		"Status": "RUNNING",
 		"InstanceSpec": "api.s1.small",
 		"InstanceRpsLimit": 2500,
-		"InstanceChargeType": "PostPay",
+		"InstanceChargeType": "PayAsYouGo",
 		"ExpiredTime": "",
 		"HttpsPolicies": "HTTPS2_TLS1_0",
 		"InternetEgressAddress": "47.96.7.8",
@@ -349,6 +349,34 @@ vpc_connect := {
 						"NicType": "intranet",
 						"Description": "ingress is not egress",
 					},
+				],
+			},
+		},
+	],
+	"networkInterfaces": [
+		{
+			"NetworkInterfaceId": "eni-bp1gw00000000001",
+			"ZoneId": "cn-hangzhou-h",
+			"VSwitchId": "vsw-bp1gw0000000001",
+			"VpcId": "vpc-bp1orders0000001",
+			"Type": "Secondary",
+			"Status": "InUse",
+			"SecurityGroupIds": {
+				"SecurityGroupId": [
+					"sg-bp1gwegress000001",
+				],
+			},
+		},
+		{
+			"NetworkInterfaceId": "eni-bp1gw00000000002",
+			"ZoneId": "cn-hangzhou-i",
+			"VSwitchId": "vsw-bp1gw0000000002",
+			"VpcId": "vpc-bp1orders0000001",
+			"Type": "Secondary",
+			"Status": "InUse",
+			"SecurityGroupIds": {
+				"SecurityGroupId": [
+					"sg-bp1gwegress000001",
 				],
 			},
 		},

@@ -53,3 +53,34 @@ test_missing_limit_could_not_check if {
 	f.severity == "warning"
 	startswith(f.message, "could not check whether group orders (523e8dc7bbe04613b5b1d726c2a7889d) has a custom RPS limit")
 }
+
+# On a dedicated source a group has no RPS limit of its own: no finding,
+# whatever TrafficLimit shows.
+test_dedicated_source_quiet if {
+	dedicated := object.union(with_limit(1000), {
+		"source": {"InstanceId": "apigateway-hz-old000000001", "InstanceType": "VPC_DEDICATED"},
+		"group": {"InstanceId": "apigateway-hz-old000000001", "InstanceType": "VPC_DEDICATED"},
+	})
+	custom_rps_ticket.findings == set() with input as dedicated
+	custom_rps_ticket.findings == set() with input as object.union(dedicated, {"group": {"TrafficLimit": "unlimited"}})
+}
+
+# The source's kind from the group when the source does not say.
+test_source_kind_from_group if {
+	inp := json.patch(with_limit(1000), [{"op": "remove", "path": "/source/InstanceType"}])
+	[f] := [f | some f in custom_rps_ticket.findings with input as inp]
+	not f.undecided
+	contains(f.message, "custom RPS limit of 1,000")
+}
+
+# Neither says: could not check (fail closed).
+test_source_kind_unknown_could_not_check if {
+	inp := json.patch(with_limit(1000), [
+		{"op": "remove", "path": "/source/InstanceType"},
+		{"op": "remove", "path": "/group/InstanceType"},
+	])
+	[f] := [f | some f in custom_rps_ticket.findings with input as inp]
+	f.undecided
+	f.key == "source-kind"
+	startswith(f.message, "could not check whether group orders (523e8dc7bbe04613b5b1d726c2a7889d)'s custom RPS limit of 1,000")
+}

@@ -7,7 +7,8 @@
 #   so that a quiet rule is not mistaken for a passed one: DescribeGroupQps and
 #   DescribeInstanceQps feed MIG001; DescribeApis, DescribeDeployedApi and
 #   DescribeVpcAccesses feed MIG004, MIG008 and MIG009;
-#   DescribeSecurityGroupAttribute and DescribeSecurityGroups feed MIG009. An
+#   DescribeNetworkInterfaces, DescribeSecurityGroupAttribute and
+#   DescribeSecurityGroups feed MIG009. An
 #   unknown call is reported against the rules that use its data. The key is
 #   the call name, with the entry's index when the call failed more than once.
 #   Each entry is undecided (could not check), and the rules it names report
@@ -38,7 +39,7 @@ _rule_names := {
 	"MIG009": "eni-security-group",
 }
 
-_ecs_calls := {"DescribeSecurityGroupAttribute", "DescribeSecurityGroups"}
+_ecs_calls := {"DescribeSecurityGroupAttribute", "DescribeSecurityGroups", "DescribeNetworkInterfaces"}
 
 _region := r if {
 	r := lib.get(input, "regionId")
@@ -110,7 +111,7 @@ _cause_fix(e, call) := sprintf("Fix the cause reported for %s", [_call_text(call
 
 _cli(call) := sprintf("aliyun cloudapi DescribeGroupQps --GroupId %s --StageName RELEASE --StartTime <start, YYYY-MM-DDThh:mm:ssZ> --EndTime %s", [lib.group_id, _collected_at]) if _canonical(call) == "DescribeGroupQps"
 
-_cli(call) := sprintf("aliyun cloudapi DescribeInstanceQps --InstanceId %s --StartTime <start, YYYY-MM-DDThh:mm:ssZ> --EndTime %s", [lib.destination_id, _collected_at]) if _canonical(call) == "DescribeInstanceQps"
+_cli(call) := sprintf("aliyun cloudapi DescribeInstanceQps --InstanceId %s --StageName RELEASE --StartTime <start, YYYY-MM-DDThh:mm:ssZ> --EndTime %s (and --StageName PRE, TEST)", [lib.destination_id, _collected_at]) if _canonical(call) == "DescribeInstanceQps"
 
 _cli(call) := sprintf("aliyun cloudapi DescribeApis --GroupId %s", [lib.group_id]) if _canonical(call) == "DescribeApis"
 
@@ -121,6 +122,8 @@ _cli(call) := "aliyun cloudapi DescribeVpcAccesses" if _canonical(call) == "Desc
 _cli(call) := sprintf("aliyun ecs DescribeSecurityGroupAttribute --RegionId %s --SecurityGroupId <sg-id> --Direction egress", [_region]) if _canonical(call) == "DescribeSecurityGroupAttribute"
 
 _cli(call) := sprintf("aliyun ecs DescribeSecurityGroups --RegionId %s", [_region]) if _canonical(call) == "DescribeSecurityGroups"
+
+_cli(call) := sprintf("aliyun ecs DescribeNetworkInterfaces --RegionId %s --NetworkInterfaceId.1 <eni-id>", [_region]) if _canonical(call) == "DescribeNetworkInterfaces"
 
 _retry_text(call) := sprintf("check the read works with `%s`", [_cli(call)]) if _canonical(call)
 

@@ -89,7 +89,7 @@ test_entries_are_undecided if {
 		"severity": "warning",
 		"undecided": true,
 		"message": "could not check MIG001 (rps-capacity): DescribeInstanceQps failed during collection (Throttling).",
-		"remediation": "The error is transient (throttling or a service-side failure): wait a minute and retry, check the read works with `aliyun cloudapi DescribeInstanceQps --InstanceId apigateway-hz-ab12cd34ef56 --StartTime <start, YYYY-MM-DDThh:mm:ssZ> --EndTime 2026-11-20T08:00:00Z`, then collect the snapshot again so the rules can decide.",
+		"remediation": "The error is transient (throttling or a service-side failure): wait a minute and retry, check the read works with `aliyun cloudapi DescribeInstanceQps --InstanceId apigateway-hz-ab12cd34ef56 --StageName RELEASE --StartTime <start, YYYY-MM-DDThh:mm:ssZ> --EndTime 2026-11-20T08:00:00Z (and --StageName PRE, TEST)`, then collect the snapshot again so the rules can decide.",
 		"resource": {"kind": "group", "id": "523e8dc7bbe04613b5b1d726c2a7889d", "name": "orders"},
 		"path": ["collectionErrors", 0],
 		"key": "DescribeInstanceQps",

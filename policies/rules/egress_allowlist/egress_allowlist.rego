@@ -10,7 +10,7 @@
 #   (RFC 1918, 100.64/10, fc00::/7) are called from the ENI, so the ENI
 #   vSwitch CIDRs (NetworkInterfaceAttributes.NetworkInterfaceAttribute[].CidrBlock)
 #   must be allowed; on any other instance VPC-access backends are called from
-#   VpcEgressAddress; every other backend is called over the Internet from
+#   VpcEgressAddress and NewVpcEgressAddress (both must be allowed); every other backend is called over the Internet from
 #   InternetEgressAddress (comma list). Error when a backend's allowlist misses
 #   an address. When the allowlist is unknown (null or absent) and the
 #   destination's addresses differ from the source's, a warning names the new
@@ -86,12 +86,21 @@ _api(b) := lib.get(b, "apiName") if lib.set(lib.get(b, "apiName"))
 
 _api(b) := lib.get(b, "apiId") if not lib.set(lib.get(b, "apiName"))
 
-# "47.97.3.3 (API GetOrder)".
-_label(b) := sprintf("%s (API %s)", [_host(b), _api(b)]) if lib.set(_api(b))
+# "47.97.3.3 (API GetOrder)", "47.97.21.9 (API PaymentStatus on stage TEST)".
+_label(b) := sprintf("%s (API %s%s)", [_host(b), _api(b), _stage_note(b)]) if lib.set(_api(b))
 
-_label(b) := _host(b) if not lib.set(_api(b))
+_label(b) := sprintf("%s%s", [_host(b), _stage_note(b)]) if not lib.set(_api(b))
 
-_key(_, b) := sprintf("%s/%s", [_host(b), lib.get(b, "apiId")]) if lib.set(lib.get(b, "apiId"))
+_stage_note(b) := sprintf(" on stage %s", [upper(_stage(b))]) if not upper(_stage(b)) in {"", "RELEASE"}
+
+_stage_note(b) := "" if upper(_stage(b)) in {"", "RELEASE"}
+
+# Keys of RELEASE backends stay as they were; other stages add theirs.
+_stage_key(b) := sprintf("@%s", [upper(_stage(b))]) if not upper(_stage(b)) in {"", "RELEASE"}
+
+_stage_key(b) := "" if upper(_stage(b)) in {"", "RELEASE"}
+
+_key(_, b) := sprintf("%s/%s%s", [_host(b), lib.get(b, "apiId"), _stage_key(b)]) if lib.set(lib.get(b, "apiId"))
 
 _key(i, b) := sprintf("%s/%d", [_host(b), i]) if not lib.set(lib.get(b, "apiId"))
 
@@ -147,7 +156,12 @@ _route(inst, b) := "internet" if {
 
 _egress_addrs(inst, "eni") := _eni_cidrs(inst)
 
-_egress_addrs(inst, "vpc") := lib.list(object.get(inst, "VpcEgressAddress", null))
+# VpcEgressAddress and, when the instance has one, NewVpcEgressAddress (a
+# further VPC egress CIDR block): the instance may send from either.
+_egress_addrs(inst, "vpc") := array.concat(
+	lib.list(object.get(inst, "VpcEgressAddress", null)),
+	[a | some a in lib.list(object.get(inst, "NewVpcEgressAddress", null)); not a in lib.list(object.get(inst, "VpcEgressAddress", null))],
+)
 
 _egress_addrs(inst, "internet") := lib.list(object.get(inst, "InternetEgressAddress", null))
 

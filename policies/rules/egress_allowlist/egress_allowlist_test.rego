@@ -80,6 +80,29 @@ test_vpc_backend_on_normal_instance_uses_vpc_egress if {
 	contains(f.remediation, "--PortRange 8080/8080 --SourceCidrIp 100.104.254.0/26")
 }
 
+# NewVpcEgressAddress is a further VPC egress CIDR block: it must be
+# allowed too.
+test_new_vpc_egress_address_must_be_allowed if {
+	vpc := {
+		"apiId": "a2", "apiName": "ListOrders", "protocol": "VPC", "host": "10.0.1.5", "port": 8080,
+		"ips": ["10.0.1.5"], "vpcAccess": {"VpcId": "vpc-1", "InstanceId": "i-1", "Port": 8080},
+		"allowlist": ["100.104.254.0/26"],
+	}
+	snap := object.union(with_backends([vpc]), {"destination": {"NewVpcEgressAddress": "100.104.253.0/26"}})
+	[f] := [f | some f in egress_allowlist.findings with input as snap]
+	contains(f.message, "does not allow 100.104.253.0/26")
+	quiet := object.union(snap, {"backends": [object.union(vpc, {"allowlist": ["100.104.0.0/16"]})]})
+	egress_allowlist.findings == set() with input as quiet
+}
+
+# A backend of another stage is named with its stage.
+test_other_stage_named if {
+	b := {"apiId": "a9", "apiName": "PaymentStatus", "stage": "TEST", "protocol": "HTTP", "host": "47.97.21.9", "port": 8080, "ips": ["47.97.21.9"], "allowlist": ["47.97.0.0/16"]}
+	[f] := [f | some f in egress_allowlist.findings with input as with_backends([b])]
+	startswith(f.message, "backend 47.97.21.9 (API PaymentStatus on stage TEST) does not allow")
+	endswith(f.key, "/a9@TEST")
+}
+
 test_http_backend_with_vpc_access_object_is_vpc if {
 	b := {"apiId": "a3", "protocol": "HTTP", "host": "10.0.1.6", "vpcAccess": {"VpcId": "vpc-1"}, "allowlist": ["47.96.0.0/16"]}
 	fs := egress_allowlist.findings with input as with_backends([b])

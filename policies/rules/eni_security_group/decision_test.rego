@@ -111,11 +111,11 @@ drop_decides := with_sgs([sg("sg-a", "normal", [
 
 test_drop_message_and_fix if {
 	rule.findings == {{
-		"message": "ENI security group sg-a of VPC integration instance apigateway-hz-vc7788aa99bb drops TCP to backend 10.0.1.5:8080 (GetOrder): egress rule sgr-9 of sg-a (ALL -1/-1 to 10.0.0.0/8, priority 20, drop) is the first rule that matches.",
+		"message": "ENI security group sg-a of VPC integration instance apigateway-hz-vc7788aa99bb (ENI eni-a in zone cn-hangzhou-h) drops TCP to backend 10.0.1.5:8080 (GetOrder): egress rule sgr-9 of sg-a (ALL -1/-1 to 10.0.0.0/8, priority 20, drop) is the first rule that matches.",
 		"remediation": "In ECS console > Network & Security > Security Groups > sg-a > Rules > Outbound add an accept rule ahead of the drop rule: `aliyun ecs AuthorizeSecurityGroupEgress --RegionId cn-hangzhou --SecurityGroupId sg-a --IpProtocol tcp --PortRange 8080/8080 --DestCidrIp 10.0.1.5/32 --Policy accept --Priority 19` (priority 19 comes before 20); confirm with `aliyun ecs DescribeSecurityGroupAttribute --RegionId cn-hangzhou --SecurityGroupId sg-a --Direction egress`.",
 		"resource": {"id": "sg-a", "kind": "securityGroup"},
 		"path": ["eniSecurityGroups", 0, "Permissions", "Permission", 1],
-		"key": "sg:10.0.1.5:8080",
+		"key": "sg:eni-a/10.0.1.5:8080",
 	}} with input as drop_decides
 }
 
@@ -130,7 +130,7 @@ test_enterprise_default_message if {
 	[f] := sg_findings([sg("sg-e", "enterprise", [])])
 	not f.severity
 	f.path == ["eniSecurityGroups", 0, "SecurityGroupType"]
-	f.message == "ENI security group sg-e of VPC integration instance apigateway-hz-vc7788aa99bb is an enterprise security group with no outbound rule accepting TCP to backend 10.0.1.5:8080 (GetOrder), so the default rule denies it."
+	f.message == "ENI security group sg-e of VPC integration instance apigateway-hz-vc7788aa99bb (ENI eni-a in zone cn-hangzhou-h) is an enterprise security group with no outbound rule accepting TCP to backend 10.0.1.5:8080 (GetOrder), so the default rule denies it."
 	contains(f.remediation, "--SecurityGroupId sg-e --IpProtocol tcp --PortRange 8080/8080 --DestCidrIp 10.0.1.5/32 --Policy accept --Priority 1")
 }
 
@@ -139,12 +139,12 @@ test_undecidable_message if {
 	[f] := sg_findings(groups)
 	f.severity == "warning"
 	f.path == ["eniSecurityGroups", 0, "Permissions", "Permission", 0]
-	f.message == "could not check whether the ENI security groups of apigateway-hz-vc7788aa99bb accept TCP to backend 10.0.1.5:8080 (GetOrder): egress rule sgr-7 of sg-a targets prefix list pl-7, whose entries are not in the snapshot, and if it matches, its accept at priority 1 overrides the enterprise security group default (drop)."
+	f.message == "could not check whether the ENI security groups of apigateway-hz-vc7788aa99bb (ENI eni-a in zone cn-hangzhou-h) accept TCP to backend 10.0.1.5:8080 (GetOrder): egress rule sgr-7 of sg-a targets prefix list pl-7, whose entries are not in the snapshot, and if it matches, its accept at priority 1 overrides the enterprise security group default (drop)."
 	contains(f.remediation, "aliyun ecs DescribePrefixListAttributes --RegionId cn-hangzhou --PrefixListId pl-7")
 }
 
 test_missing_type_message if {
 	[f] := sg_findings([{"SecurityGroupId": "sg-u", "Permissions": {"Permission": []}}])
 	f.severity == "warning"
-	startswith(f.message, "could not check whether ENI security group sg-u of VPC integration instance apigateway-hz-vc7788aa99bb accepts TCP to backend 10.0.1.5:8080")
+	startswith(f.message, "could not check whether ENI security group sg-u of VPC integration instance apigateway-hz-vc7788aa99bb (ENI eni-a in zone cn-hangzhou-h) accepts TCP to backend 10.0.1.5:8080")
 }

@@ -9,21 +9,29 @@
 #   EventBridge and Mock are exempt): the IP must lie inside
 #   destination.ConnectCidrBlocks (error), and the egress rules of the ENI's
 #   security groups (eniSecurityGroups) must accept TCP to that IP and the
-#   backend port (error). Security group evaluation follows ECS: all groups
-#   bound to the ENI are evaluated together as one rule set; egress rules
+#   backend port (error). Security group evaluation follows ECS, per network
+#   interface: a VPC integration instance has one ENI per zone
+#   (networkInterfaces, from DescribeNetworkInterfaces, says which groups each
+#   carries), the groups of one ENI are evaluated together and never with
+#   those of another, and an ENI that denies is an error naming the ENI and its
+#   zone. Egress rules
 #   whose IpProtocol is TCP or ALL, whose PortRange contains the port (-1/-1 is
 #   every port) and whose DestCidrIp (Ipv6DestCidrIp for IPv6) contains the IP
 #   match; lower Priority first (1-100, missing means 1), at equal priority
 #   drop beats accept, and the first match decides. When nothing matches, the
 #   group type's default applies: normal (basic) groups allow all egress,
-#   enterprise groups deny it; when any bound group is enterprise the default
-#   is deny; a group without SecurityGroupType is assumed normal and the rule
-#   says so with a warning when that assumption decides. A rule that points at
-#   another security group (DestGroupId) or a prefix list (DestPrefixListId),
-#   or has an unreadable PortRange or a destination CIDR that does not parse,
-#   cannot be decided for an IP: when such a
-#   rule comes before the deciding one and has the opposite policy, the result
-#   is a warning. Missing backends, missing eniSecurityGroups or
+#   enterprise groups deny it; when any group of the ENI is enterprise the
+#   default is deny; a group without SecurityGroupType is assumed normal and
+#   the rule says so with a warning when that assumption decides. A rule that
+#   points at another security group (DestGroupId) or a prefix list
+#   (DestPrefixListId), uses a port list (PortRangeListId), or has an
+#   unreadable PortRange or a destination CIDR that does not parse, cannot be
+#   decided for an IP: when such a rule comes before the deciding one and has
+#   the opposite policy, the result is a warning. Without networkInterfaces
+#   (an older snapshot) the groups are evaluated together as one rule set and
+#   the rule warns that it could not check per ENI; an ENI of the instance
+#   attributes missing from networkInterfaces is evaluated with its one
+#   SecurityGroupId, with a warning. Missing backends, missing eniSecurityGroups or
 #   ConnectCidrBlocks (when there are private backends to check), ENI
 #   security groups absent from eniSecurityGroups, and a failed read of the
 #   backends or security groups in collectionErrors are warnings that begin
@@ -45,7 +53,8 @@
 #     Make the destination's connected CIDR blocks cover every private backend
 #     IP (API Gateway console > Instances > the VPC integration instance), and
 #     add an outbound accept rule for TCP to each backend IP and port to a
-#     security group bound to the instance's ENI, at a priority that comes
+#     security group bound to each of the instance's ENIs (one per zone), at a
+#     priority that comes
 #     before any drop rule that matches (ECS console > Network & Security >
 #     Security Groups > the group > Rules > Outbound, or aliyun ecs
 #     AuthorizeSecurityGroupEgress).
@@ -105,7 +114,13 @@ _backend_port(b) := p if {
 	upper(trim_space(lib.get(b, "protocol"))) == "HTTPS"
 } else := 80
 
-_api_label(b) := n if {
+# The API's name, with its stage when that is not RELEASE.
+_api_label(b) := sprintf("%s on stage %s", [_api_name(b), st]) if {
+	st := upper(trim_space(lib.get(b, "stage")))
+	not st in {"", "RELEASE"}
+} else := _api_name(b)
+
+_api_name(b) := n if {
 	n := lib.get(b, "apiName")
 	lib.set(n)
 } else := n if {
@@ -114,8 +129,8 @@ _api_label(b) := n if {
 } else := "unnamed API"
 
 # One entry per (backend, private IP); findings aggregate per IP or IP:port.
-_hits contains {"ip": ip, "port": port, "idx": i} if {
-	some i, b in _backends
+_hits contains {"ip": ip, "port": port, "label": _api_label(b)} if {
+	some b in _backends
 	lib.network_backend(b)
 	some ip in _backend_ips(b)
 	lib.private(ip)
@@ -126,9 +141,28 @@ _private_ips := {h.ip | some h in _hits}
 
 _targets := {[h.ip, h.port] | some h in _hits}
 
-_apis_of(ip) := concat(", ", sort({_api_label(_backends[h.idx]) | some h in _hits; h.ip == ip}))
+# The APIs behind each IP and IP:port. The comprehensions close over the
+# outer ip (and port), so OPA indexes them: linear in the backends. The
+# lookups go through complete rules (_apis_by_ip, _apis_by_target): a
+# lookup by key into the partial rules would evaluate that key alone,
+# without the index, once per finding (quadratic).
+_apis_by_ip_rule[ip] := concat(", ", sort(labels)) if {
+	some ip in _private_ips
+	labels := {h.label | some h in _hits; h.ip == ip}
+}
 
-_apis_of_port(ip, port) := concat(", ", sort({_api_label(_backends[h.idx]) | some h in _hits; h.ip == ip; h.port == port}))
+_apis_by_target_rule[[ip, port]] := concat(", ", sort(labels)) if {
+	some [ip, port] in _targets
+	labels := {h.label | some h in _hits; h.ip == ip; h.port == port}
+}
+
+_apis_by_ip := _apis_by_ip_rule
+
+_apis_by_target := _apis_by_target_rule
+
+_apis_of(ip) := _apis_by_ip[ip]
+
+_apis_of_port(ip, port) := _apis_by_target[[ip, port]]
 
 _endpoint(ip, port) := sprintf("[%s]:%v", [ip, port]) if lib.ipv6(ip)
 
@@ -203,28 +237,6 @@ findings contains lib.undecided({
 	not _connect_known
 	count(_private_ips) > 0
 }
-
-_eni_sg_ids contains id if {
-	nia := object.get(lib.destination, "NetworkInterfaceAttributes", null)
-	is_object(nia)
-	some eni in _lib_array(object.get(nia, "NetworkInterfaceAttribute", null))
-	is_object(eni)
-	id := trim_space(lib.get(eni, "SecurityGroupId"))
-	lib.set(id)
-}
-
-_eni_sg_ids contains id if {
-	nia := object.get(lib.destination, "NetworkInterfaceAttributes", null)
-	is_array(nia)
-	some eni in nia
-	is_object(eni)
-	id := trim_space(lib.get(eni, "SecurityGroupId"))
-	lib.set(id)
-}
-
-_lib_array(x) := x if is_array(x)
-
-_lib_array(x) := [] if not is_array(x)
 
 _known_sg_ids := {trim_space(lib.get(g, "SecurityGroupId")) | some g in _sgs; is_object(g)}
 

@@ -26,10 +26,21 @@ accept_all_normal := [sg("sg-a", "normal", [])]
 
 sg(id, typ, perms) := {"SecurityGroupId": id, "SecurityGroupType": typ, "Permissions": {"Permission": perms}}
 
-vc(extra) := object.union(
-	object.union(fixture.healthy, {"destination": dest_vc, "backends": [order_backend], "eniSecurityGroups": accept_all_normal}),
-	extra,
-)
+# vc(extra): a VPC integration destination whose one ENI (eni-a, zone h)
+# carries every group of eniSecurityGroups, unless extra gives
+# networkInterfaces.
+vc(extra) := object.union(base, {"networkInterfaces": nis}) if {
+	base := object.union(
+		object.union(fixture.healthy, {"destination": dest_vc, "backends": [order_backend], "eniSecurityGroups": accept_all_normal}),
+		extra,
+	)
+	nis := object.get(extra, "networkInterfaces", [eni("eni-a", "cn-hangzhou-h", [g.SecurityGroupId |
+		some g in object.get(base, "eniSecurityGroups", [])
+		g.SecurityGroupId
+	])])
+}
+
+eni(id, zone, sg_ids) := {"NetworkInterfaceId": id, "ZoneId": zone, "SecurityGroupIds": {"SecurityGroupId": sg_ids}}
 
 with_sgs(groups) := vc({"eniSecurityGroups": groups})
 
@@ -104,7 +115,7 @@ test_no_private_backends_need_no_sgs if {
 }
 
 test_empty_eni_security_groups_warns if {
-	[f] := [f | some f in all_findings(with_sgs([]))]
+	[f] := [f | some f in all_findings(vc({"eniSecurityGroups": [], "networkInterfaces": [eni("eni-a", "cn-hangzhou-h", ["sg-a"])]}))]
 	f.key == "no-security-groups"
 }
 
@@ -125,10 +136,7 @@ test_missing_connect_cidrs_warns if {
 }
 
 test_eni_group_missing_from_snapshot_warns if {
-	inp := vc({"destination": {"NetworkInterfaceAttributes": {"NetworkInterfaceAttribute": [
-		{"SecurityGroupId": "sg-a"},
-		{"SecurityGroupId": "sg-b"},
-	]}}})
+	inp := vc({"networkInterfaces": [eni("eni-a", "cn-hangzhou-h", ["sg-a", "sg-b"])]})
 	[f] := [f | some f in all_findings(inp)]
 	f.severity == "warning"
 	f.key == "missing-sg:sg-b"
@@ -170,14 +178,14 @@ test_backend_host_and_address_port_fallback if {
 	b := {"apiName": "GetOrder", "protocol": "HTTP", "address": "http://10.0.1.5:9090", "host": "10.0.1.5"}
 	groups := [sg("sg-a", "normal", [perm(1, "drop", "TCP", "9090/9090", "10.0.1.5/32")])]
 	[f] := [f | some f in all_findings(vc({"backends": [b], "eniSecurityGroups": groups}))]
-	f.key == "sg:10.0.1.5:9090"
+	f.key == "sg:eni-a/10.0.1.5:9090"
 }
 
 test_backend_port_as_string if {
 	b := object.union(order_backend, {"port": "8080"})
 	groups := [sg("sg-a", "normal", [perm(1, "drop", "TCP", "8080/8080", "10.0.1.5/32")])]
 	[f] := [f | some f in all_findings(vc({"backends": [b], "eniSecurityGroups": groups}))]
-	f.key == "sg:10.0.1.5:8080"
+	f.key == "sg:eni-a/10.0.1.5:8080"
 }
 
 test_shared_endpoint_aggregated if {
@@ -194,7 +202,7 @@ test_ipv6_backend if {
 	all_findings(vc({"backends": [b], "eniSecurityGroups": groups})) == set()
 
 	[f] := [f | some f in all_findings(vc({"backends": [b], "eniSecurityGroups": [sg("sg-a", "enterprise", [])]}))]
-	f.key == "sg:[fd00::5]:8080"
+	f.key == "sg:eni-a/[fd00::5]:8080"
 	contains(f.remediation, "--Ipv6DestCidrIp fd00::5/128")
 }
 
@@ -205,7 +213,7 @@ test_ipv6_backend if {
 test_ipv4_mapped_backend_is_ipv4 if {
 	mapped := object.union(order_backend, {"host": "::ffff:10.0.1.5", "ips": ["::ffff:10.0.1.5"], "address": "http://[::ffff:10.0.1.5]:8080"})
 	inp := vc({"backends": [mapped], "eniSecurityGroups": [sg("sg-a", "normal", [perm(1, "drop", "tcp", "8080/8080", "10.0.1.0/24")])]})
-	{[f.key, object.get(f, "severity", "default")] | some f in all_findings(inp)} == {["sg:10.0.1.5:8080", "default"]}
+	{[f.key, object.get(f, "severity", "default")] | some f in all_findings(inp)} == {["sg:eni-a/10.0.1.5:8080", "default"]}
 	quiet := vc({"backends": [mapped], "eniSecurityGroups": [sg("sg-a", "enterprise", [perm(1, "accept", "tcp", "8080/8080", "10.0.1.0/24")])]})
 	all_findings(quiet) == set()
 }

@@ -67,7 +67,8 @@ _bounds(a, b) := [a, b] if {
 
 _all_ports(-1, -1)
 
-# Every egress rule that can carry TCP, flattened across the ENI's groups.
+# Every egress rule that can carry TCP, flattened across the groups
+# (_eni_rules picks each ENI's own).
 # rank orders rules as ECS does: lower priority number first, drop before
 # accept at equal priority.
 _egress_rules contains r if {
@@ -96,6 +97,14 @@ _egress_rules contains r if {
 		"dst6": trim_space(lib.get(p, "Ipv6DestCidrIp")),
 		"dgroup": trim_space(lib.get(p, "DestGroupId")),
 		"dprefix": trim_space(lib.get(p, "DestPrefixListId")),
+		"plist": trim_space(lib.get(p, "PortRangeListId")),
+		"plist_set": _is_set(trim_space(lib.get(p, "PortRangeListId"))),
+		"cidr_set": _cidr_flag(p),
+		"c4": _norm_cidr(trim_space(lib.get(p, "DestCidrIp"))),
+		"c6": _norm_cidr(trim_space(lib.get(p, "Ipv6DestCidrIp"))),
+		"bad4": _bad_flag(trim_space(lib.get(p, "DestCidrIp"))),
+		"bad6": _bad_flag(trim_space(lib.get(p, "Ipv6DestCidrIp"))),
+		"indirect": _indirect_flag(p),
 		"rule_id": lib.get(p, "SecurityGroupRuleId"),
 	}
 }
@@ -104,20 +113,74 @@ _drop_rank(true) := 0
 
 _drop_rank(false) := 1
 
-# Does rule r apply to TCP to ip:port? "yes", "no", or a reason it cannot be
-# decided from the snapshot.
-_applies(r, _, _) := "unknown" if r.ports == null
+# Does rule r apply to TCP to ip:port? "yes", "no", or "unknown" when the
+# snapshot cannot tell: a port list (PortRangeListId, whose ports are not
+# read), an unreadable PortRange, or a destination it cannot match. The
+# rule's destinations are read once (_egress_rules); ip is a plain address,
+# IPv4-mapped ones already unmapped.
+_applies(r, ip, port) := "unknown" if r.plist_set
 
-_applies(r, _, port) := "no" if {
-	r.ports != null
-	not _in_ports(r.ports, port)
+else := "unknown" if r.ports == null
+
+else := "no" if not _in_ports(r.ports, port)
+
+else := _dest_match(r, ip)
+
+_dest_match(r, ip) := _cidr_match(r.c6, r.bad6, ip) if {
+	r.cidr_set
+	contains(ip, ":")
+} else := _cidr_match(r.c4, r.bad4, ip) if {
+	r.cidr_set
+} else := "unknown" if {
+	# Another security group or a prefix list: its members are not read.
+	r.indirect
+} else := "no"
+
+# A destination of the IP's family that is not a CIDR (or IP) cannot be
+# matched: the rule may or may not cover the backend.
+_cidr_match(_, true, _) := "unknown"
+
+_cidr_match(c, false, ip) := "yes" if {
+	c != ""
+	net.cidr_contains(c, ip)
+} else := "no"
+
+# A rule destination as a CIDR for net.cidr_contains, "" when unset or
+# unusable.
+_norm_cidr(c) := n if {
+	lib.valid_addr(c)
+	u := lib.unmap(c)
+	n := _with_mask(u)
+} else := ""
+
+_with_mask(c) := c if contains(c, "/")
+
+_with_mask(c) := concat("", [c, "/128"]) if {
+	not contains(c, "/")
+	contains(c, ":")
 }
 
-_applies(r, ip, port) := verdict if {
-	r.ports != null
-	_in_ports(r.ports, port)
-	verdict := _dest_match(r, ip)
+_with_mask(c) := concat("", [c, "/32"]) if {
+	not contains(c, "/")
+	not contains(c, ":")
 }
+
+# Flags as booleans (true or false, never undefined).
+_is_set(x) if {
+	lib.set(x)
+} else := false
+
+_cidr_flag(p) if {
+	_has_dest_cidr(p)
+} else := false
+
+_bad_flag(c) if {
+	_bad_cidr(c)
+} else := false
+
+_indirect_flag(p) if {
+	_indirect(p)
+} else := false
 
 _in_ports([lo, hi], port) if {
 	port >= lo
@@ -128,27 +191,13 @@ _has_cidr(r) if lib.set(r.dst4)
 
 _has_cidr(r) if lib.set(r.dst6)
 
-_family_cidr(r, ip) := r.dst6 if lib.ipv6(ip)
+_has_dest_cidr(p) if lib.set(trim_space(lib.get(p, "DestCidrIp")))
 
-_family_cidr(r, ip) := r.dst4 if not lib.ipv6(ip)
+_has_dest_cidr(p) if lib.set(trim_space(lib.get(p, "Ipv6DestCidrIp")))
 
-_dest_match(r, ip) := "yes" if {
-	_has_cidr(r)
-	lib.in_any([_family_cidr(r, ip)], ip)
-}
+_indirect(p) if lib.set(trim_space(lib.get(p, "DestGroupId")))
 
-# A destination of the IP's family that is not a CIDR (or IP) cannot be
-# matched: the rule may or may not cover the backend.
-_dest_match(r, ip) := "unknown" if {
-	_has_cidr(r)
-	_bad_cidr(_family_cidr(r, ip))
-}
-
-_dest_match(r, ip) := "no" if {
-	_has_cidr(r)
-	not lib.in_any([_family_cidr(r, ip)], ip)
-	not _bad_cidr(_family_cidr(r, ip))
-}
+_indirect(p) if lib.set(trim_space(lib.get(p, "DestPrefixListId")))
 
 _bad_cidr(c) if {
 	lib.set(c)
@@ -161,37 +210,28 @@ _bad_cidrs(r) := concat(" and ", [sprintf("%s %q", [k, c]) |
 	_bad_cidr(c)
 ])
 
-_dest_match(r, _) := "unknown" if {
-	not _has_cidr(r)
-	lib.set(r.dgroup)
-}
+_unknown_reason(r) := sprintf("egress rule %s of %s uses port list %s (PortRangeListId), whose ports are not in the snapshot", [_rule_name(r), r.sg, r.plist]) if lib.set(r.plist)
 
-_dest_match(r, _) := "unknown" if {
-	not _has_cidr(r)
-	not lib.set(r.dgroup)
-	lib.set(r.dprefix)
+_unknown_reason(r) := sprintf("egress rule %s of %s has an unreadable PortRange %q", [_rule_name(r), r.sg, r.port_text]) if {
+	not lib.set(r.plist)
+	r.ports == null
 }
-
-_dest_match(r, _) := "no" if {
-	not _has_cidr(r)
-	not lib.set(r.dgroup)
-	not lib.set(r.dprefix)
-}
-
-_unknown_reason(r) := sprintf("egress rule %s of %s has an unreadable PortRange %q", [_rule_name(r), r.sg, r.port_text]) if r.ports == null
 
 _unknown_reason(r) := sprintf("egress rule %s of %s has an unparsable %s", [_rule_name(r), r.sg, _bad_cidrs(r)]) if {
+	not lib.set(r.plist)
 	r.ports != null
 	_has_cidr(r)
 }
 
 _unknown_reason(r) := sprintf("egress rule %s of %s targets security group %s, whose members are not in the snapshot", [_rule_name(r), r.sg, r.dgroup]) if {
+	not lib.set(r.plist)
 	r.ports != null
 	not _has_cidr(r)
 	lib.set(r.dgroup)
 }
 
 _unknown_reason(r) := sprintf("egress rule %s of %s targets prefix list %s, whose entries are not in the snapshot", [_rule_name(r), r.sg, r.dprefix]) if {
+	not lib.set(r.plist)
 	r.ports != null
 	not _has_cidr(r)
 	not lib.set(r.dgroup)
@@ -237,6 +277,14 @@ _decision_text(dec) := "the basic security group default (accept)" if dec.by == 
 
 _decision_text(dec) := "the default of a group without SecurityGroupType (accept if basic)" if dec.by == "assumed"
 
-_port_text(r) := r.port_text if lib.set(r.port_text)
+_port_text(r) := sprintf("port list %s", [r.plist]) if lib.set(r.plist)
 
-_port_text(r) := "all ports" if not lib.set(r.port_text)
+_port_text(r) := r.port_text if {
+	not lib.set(r.plist)
+	lib.set(r.port_text)
+}
+
+_port_text(r) := "all ports" if {
+	not lib.set(r.plist)
+	not lib.set(r.port_text)
+}

@@ -16,11 +16,11 @@ test_unparsable_drop_cidr_is_undecided if {
 	all_findings(inp) == {{
 		"severity": "warning",
 		"undecided": true,
-		"message": "could not check whether the ENI security groups of apigateway-hz-vc7788aa99bb accept TCP to backend 10.0.1.5:8080 (GetOrder): egress rule sgr-bad of sg-a has an unparsable DestCidrIp \"10.0.1.0/33\", and if it matches, its drop at priority 1 overrides the basic security group default (accept).",
+		"message": "could not check whether the ENI security groups of apigateway-hz-vc7788aa99bb (ENI eni-a in zone cn-hangzhou-h) accept TCP to backend 10.0.1.5:8080 (GetOrder): egress rule sgr-bad of sg-a has an unparsable DestCidrIp \"10.0.1.0/33\", and if it matches, its drop at priority 1 overrides the basic security group default (accept).",
 		"remediation": "Check whether 10.0.1.5 is covered by that rule (ECS console > Network & Security > Security Groups > sg-a > Rules > Outbound): read its destination with `aliyun ecs DescribeSecurityGroupAttribute --RegionId cn-hangzhou --SecurityGroupId sg-a --Direction egress` and correct it in the snapshot, or fix the rule; to make the outcome certain add `aliyun ecs AuthorizeSecurityGroupEgress --RegionId cn-hangzhou --SecurityGroupId sg-a --IpProtocol tcp --PortRange 8080/8080 --DestCidrIp 10.0.1.5/32 --Policy accept --Priority 1`.",
 		"resource": {"kind": "securityGroup", "id": "sg-a"},
 		"path": ["eniSecurityGroups", 0, "Permissions", "Permission", 0],
-		"key": "sg:10.0.1.5:8080",
+		"key": "sg:eni-a/10.0.1.5:8080",
 	}}
 }
 

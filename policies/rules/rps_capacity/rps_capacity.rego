@@ -3,7 +3,8 @@
 # description: >-
 #   After the migration the destination instance's maximum RPS applies to the
 #   group. Needed RPS is the group's observed peak (traffic.peakRps, the maximum
-#   per-interval value DescribeGroupQps returned over traffic.from..to) times
+#   per-interval value DescribeGroupQps returned over traffic.from..to, summed
+#   per time point over every stage the group has, traffic.stages) times
 #   (1 + rpsHeadroom, default 0.2), plus the load already on the destination
 #   (destinationLoad.peakRps) when collected. The rule fails when that exceeds
 #   destination.InstanceRpsLimit, or the spec table's limit for
@@ -28,8 +29,10 @@
 #     Upgrade the destination to a specification whose maximum RPS covers the
 #     group's peak plus headroom plus the destination's existing load: console
 #     Instances and Clusters > Dedicated Instances > Upgrade, or
-#     `aliyun cloudapi ModifyInstanceSpec --InstanceId <destination> --InstanceSpec <spec>`;
-#     if even api.s2.large.x6 (60,000 RPS) is too small, split the group.
+#     `aliyun cloudapi ModifyInstanceSpec --InstanceId <destination> --InstanceSpec <spec> --ModifyAction UPGRADE --AutoPay true --Token <uuid>`;
+#     an upgrade may add an egress IP, so allowlist it, switch traffic and run
+#     the preflight again (MIG004). If even api.s2.large.x6 (60,000 RPS) is too
+#     small, split the group.
 #   tags: [capacity]
 #   params:
 #     - name: rpsHeadroom
@@ -107,6 +110,15 @@ _window := sprintf(" over %s to %s", [input.traffic.from, input.traffic.to]) if 
 
 default _window := ""
 
+# " summed over stages RELEASE, TEST" when traffic.stages names more than one.
+_stages_part := sprintf(", summed over stages %s", [concat(", ", names)]) if {
+	is_object(input.traffic.stages)
+	names := [st | some st in ["RELEASE", "PRE", "TEST"]; object.get(input.traffic.stages, st, null) != null]
+	count(names) > 1
+}
+
+default _stages_part := ""
+
 default _load_part := ""
 
 _load_part := sprintf(" plus %s RPS already on the destination", [lib.thousands(_load)]) if _load
@@ -134,7 +146,7 @@ _upgrade_advice(n) := sprintf("even %s (%s) is too small, so split the group bef
 }
 
 _upgrade_fix(n) := sprintf(
-	"Before migrating, upgrade %s to %s (%s RPS): in the API Gateway console choose Instances and Clusters > Dedicated Instances, find %s and click Upgrade, or run `aliyun cloudapi ModifyInstanceSpec --InstanceId %s --InstanceSpec %s`; the new specification takes effect in 5 to 10 minutes and running APIs stay available.",
+	"Before migrating, upgrade %s to %s (%s RPS): in the API Gateway console choose Instances and Clusters > Dedicated Instances, find %s and click Upgrade, or run `aliyun cloudapi ModifyInstanceSpec --InstanceId %s --InstanceSpec %s --ModifyAction UPGRADE --AutoPay true --Token <uuid>` (a new UUID per order); the new specification takes effect in 5 to 10 minutes and running APIs stay available. The upgrade may add an egress IP: the instance then waits in \"Waiting for Traffic Switchover\" (rolled back after 24 hours), so add the new address to the backends' allowlists, click Switch Traffic, then run the preflight again (MIG004 checks the egress addresses).",
 	[lib.destination_id, s.spec, lib.thousands(s.rps), lib.destination_id, lib.destination_id, s.spec],
 ) if {
 	lib.get(lib.destination, "InstanceType") != "VPC_SHARED"
@@ -161,10 +173,10 @@ _upgrade_fix(n) := sprintf(
 # Observed peak plus headroom plus existing load exceeds the limit.
 findings contains lib.finding({
 	"message": sprintf(
-		"group %s needs %s RPS on %s but it allows %s: peak %s RPS (maximum observed%s) plus %s%% headroom%s; %s",
+		"group %s needs %s RPS on %s but it allows %s: peak %s RPS (maximum observed%s%s) plus %s%% headroom%s; %s",
 		[
 			lib.label_group, lib.thousands(ceil(_needed)), _dest_label, lib.thousands(_limit),
-			lib.thousands(_peak), _window, _headroom_pct, _load_part, _upgrade_advice(_needed),
+			lib.thousands(_peak), _window, _stages_part, _headroom_pct, _load_part, _upgrade_advice(_needed),
 		],
 	),
 	"remediation": _upgrade_fix(_needed),
@@ -220,7 +232,7 @@ findings contains lib.undecided({
 		"the RPS capacity of %s for group %s: traffic.peakRps is missing or not a number",
 		[_dest_label, lib.label_group],
 	),
-	"remediation": "Re-collect the snapshot so that traffic.peakRps holds the maximum ItemValue of DescribeGroupQps over the observation window (`aliyun cloudapi DescribeGroupQps --GroupId <group> --StageName RELEASE --StartTime <from> --EndTime <to>`).",
+	"remediation": "Re-collect the snapshot so that traffic.peakRps holds the maximum ItemValue of DescribeGroupQps over the observation window, summed per time point over the group's stages (`aliyun cloudapi DescribeGroupQps --GroupId <group> --StageName RELEASE --StartTime <from> --EndTime <to>`, and likewise each other stage).",
 	"resource": lib.group_resource,
 	"path": ["traffic", "peakRps"],
 	"key": "peak-missing",
@@ -236,7 +248,7 @@ findings contains lib.undecided({
 		"the RPS capacity of %s for group %s: destinationLoad.peakRps is missing, negative or not a number, so the load already on the destination is unknown",
 		[_dest_label, lib.label_group],
 	),
-	"remediation": sprintf("Re-collect the snapshot so that destinationLoad.peakRps holds the destination's peak (`aliyun cloudapi DescribeInstanceQps --InstanceId %s --StartTime <from> --EndTime <to>`), or remove the destinationLoad section if the destination carries no other groups.", [lib.destination_id]),
+	"remediation": sprintf("Re-collect the snapshot so that destinationLoad.peakRps holds the destination's peak, summed per time point over the stages (`aliyun cloudapi DescribeInstanceQps --InstanceId %s --StageName RELEASE --StartTime <from> --EndTime <to>`, and likewise PRE and TEST), or remove the destinationLoad section if the destination carries no other groups.", [lib.destination_id]),
 	"resource": lib.destination_resource,
 	"path": ["destinationLoad", "peakRps"],
 	"key": "load-missing",

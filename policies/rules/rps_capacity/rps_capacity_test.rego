@@ -12,11 +12,18 @@ test_healthy_is_quiet if {
 test_peak_over_limit_names_values_and_spec if {
 	rps_capacity.findings == {{
 		"message": "group orders (523e8dc7bbe04613b5b1d726c2a7889d) needs 4,020 RPS on apigateway-hz-ab12cd34ef56 (api.s1.small) but it allows 2,500: peak 3,100 RPS (maximum observed over 2026-11-13T08:00:00Z to 2026-11-20T08:00:00Z) plus 20% headroom plus 300 RPS already on the destination; upgrade to api.s1.medium (5,000) with ModifyInstanceSpec before migrating",
-		"remediation": "Before migrating, upgrade apigateway-hz-ab12cd34ef56 to api.s1.medium (5,000 RPS): in the API Gateway console choose Instances and Clusters > Dedicated Instances, find apigateway-hz-ab12cd34ef56 and click Upgrade, or run `aliyun cloudapi ModifyInstanceSpec --InstanceId apigateway-hz-ab12cd34ef56 --InstanceSpec api.s1.medium`; the new specification takes effect in 5 to 10 minutes and running APIs stay available.",
+		"remediation": "Before migrating, upgrade apigateway-hz-ab12cd34ef56 to api.s1.medium (5,000 RPS): in the API Gateway console choose Instances and Clusters > Dedicated Instances, find apigateway-hz-ab12cd34ef56 and click Upgrade, or run `aliyun cloudapi ModifyInstanceSpec --InstanceId apigateway-hz-ab12cd34ef56 --InstanceSpec api.s1.medium --ModifyAction UPGRADE --AutoPay true --Token <uuid>` (a new UUID per order); the new specification takes effect in 5 to 10 minutes and running APIs stay available. The upgrade may add an egress IP: the instance then waits in \"Waiting for Traffic Switchover\" (rolled back after 24 hours), so add the new address to the backends' allowlists, click Switch Traffic, then run the preflight again (MIG004 checks the egress addresses).",
 		"resource": {"id": "apigateway-hz-ab12cd34ef56", "kind": "instance", "name": "orders-dedicated"},
 		"path": ["destination", "InstanceRpsLimit"],
 		"key": "capacity",
 	}} with input as with_traffic(3100)
+}
+
+# The peak is the sum of the stages per time point; the message says so.
+test_peak_of_several_stages_named if {
+	snap := object.union(with_traffic(3100), {"traffic": {"stages": {"RELEASE": 2900, "TEST": 400}}})
+	[f] := [f | some f in rps_capacity.findings with input as snap]
+	contains(f.message, "peak 3,100 RPS (maximum observed over 2026-11-13T08:00:00Z to 2026-11-20T08:00:00Z, summed over stages RELEASE, TEST) plus 20% headroom")
 }
 
 test_without_destination_load if {

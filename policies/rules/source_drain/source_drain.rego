@@ -26,7 +26,7 @@ import data.apigw.lib
 
 findings contains lib.finding({
 	"message": sprintf("Source %s is a dedicated instance that keeps receiving requests for group %s for 1 to 10 minutes after the switch to %s because of DNS caching, so do not release it until its traffic has drained.", [lib.source_id, lib.label_group, lib.destination_id]),
-	"remediation": sprintf("After the migration, watch the source's traffic with `aliyun cloudapi DescribeInstanceQps --InstanceId %s --StartTime <switch time, YYYY-MM-DDThh:mm:ssZ> --EndTime <now, YYYY-MM-DDThh:mm:ssZ>` (API Gateway console > Instances > %s > Monitoring) and release or downgrade it only after the QPS has stayed at zero for at least 10 minutes.", [lib.source_id, lib.source_id]),
+	"remediation": sprintf("After the migration, watch the source's traffic with `aliyun cloudapi DescribeInstanceQps --InstanceId %s --StageName RELEASE --StartTime <switch time, YYYY-MM-DDThh:mm:ssZ> --EndTime <now, YYYY-MM-DDThh:mm:ssZ>`, and the same with --StageName PRE and TEST (or `apigw-preflight run --migrate --watch-drain`; API Gateway console > Instances > %s > Monitoring) and release or downgrade it only after the QPS has stayed at zero for at least 10 minutes.", [lib.source_id, lib.source_id]),
 	"resource": lib.source_resource,
 	"path": ["source", "InstanceType"],
 	"key": "drain",

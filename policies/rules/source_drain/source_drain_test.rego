@@ -19,7 +19,7 @@ test_serverless_source_quiet if {
 test_dedicated_source_note if {
 	rule.findings == {{
 		"message": "Source apigateway-hz-old000000001 is a dedicated instance that keeps receiving requests for group orders (523e8dc7bbe04613b5b1d726c2a7889d) for 1 to 10 minutes after the switch to apigateway-hz-ab12cd34ef56 because of DNS caching, so do not release it until its traffic has drained.",
-		"remediation": "After the migration, watch the source's traffic with `aliyun cloudapi DescribeInstanceQps --InstanceId apigateway-hz-old000000001 --StartTime <switch time, YYYY-MM-DDThh:mm:ssZ> --EndTime <now, YYYY-MM-DDThh:mm:ssZ>` (API Gateway console > Instances > apigateway-hz-old000000001 > Monitoring) and release or downgrade it only after the QPS has stayed at zero for at least 10 minutes.",
+		"remediation": "After the migration, watch the source's traffic with `aliyun cloudapi DescribeInstanceQps --InstanceId apigateway-hz-old000000001 --StageName RELEASE --StartTime <switch time, YYYY-MM-DDThh:mm:ssZ> --EndTime <now, YYYY-MM-DDThh:mm:ssZ>`, and the same with --StageName PRE and TEST (or `apigw-preflight run --migrate --watch-drain`; API Gateway console > Instances > apigateway-hz-old000000001 > Monitoring) and release or downgrade it only after the QPS has stayed at zero for at least 10 minutes.",
 		"resource": {"id": "apigateway-hz-old000000001", "kind": "instance", "name": "Serverless (VPC)"},
 		"path": ["source", "InstanceType"],
 		"key": "drain",

@@ -16,10 +16,12 @@
 #   name: vpc-domain
 #   severity: error
 #   remediation: >-
-#     Enable the VPC second-level domain on the destination before migrating:
-#     console Instances and Clusters > Dedicated Instances > instance > enable
-#     the VPC intranet domain, or
-#     `aliyun cloudapi ModifyIntranetDomainPolicy --InstanceId <destination> --VpcIntranetEnable true`.
+#     Before migrating, enable VPC access on the destination instance (console
+#     Instances and Clusters > Dedicated Instances > instance > VPC access:
+#     bind the VPC the group's clients call from); then keep the group's VPC
+#     second-level domain enabled with the group-level call
+#     `aliyun cloudapi ModifyIntranetDomainPolicy --GroupId <group> --VpcIntranetEnable true`
+#     (it takes no InstanceId).
 #   tags: [network, vpc, feature]
 package apigw.rules.vpc_domain
 
@@ -33,8 +35,8 @@ findings contains lib.finding({
 		[lib.label_group, _vpc_domain, lib.destination_id, object.get(lib.destination, "VpcIntranetEnable", null)],
 	),
 	"remediation": sprintf(
-		"Before migrating, enable the VPC second-level domain on %s: in the API Gateway console choose Instances and Clusters > Dedicated Instances, open %s and enable the VPC intranet domain, or run `aliyun cloudapi ModifyIntranetDomainPolicy --InstanceId %s --VpcIntranetEnable true`; then check that %s still resolves from the VPC after the migration.",
-		[lib.destination_id, lib.destination_id, lib.destination_id, _vpc_domain],
+		"Before migrating, enable VPC access on %s: in the API Gateway console choose Instances and Clusters > Dedicated Instances, open %s and under VPC access bind the VPC that the group's clients call from (an instance-level setting; no OpenAPI call for it is documented). Then keep the group's VPC second-level domain enabled with the group-level call `aliyun cloudapi ModifyIntranetDomainPolicy --GroupId %s --VpcIntranetEnable true` (it takes no InstanceId), and check that %s still resolves from the VPC after the migration.",
+		[lib.destination_id, lib.destination_id, lib.group_id, _vpc_domain],
 	),
 	"resource": lib.destination_resource,
 	"path": ["destination", "VpcIntranetEnable"],
