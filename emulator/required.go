@@ -6,7 +6,7 @@ package emulator
 // cloud checks its input first. An action's handler may check more (values,
 // formats); the table is the one place that says what must be present.
 //
-// Sources: the CloudAPI 2016-07-14 and ECS 2014-05-26 API references (the
+// Sources: the CloudAPI 2016-07-14, ECS 2014-05-26 and STS 2015-04-01 API references (the
 // request models mark each "This parameter is required").
 var requiredParams = map[string][]string{
 	// CloudAPI
@@ -25,6 +25,9 @@ var requiredParams = map[string][]string{
 	"DescribeSecurityGroupAttribute": {"RegionId", "SecurityGroupId"},
 	"DescribeSecurityGroups":         {"RegionId"},
 	"DescribeNetworkInterfaces":      {"RegionId"},
+	// STS 2015-04-01
+	"AssumeRole":         {"RoleArn", "RoleSessionName"},
+	"AssumeRoleWithOIDC": {"OIDCProviderArn", "RoleArn", "OIDCToken"},
 }
 
 // RequiredParams returns the parameters the emulator requires for action
