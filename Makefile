@@ -11,7 +11,7 @@ OPA_VERSION := v1.22.3
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test lint bench demo docs fmt clean tools release-snapshot
+.PHONY: all build test lint bench bench-compare demo docs fmt clean tools release-snapshot
 
 all: build
 
@@ -52,6 +52,10 @@ bench:
 	@mkdir -p $(OUT)
 	$(GO) test -run '^$$' -bench . -benchmem -count $(or $(COUNT),6) ./policies/ | tee $(OUT)/bench.txt
 	@echo "compare two runs with: benchstat old.txt $(OUT)/bench.txt"
+
+## bench-compare: check against conftest and a bare OPA floor on N (default 10000) generated snapshots
+bench-compare:
+	N=$(or $(N),10000) ./scripts/bench-compare.sh
 
 ## demo: the main job on the bundled samples
 demo: build

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 
@@ -130,6 +131,135 @@ func BenchmarkRule(b *testing.B) {
 					if _, err := e.queries[i].Eval(ctx, rego.EvalParsedInput(in)); err != nil {
 						b.Fatal(err)
 					}
+				}
+			}
+		})
+	}
+}
+
+// sampleDoc decodes a shared sample snapshot as the loader does.
+func sampleDoc(tb testing.TB, name string) map[string]any {
+	tb.Helper()
+	raw, err := os.ReadFile("../testdata/snapshots/" + name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		tb.Fatal(err)
+	}
+	return doc
+}
+
+// copiedBackends is the VPC-integration sample with its backends repeated
+// until there are n of them: identical objects, as a group whose APIs share
+// a few hosts has.
+func copiedBackends(tb testing.TB, n int) ast.Value {
+	tb.Helper()
+	doc := sampleDoc(tb, "vpc-connect-healthy.json")
+	sample := doc["backends"].([]any)
+	backends := make([]any, n)
+	for i := range backends {
+		backends[i] = sample[i%len(sample)]
+	}
+	doc["backends"] = backends
+	v, err := InputValue(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+// distinctBackends is the VPC-integration sample with n backends at
+// distinct addresses: a third private inside the connected VPC (reached
+// through the ENI, allowed), a third private outside it, a third public
+// with an allowlist that misses the Internet egress address, so that every
+// route and both kinds of finding are exercised.
+func distinctBackends(tb testing.TB, n int) ast.Value {
+	tb.Helper()
+	doc := sampleDoc(tb, "vpc-connect-healthy.json")
+	backends := make([]any, n)
+	for i := range backends {
+		a, b := (i/250)%250+1, i%250+1
+		var host string
+		allow := []any{"10.0.200.0/24", "10.0.201.0/24"}
+		switch i % 3 {
+		case 0:
+			host = fmt.Sprintf("10.0.%d.%d", a, b)
+		case 1:
+			host = fmt.Sprintf("192.168.%d.%d", a, b)
+		default:
+			host = fmt.Sprintf("47.%d.%d.%d", 100+i/62500, a, b)
+			allow = []any{fmt.Sprintf("47.%d.%d.0/24", 100+i/62500, a)}
+		}
+		backends[i] = map[string]any{
+			"apiId":     fmt.Sprintf("%032x", i),
+			"apiName":   fmt.Sprintf("Api%d", i),
+			"stage":     "RELEASE",
+			"protocol":  "HTTP",
+			"address":   fmt.Sprintf("http://%s:%d", host, 8000+i%1000),
+			"host":      host,
+			"port":      json.Number(fmt.Sprint(8000 + i%1000)),
+			"ips":       []any{host},
+			"allowlist": allow,
+		}
+	}
+	doc["backends"] = backends
+	v, err := InputValue(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+// BenchmarkEvaluateBackends evaluates every rule on one snapshot with many
+// backends: copies of the sample's backends, and backends at distinct
+// addresses; ns/op over the backend count shows whether the cost is linear.
+func BenchmarkEvaluateBackends(b *testing.B) {
+	ctx := context.Background()
+	e, err := New(ctx, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		in   func(testing.TB, int) ast.Value
+		n    int
+	}{
+		{"copies-20000", copiedBackends, 20000},
+		{"distinct-500", distinctBackends, 500},
+		{"distinct-1000", distinctBackends, 1000},
+		{"distinct-2000", distinctBackends, 2000},
+	}
+	for _, c := range cases {
+		in := c.in(b, c.n)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, errs, err := e.Evaluate(ctx, in); err != nil || len(errs) > 0 {
+					b.Fatal(err, errs)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRuleBackends is BenchmarkRule on the 2,000 distinct backends.
+func BenchmarkRuleBackends(b *testing.B) {
+	ctx := context.Background()
+	e, err := New(ctx, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := distinctBackends(b, 2000)
+	for i, r := range e.rules {
+		b.Run(r.ID+"-"+r.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.queries[i].Eval(ctx, rego.EvalParsedInput(in)); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})

@@ -8,9 +8,13 @@ package preflight
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apigw-preflight/apigw-preflight/policies"
@@ -27,6 +31,9 @@ type Options struct {
 	// FailOnUndecided also fails the gate on an undecided finding of a rule
 	// whose default severity is error.
 	FailOnUndecided bool
+	// Jobs is the number of documents Run evaluates at once; GOMAXPROCS
+	// when 0.
+	Jobs int
 	// Tool names the program in the result.
 	Tool report.Tool
 	// WorkDir is the directory input paths are made relative to in reports
@@ -39,20 +46,83 @@ type Options struct {
 	Waivers *waiver.Set
 }
 
-// Run evaluates every document with eng, in order, and returns the result:
-// one migration per document. A rule that cannot be evaluated on a document
-// is recorded in its migration (the verdict is then VerdictError); an error
-// is returned only when a document cannot be evaluated at all.
+// Run evaluates every document with eng and returns the result: one
+// migration per document, in the order of docs whatever the parallelism
+// (opts.Jobs). A rule that cannot be evaluated on a document is recorded in
+// its migration (the verdict is then VerdictError); an error is returned
+// only when a document cannot be evaluated at all.
 func Run(ctx context.Context, eng *policies.Engine, docs []*snapshot.Document, opts Options) (*report.Result, error) {
-	migs := make([]report.Migration, 0, len(docs))
-	for _, doc := range docs {
-		m, err := Evaluate(ctx, eng, doc)
-		if err != nil {
-			return nil, err
-		}
-		migs = append(migs, m)
+	migs, _, err := Stream(ctx, eng, len(docs), opts.Jobs, func(i int) (*snapshot.Document, error) {
+		return docs[i], nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return NewResult(eng, migs, opts), nil
+}
+
+// Stream reads and evaluates n inputs on jobs workers (GOMAXPROCS when jobs
+// is 0 or less) and keeps only their migrations, so memory holds the
+// findings, not the documents. load(i) reads and validates input i; it
+// returns a nil document for an input that is not a snapshot (the caller
+// handles it; its slot in the migrations stays the zero Migration) and an
+// error for a bad one, kept in loadErrs[i]. Once an input is bad, the later
+// ones are still loaded, so that every bad input is named, but no longer
+// evaluated. Migrations come back in input order. The error return is for a
+// document that could not be evaluated at all, or a cancelled context.
+func Stream(ctx context.Context, eng *policies.Engine, n, jobs int, load func(i int) (*snapshot.Document, error)) (migs []report.Migration, loadErrs []error, err error) {
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	jobs = min(jobs, max(n, 1))
+	migs = make([]report.Migration, n)
+	loadErrs = make([]error, n)
+	evalErrs := make([]error, n)
+	parent := ctx
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var (
+		next atomic.Int64 // the next input to take
+		bad  atomic.Bool  // an input failed to load: stop evaluating
+		wg   sync.WaitGroup
+	)
+	for range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				doc, err := load(i)
+				if err != nil {
+					loadErrs[i] = err
+					bad.Store(true)
+					continue
+				}
+				if doc == nil || bad.Load() {
+					continue
+				}
+				if migs[i], err = Evaluate(ctx, eng, doc); err != nil {
+					evalErrs[i] = err
+					cancel()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := parent.Err(); err != nil {
+		return nil, loadErrs, err
+	}
+	for _, err := range evalErrs {
+		// The first failure in input order, not the cancellations it
+		// caused in the other workers.
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return nil, loadErrs, err
+		}
+	}
+	return migs, loadErrs, nil
 }
 
 // NewResult assembles the result of migrations evaluated one by one

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,8 +29,13 @@ func checkHelp(w io.Writer, fs *pflag.FlagSet) {
 Evaluate the built-in rules ('apigw-preflight policies list' shows them) on
 snapshot files offline and gate on the findings. Each SNAPSHOT is one pending migration (one API group and
 its destination instance) in the apigw-preflight/v1 format; '-' reads standard
-input. Every input is validated before anything is evaluated: one bad file
-stops the run with exit 2 and no report is written.
+input; a directory stands for the *.json files under it, in lexical order
+(check DIR replays a directory of snapshots). Inputs are read and evaluated
+on --jobs workers (one per CPU by default), keeping each one's findings and
+dropping its document, so memory stays flat in the number of inputs; the
+report is the same, byte for byte, whatever the number of workers. Every
+input is validated before any report is written: one bad file stops the run
+with exit 2 and no report is written.
 
 An input that is a Terraform plan (the JSON of terraform show -json PLANFILE,
 recognised by its format_version and resource_changes or planned_values; or
@@ -59,6 +67,7 @@ the policy data forbids, is exit 2 naming the file, the line and the field.
 
 Examples:
   apigw-preflight check snapshot.json
+  apigw-preflight check --jobs 4 -f json=fleet.json snapshots/
   apigw-preflight check -f text -f sarif=preflight.sarif -f junit=preflight.xml *.json
   terraform show -json plan.out > plan.json && apigw-preflight check --collect -f github plan.json
   aliyun-export | apigw-preflight check --fail-on warning -
@@ -79,10 +88,15 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	configFile := fs.String("config", "", "configuration `FILE` whose failOn and rules settings apply unless a flag sets the same, and whose allowlists apply to backends the snapshot has none for; default "+config.DefaultConfigFile+" if present")
 	planFiles := fs.StringArray("terraform-plan", nil, "read `FILE` as a Terraform plan (terraform show -json), whatever it looks like; repeatable")
 	collect := fs.Bool("collect", false, "for each API group a Terraform plan moves by replacing it (MIG016), also collect and check the group against its planned instance_id; needs credentials as 'collect' does")
+	// Parallel evaluation.
+	jobs := fs.Int("jobs", 0, "evaluate `N` inputs at once; default the number of CPUs the process may use (GOMAXPROCS)")
 	var cf collectFlags
 	cf.registerCloud(fs, false)
 	if err := parseFlags(e, fs, args, checkHelp); err != nil {
 		return err
+	}
+	if *jobs < 0 {
+		return usageErr("check: --jobs %d: give a number of workers, 1 or more (0 for one per CPU)", *jobs)
 	}
 	if !*collect {
 		for _, name := range cloudFlags {
@@ -103,29 +117,23 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() == 0 && len(*planFiles) == 0 {
 		return usageErr("check: no snapshot given; usage: apigw-preflight check [flags] SNAPSHOT... ('-' reads stdin)")
 	}
-	docs, plans, err := loadInputs(e, fs.Args(), *planFiles)
+	names, err := expandInputs(fs.Args())
+	if err != nil {
+		return err
+	}
+	eng, err := newEngine(ctx, p)
+	if err != nil {
+		return err
+	}
+	migs, plans, err := loadInputs(ctx, e, eng, cfg, names, *planFiles, *jobs)
 	if err != nil {
 		return err
 	}
 	if *collect && len(plans) == 0 {
 		return usageErr("check --collect: no Terraform plan given; --collect runs the preflight for the groups a plan moves")
 	}
-	for _, d := range docs {
-		if filled := applyConfigAllowlists(cfg, d); len(filled) > 0 {
-			fmt.Fprintf(e.stderr, "check: %s: %s without an allowlist in the snapshot take the allowlist of %s: %s\n",
-				d.Name, countNoun(len(filled), "backend"), cfg.Path, strings.Join(filled, ", "))
-		}
-	}
-	eng, err := newEngine(ctx, p)
+	r, err := evaluateWithPlans(ctx, e, eng, p, migs, plans, *collect, &cf, cfg)
 	if err != nil {
-		return err
-	}
-	var r *report.Result
-	if len(plans) == 0 {
-		if r, err = evaluate(ctx, eng, p, docs); err != nil {
-			return err
-		}
-	} else if r, err = evaluateWithPlans(ctx, e, eng, p, docs, plans, *collect, &cf, cfg); err != nil {
 		return err
 	}
 	if err := writeReports(ctx, e, p, r); err != nil {
@@ -134,79 +142,131 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	return exitFor(r)
 }
 
-// loadInputs reads and validates every input before any is evaluated: a
-// name in names is a Terraform plan when its content looks like one
-// (terraform.LooksLikePlan), a snapshot otherwise; every name in planNames
-// is read as a plan. All bad inputs are named, then the run stops with
-// exit 2.
-func loadInputs(e *env, names, planNames []string) ([]*snapshot.Document, []*terraform.Plan, error) {
-	stdinUsed := false
-	var docs []*snapshot.Document
-	var plans []*terraform.Plan
-	var bad []string
-	kinds := map[string]bool{} // what the bad inputs were read as
+// loadInputs reads, validates and evaluates every input on jobs workers
+// (preflight.Stream), keeping each snapshot's migration and dropping its
+// document: a name in names is a Terraform plan when its content looks
+// like one (terraform.LooksLikePlan), a snapshot otherwise; every name in
+// planNames is read as a plan. Plans are kept for evaluateWithPlans. All
+// bad inputs are named, then the run stops with exit 2 before any report
+// is written. The configuration's allowlists fill in the backends a
+// snapshot has none for; stderr names them, in input order, once every
+// input is valid.
+func loadInputs(ctx context.Context, e *env, eng *policies.Engine, cfg *config.Config, names, planNames []string, jobs int) ([]report.Migration, []*terraform.Plan, error) {
 	all := append(slices.Clone(names), planNames...)
-	for i, n := range all {
+	stdinUsed := false
+	for _, n := range all {
 		if n == "-" {
 			if stdinUsed {
 				return nil, nil, usageErr("'-' (standard input) can be given only once")
 			}
 			stdinUsed = true
 		}
+	}
+	plans := make([]*terraform.Plan, len(all))
+	kinds := make([]string, len(all)) // what a bad input was read as
+	notes := make([]string, len(all))
+	migs, loadErrs, err := preflight.Stream(ctx, eng, len(all), jobs, func(i int) (*snapshot.Document, error) {
+		n := all[i]
 		asPlan := i >= len(names)
-		what := "snapshot"
+		kinds[i] = "snapshot"
 		if asPlan {
-			what = "Terraform plan"
+			kinds[i] = "Terraform plan"
 		}
-		raw, err := snapshot.ReadInput(n, e.stdin, what)
-		if err == nil {
-			if asPlan || terraform.LooksLikePlan(raw) {
-				what = "Terraform plan"
-				var p *terraform.Plan
-				if p, err = terraform.Parse(n, raw); err == nil {
-					plans = append(plans, p)
-				}
-			} else {
-				var d *snapshot.Document
-				if d, err = snapshot.Parse(n, raw); err == nil {
-					docs = append(docs, d)
-				}
-			}
-		}
+		raw, err := snapshot.ReadInput(n, e.stdin, kinds[i])
 		if err != nil {
-			var ie *snapshot.InputError
-			if !errors.As(err, &ie) {
-				return nil, nil, withCode(exitToolError, err)
-			}
-			bad = append(bad, err.Error())
-			kinds[what] = true
+			return nil, err
 		}
+		if asPlan || terraform.LooksLikePlan(raw) {
+			kinds[i] = "Terraform plan"
+			plans[i], err = terraform.Parse(n, raw)
+			return nil, err
+		}
+		d, err := snapshot.Parse(n, raw)
+		if err != nil {
+			return nil, err
+		}
+		if filled := applyConfigAllowlists(cfg, d); len(filled) > 0 {
+			notes[i] = fmt.Sprintf("check: %s: %s without an allowlist in the snapshot take the allowlist of %s: %s\n",
+				d.Name, countNoun(len(filled), "backend"), cfg.Path, strings.Join(filled, ", "))
+		}
+		return d, nil
+	})
+	var bad []string
+	badKinds := map[string]bool{}
+	for i, err := range loadErrs {
+		if err == nil {
+			continue
+		}
+		var ie *snapshot.InputError
+		if !errors.As(err, &ie) {
+			return nil, nil, withCode(exitToolError, err)
+		}
+		bad = append(bad, err.Error())
+		badKinds[kinds[i]] = true
 	}
 	switch {
 	case len(bad) == 0:
-		return docs, plans, nil
-	case len(bad) == 1 && kinds["snapshot"]:
+	case len(bad) == 1 && badKinds["snapshot"]:
 		return nil, nil, usageErr("invalid snapshot: %s", bad[0])
 	case len(bad) == 1:
 		return nil, nil, usageErr("invalid Terraform plan: %s", bad[0])
-	case len(kinds) == 1 && kinds["snapshot"]:
+	case len(badKinds) == 1 && badKinds["snapshot"]:
 		return nil, nil, usageErr("%d invalid snapshots:\n  %s", len(bad), strings.Join(bad, "\n  "))
+	default:
+		return nil, nil, usageErr("%d invalid inputs:\n  %s", len(bad), strings.Join(bad, "\n  "))
 	}
-	return nil, nil, usageErr("%d invalid inputs:\n  %s", len(bad), strings.Join(bad, "\n  "))
+	if err != nil {
+		return nil, nil, withCode(exitToolError, err)
+	}
+	var snaps []report.Migration
+	var ps []*terraform.Plan
+	for i := range all {
+		if plans[i] != nil {
+			ps = append(ps, plans[i])
+			continue
+		}
+		fmt.Fprint(e.stderr, notes[i])
+		snaps = append(snaps, migs[i])
+	}
+	return snaps, ps, nil
 }
 
-// evaluateWithPlans evaluates the snapshots, then each plan with the plan
-// rules and, with --collect, the groups it replaces (collectPlanned); the
-// exit code is recorded as evaluate does.
-func evaluateWithPlans(ctx context.Context, e *env, eng *policies.Engine, s *reportSetup, docs []*snapshot.Document, plans []*terraform.Plan, collect bool, cf *collectFlags, cfg *config.Config) (*report.Result, error) {
-	migs := make([]report.Migration, 0, len(docs)+len(plans))
-	for _, d := range docs {
-		m, err := preflight.Evaluate(ctx, eng, d)
-		if err != nil {
-			return nil, withCode(exitToolError, err)
+// expandInputs replaces every directory among names with the *.json files
+// under it, walked in lexical order (subdirectories included), so that
+// 'check DIR' reads a directory of snapshots in a stable order. A
+// directory with no such file is a usage error.
+func expandInputs(names []string) ([]string, error) {
+	var out []string
+	for _, n := range names {
+		st, err := os.Stat(n)
+		if n == "-" || err != nil || !st.IsDir() {
+			out = append(out, n) // reading it says what is wrong
+			continue
 		}
-		migs = append(migs, m)
+		before := len(out)
+		err = filepath.WalkDir(n, func(p string, d iofs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.EqualFold(filepath.Ext(p), ".json") {
+				out = append(out, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, usageErr("check: read directory %s: %v", n, bare(err))
+		}
+		if len(out) == before {
+			return nil, usageErr("check: directory %s holds no *.json snapshot; give snapshot files or a directory of them", n)
+		}
 	}
+	return out, nil
+}
+
+// evaluateWithPlans adds to the snapshots' migrations each plan's,
+// evaluated with the plan rules, and with --collect those of the groups it
+// replaces (collectPlanned); the exit code is recorded as evaluate does.
+func evaluateWithPlans(ctx context.Context, e *env, eng *policies.Engine, s *reportSetup, migs []report.Migration, plans []*terraform.Plan, collect bool, cf *collectFlags, cfg *config.Config) (*report.Result, error) {
 	for _, pl := range plans {
 		m, err := preflight.EvaluatePlan(ctx, eng, pl)
 		if err != nil {

@@ -269,7 +269,13 @@ network_backend(b) if {
 #   else is returned unchanged (trimmed when a string).
 unmap(ip) := m[0][1] if {
 	is_string(ip)
-	m := regex.find_all_string_submatch_n(_mapped_re, trim_space(ip), 1)
+	s := trim_space(ip)
+
+	# Only a string with both separators can be a mapped address: the
+	# plain IPv4 and IPv6 addresses that make up most inputs skip the regex.
+	contains(s, ".")
+	contains(s, ":")
+	m := regex.find_all_string_submatch_n(_mapped_re, s, 1)
 	count(m) == 1
 } else := trim_space(ip) if {
 	is_string(ip)
@@ -297,9 +303,11 @@ private_ranges := ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/
 # METADATA
 # description: private(ip) is true for an address inside private_ranges (IPv4-mapped ones unmapped first).
 private(ip) if {
-	valid_addr(ip)
+	is_string(ip)
+	a := unmap(ip)
+	net.cidr_is_valid(_as_cidr(a))
 	some r in private_ranges
-	net.cidr_contains(r, unmap(ip))
+	net.cidr_contains(r, a)
 }
 
 # METADATA
@@ -307,11 +315,14 @@ private(ip) if {
 #   in_any(cidrs, addr) is true when addr (an IP or a CIDR) lies inside one of
 #   cidrs (CIDRs or single IPs). Entries that are not addresses are skipped.
 in_any(cidrs, addr) if {
-	valid_addr(addr)
+	is_string(addr)
+	a := unmap(addr)
+	net.cidr_is_valid(_as_cidr(a))
 	some c in cidrs
 	is_string(c)
-	valid_addr(c)
-	net.cidr_contains(_as_cidr(unmap(c)), unmap(addr))
+	cc := _as_cidr(unmap(c))
+	net.cidr_is_valid(cc)
+	net.cidr_contains(cc, a)
 }
 
 # METADATA
