@@ -79,6 +79,10 @@ type Engine struct {
 	// plan evaluates the rules under PlanRulesPrefix (nil when there are
 	// none); it has no tool rules.
 	plan *Engine
+	// fleet evaluates the rules under FleetRulesPrefix once per audit, and
+	// capacity computes a snapshot's placement data (fleet.go).
+	fleet    *Engine
+	capacity rego.PreparedEvalQuery
 }
 
 // LoadModules parses policy files from fsys (every .rego file; tests
@@ -161,6 +165,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e := &Engine{opts: opts}
 	plan := &Engine{}
+	fleet := &Engine{}
 	params := map[string]any{}
 	for _, r := range all {
 		rs := settings[r.ID]
@@ -173,6 +178,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		into := e
 		if strings.HasPrefix(r.Package, PlanRulesPrefix) {
 			into = plan
+		}
+		if strings.HasPrefix(r.Package, FleetRulesPrefix) {
+			into = fleet
 		}
 		into.declared = append(into.declared, r.Severity)
 		if rs.severity != report.SeverityNone {
@@ -216,6 +224,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("prepare plan rules: %w", err)
 		}
 	}
+	if err := e.prepareFleet(fleet, prepare); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -251,7 +262,7 @@ func (e *Engine) Rules() []report.Rule {
 var ruleIDPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*[0-9]+$`)
 
 // RulesFromModules reads rule descriptors from the package METADATA of every
-// module under data.apigw.rules and data.apigw.terraform. A rule package
+// module under data.apigw.rules, data.apigw.terraform and data.apigw.fleet. A rule package
 // may span several files, one of which holds the METADATA block; a rule
 // package without one, or two packages with one ID, is an error.
 func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
@@ -267,7 +278,7 @@ func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 	for _, file := range names {
 		m := mods[file]
 		pkg := m.Package.Path.String()
-		if !(strings.HasPrefix(pkg, RulesPrefix) || strings.HasPrefix(pkg, PlanRulesPrefix)) || strings.HasSuffix(pkg, "_test") {
+		if !(strings.HasPrefix(pkg, RulesPrefix) || strings.HasPrefix(pkg, PlanRulesPrefix) || strings.HasPrefix(pkg, FleetRulesPrefix)) || strings.HasSuffix(pkg, "_test") {
 			continue
 		}
 		var ann *ast.Annotations

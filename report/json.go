@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"io"
+	"slices"
 )
 
 // JSONReportVersion names the shape of the json format; it changes only when
@@ -35,7 +36,10 @@ type jsonReport struct {
 	ExitCode        int             `json:"exitCode"`
 	Summary         Summary         `json:"summary"`
 	Migrations      []jsonMigration `json:"migrations"`
-	Rules           []Rule          `json:"rules"`
+	// Placements is an audit's placement matrix (Result.Placements); it is
+	// left out of other reports.
+	Placements []Placement `json:"placements,omitempty"`
+	Rules      []Rule      `json:"rules"`
 }
 
 func (jsonReporter) Report(w io.Writer, r *Result) error {
@@ -50,6 +54,7 @@ func (jsonReporter) Report(w io.Writer, r *Result) error {
 		Migrations:      make([]jsonMigration, len(r.Migrations)),
 	}
 	out.Passed = r.Verdict() == VerdictPass
+	out.Placements = jsonPlacements(r)
 	for i := range r.Migrations {
 		m := &r.Migrations[i]
 		out.Migrations[i] = jsonMigration{Migration: m, Passed: !r.MigrationFails(m)}
@@ -76,4 +81,13 @@ func withoutParams(rules []Rule) []Rule {
 		out[i] = r
 	}
 	return out
+}
+
+// jsonPlacements is the placement matrix of an audit (a result with a
+// fleet record), built once by Result.Placements; nil for other results.
+func jsonPlacements(r *Result) []Placement {
+	if !slices.ContainsFunc(r.Migrations, func(m Migration) bool { return m.IsFleet() }) {
+		return nil
+	}
+	return r.Placements()
 }

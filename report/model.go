@@ -180,6 +180,22 @@ type RuleError struct {
 // (terraform show -json) rather than from a snapshot.
 const KindTerraformPlan = "terraform-plan"
 
+// KindFleet marks the Migration that holds an audit's plan-wide findings
+// (MIG017 and organisations' fleet rules); its Input is the plan file, or
+// "audit" for a plan given by flags.
+const KindFleet = "fleet"
+
+// Capacity is the placement data of one migration: the group's peak, what
+// it needs on the destination with the headroom, the load already there and
+// the destination's limit (InstanceRpsLimit, else the specification's).
+type Capacity struct {
+	PeakRPS     float64 `json:"peakRps"`
+	NeededRPS   float64 `json:"neededRps"`
+	ExistingRPS float64 `json:"existingRps"`
+	LimitRPS    float64 `json:"limitRps"`
+	Spec        string  `json:"spec"`
+}
+
 // Migration is the outcome of evaluating one snapshot: one API group and the
 // move from its current instance to a destination. A Terraform plan is
 // evaluated into a Migration of Kind KindTerraformPlan, without group or
@@ -188,8 +204,12 @@ type Migration struct {
 	// Input is the path the snapshot was read from as the user gave it ("-"
 	// for standard input).
 	Input string `json:"input"`
-	// Kind is "" for a snapshot, KindTerraformPlan for a Terraform plan.
-	Kind        string    `json:"kind,omitempty"`
+	// Kind is "" for a snapshot, KindTerraformPlan for a Terraform plan,
+	// KindFleet for an audit's plan-wide findings.
+	Kind string `json:"kind,omitempty"`
+	// Candidate marks an alternative destination an audit evaluated, not
+	// the planned one: it never fails the gate.
+	Candidate   bool      `json:"candidate,omitempty"`
 	GroupID     string    `json:"groupId"`
 	GroupName   string    `json:"groupName"`
 	RegionID    string    `json:"regionId"`
@@ -200,6 +220,9 @@ type Migration struct {
 	// Evaluated lists the IDs of the rules run on this snapshot, sorted.
 	Evaluated []string    `json:"rulesEvaluated"`
 	Errors    []RuleError `json:"errors,omitempty"`
+	// Capacity is the placement data an audit computed; nil elsewhere or
+	// when the snapshot does not give it.
+	Capacity *Capacity `json:"capacity,omitempty"`
 	// Elapsed is how long the evaluation took (JUnit time); it is left out
 	// of the json format, whose bytes depend on the findings only.
 	Elapsed time.Duration `json:"-"`
@@ -208,11 +231,17 @@ type Migration struct {
 // IsPlan reports whether the migration was evaluated from a Terraform plan.
 func (m *Migration) IsPlan() bool { return m.Kind == KindTerraformPlan }
 
+// IsFleet reports whether the migration holds an audit's plan-wide findings.
+func (m *Migration) IsFleet() bool { return m.Kind == KindFleet }
+
 // ID names the migration for people and CI systems: "group -> destination",
 // or "terraform plan" for a plan.
 func (m *Migration) ID() string {
 	if m.IsPlan() {
 		return "terraform plan"
+	}
+	if m.IsFleet() {
+		return "audit plan"
 	}
 	g := m.GroupName
 	if g == "" {
@@ -341,7 +370,11 @@ func (r *Result) Summary() Summary {
 		if r.MigrationFails(m) {
 			s.Failed++
 		}
-		s.RuleErrors += len(m.Errors)
+		if !m.Candidate {
+			// A candidate's rule errors are shown with it; the gate
+			// (Verdict) judges the planned migrations only.
+			s.RuleErrors += len(m.Errors)
+		}
 		for _, f := range m.Findings {
 			if f.Undecided {
 				s.Undecided++
@@ -361,8 +394,11 @@ func (r *Result) Summary() Summary {
 
 // MigrationFails reports whether one migration fails the gate: it has a
 // finding that fails it (FindingFails) or a rule that could not be
-// evaluated.
+// evaluated. A candidate (an alternative destination) never does.
 func (r *Result) MigrationFails(m *Migration) bool {
+	if m.Candidate {
+		return false
+	}
 	if len(m.Errors) > 0 {
 		return true
 	}

@@ -48,6 +48,8 @@ var registry = []Call{
 	{Product: ProductCloudAPI, Action: "DescribeInstanceQps", Rules: []string{"MIG001"}},
 	{Product: ProductECS, Action: "DescribeSecurityGroups", Rules: []string{"MIG009"}},
 	{Product: ProductECS, Action: "DescribeSecurityGroupAttribute", Rules: []string{"MIG009"}},
+	// The audit's listings: every group of a region, every instance.
+	{Product: ProductCloudAPI, Action: "DescribeApiGroups", Essential: true},
 	{Product: ProductCloudAPI, Action: "ModifyApiGroupInstance", Essential: true, Write: true},
 }
 
