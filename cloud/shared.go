@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -40,17 +41,18 @@ func (p *Pool) Call(ctx context.Context, product, action string, params map[stri
 	return c.Call(ctx, product, action, params)
 }
 
-// SharedOptions configure a Shared reader.
-type SharedOptions struct {
+// LimiterOptions configure a Limiter.
+type LimiterOptions struct {
 	// MaxRPS is the rate calls are sent at, at most (default 10 per
-	// second). After a Throttling answer the rate is halved for every
-	// caller (down to MinRPS); it grows back by a quarter after each run
-	// of RecoverAfter answers without throttling.
+	// second). A Throttling answer halves the rate for every caller (down
+	// to MinRPS; at most once a second, as the answers of calls sent
+	// together arrive together); it grows back by a tenth of MaxRPS after
+	// each run of RecoverAfter answers without throttling.
 	MaxRPS float64
 	// MinRPS is the lowest rate throttling brings it to (default 0.5).
 	MinRPS float64
 	// RecoverAfter is the run of unthrottled answers after which the rate
-	// grows (default 10).
+	// grows (default 5).
 	RecoverAfter int
 }
 
@@ -64,13 +66,24 @@ type SharedOptions struct {
 // calls pass through, never cached. It is safe for concurrent use.
 type Shared struct {
 	inner API
-	opts  SharedOptions
-	lim   *rate.Limiter
+	lim   *Limiter
+
+	mu    sync.Mutex
+	cache map[string]*sharedEntry
+}
+
+// Limiter is the rate calls are sent at, shared by every reader of an
+// audit (one per region): it halves when the cloud throttles and grows
+// back when it stops. It is safe for concurrent use.
+type Limiter struct {
+	opts LimiterOptions
+	lim  *rate.Limiter
 
 	mu      sync.Mutex
-	cache   map[string]*sharedEntry
-	calm    int     // answers since the last throttling or growth
-	current float64 // the rate now
+	calm    int       // answers since the last throttling or growth
+	current float64   // the rate now
+	cut     time.Time // when the rate was last halved
+	clock   func() time.Time
 
 	sent, hits, throttles atomic.Int64
 }
@@ -82,8 +95,8 @@ type sharedEntry struct {
 	err    error
 }
 
-// NewShared wraps inner (a Client, or a Pool of them).
-func NewShared(inner API, opts SharedOptions) *Shared {
+// NewLimiter makes a limiter.
+func NewLimiter(opts LimiterOptions) *Limiter {
 	if opts.MaxRPS <= 0 {
 		opts.MaxRPS = 10
 	}
@@ -91,16 +104,14 @@ func NewShared(inner API, opts SharedOptions) *Shared {
 		opts.MinRPS = min(0.5, opts.MaxRPS)
 	}
 	if opts.RecoverAfter <= 0 {
-		opts.RecoverAfter = 10
+		opts.RecoverAfter = 5
 	}
-	burst := max(1, int(opts.MaxRPS))
-	return &Shared{
-		inner:   inner,
-		opts:    opts,
-		lim:     rate.NewLimiter(rate.Limit(opts.MaxRPS), burst),
-		cache:   map[string]*sharedEntry{},
-		current: opts.MaxRPS,
-	}
+	return &Limiter{opts: opts, lim: rate.NewLimiter(rate.Limit(opts.MaxRPS), max(1, int(opts.MaxRPS))), current: opts.MaxRPS, clock: time.Now}
+}
+
+// NewShared wraps inner (a Client, or a Pool of them) under lim.
+func NewShared(inner API, lim *Limiter) *Shared {
+	return &Shared{inner: inner, lim: lim, cache: map[string]*sharedEntry{}}
 }
 
 // SharedStats count what a Shared reader did.
@@ -115,12 +126,12 @@ type SharedStats struct {
 	RPS float64
 }
 
-// Stats returns the counters so far.
-func (s *Shared) Stats() SharedStats {
-	s.mu.Lock()
-	cur := s.current
-	s.mu.Unlock()
-	return SharedStats{Sent: s.sent.Load(), Hits: s.hits.Load(), Throttles: s.throttles.Load(), RPS: cur}
+// Stats returns the counters so far, of every reader under l.
+func (l *Limiter) Stats() SharedStats {
+	l.mu.Lock()
+	cur := l.current
+	l.mu.Unlock()
+	return SharedStats{Sent: l.sent.Load(), Hits: l.hits.Load(), Throttles: l.throttles.Load(), RPS: cur}
 }
 
 // Call answers a read from the cache, or sends it under the rate limit.
@@ -145,7 +156,7 @@ func (s *Shared) Call(ctx context.Context, product, action string, params map[st
 			return nil, ctx.Err()
 		}
 		if e.err == nil {
-			s.hits.Add(1)
+			s.lim.hits.Add(1)
 			return slices.Clone(e.body), nil
 		}
 		// The first caller's own context ended: this caller reads itself.
@@ -192,37 +203,40 @@ func (s *Shared) Forget(name, value string) {
 }
 
 func (s *Shared) send(ctx context.Context, product, action string, params map[string]string) ([]byte, error) {
-	if err := s.lim.Wait(ctx); err != nil {
+	if err := s.lim.lim.Wait(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, err
 	}
-	s.sent.Add(1)
+	s.lim.sent.Add(1)
 	body, err := s.inner.Call(ctx, product, action, params)
-	s.adapt(err)
+	s.lim.adapt(err)
 	return body, err
 }
 
-// adapt halves the rate on a Throttling answer and grows it back after a
-// calm run.
-func (s *Shared) adapt(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// adapt halves the rate on a Throttling answer (once a second at most)
+// and grows it back by a tenth of the maximum after a calm run.
+func (l *Limiter) adapt(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if Throttled(err) {
-		s.throttles.Add(1)
-		s.calm = 0
-		s.current = max(s.opts.MinRPS, s.current/2)
-		s.lim.SetLimit(rate.Limit(s.current))
+		l.throttles.Add(1)
+		l.calm = 0
+		if now := l.clock(); now.Sub(l.cut) >= time.Second {
+			l.cut = now
+			l.current = max(l.opts.MinRPS, l.current/2)
+			l.lim.SetLimit(rate.Limit(l.current))
+		}
 		return
 	}
-	if err != nil || s.current >= s.opts.MaxRPS {
+	if err != nil || l.current >= l.opts.MaxRPS {
 		return
 	}
-	if s.calm++; s.calm >= s.opts.RecoverAfter {
-		s.calm = 0
-		s.current = min(s.opts.MaxRPS, s.current*1.25)
-		s.lim.SetLimit(rate.Limit(s.current))
+	if l.calm++; l.calm >= l.opts.RecoverAfter {
+		l.calm = 0
+		l.current = min(l.opts.MaxRPS, l.current+l.opts.MaxRPS/10)
+		l.lim.SetLimit(rate.Limit(l.current))
 	}
 }
 

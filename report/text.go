@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -54,6 +55,9 @@ func (t *textReporter) Report(w io.Writer, r *Result) error {
 		}
 		t.migration(bw, r, &r.Migrations[i])
 	}
+	if slices.ContainsFunc(r.Migrations, func(m Migration) bool { return m.IsFleet() }) {
+		t.matrix(bw, r)
+	}
 	if len(r.Migrations) > 0 {
 		bw.WriteString("\n")
 	}
@@ -68,14 +72,19 @@ func (t *textReporter) migration(w *bufio.Writer, r *Result, m *Migration) {
 		name = m.GroupID
 	}
 	verdict := t.paint(ansiBold+ansiGreen, "PASS")
-	if r.MigrationFails(m) {
+	judged, role := *m, ""
+	if m.Candidate {
+		// A candidate is judged as if it were planned; it never fails the gate.
+		judged.Candidate, role = false, " (candidate)"
+	}
+	if r.MigrationFails(&judged) {
 		verdict = t.paint(ansiBold+ansiRed, "FAIL")
 	}
-	if m.IsPlan() {
-		fmt.Fprintf(w, "%s  %s\n", verdict, t.paint(ansiBold, "terraform plan"))
+	if m.IsPlan() || m.IsFleet() {
+		fmt.Fprintf(w, "%s  %s\n", verdict, t.paint(ansiBold, m.ID()))
 		fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, m.Input))
 	} else {
-		fmt.Fprintf(w, "%s  %s (%s): %s -> %s\n", verdict, t.paint(ansiBold, name), m.GroupID, m.Source, m.Destination)
+		fmt.Fprintf(w, "%s  %s (%s): %s -> %s%s\n", verdict, t.paint(ansiBold, name), m.GroupID, m.Source, m.Destination, role)
 		fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, fmt.Sprintf("%s, region %s, collected %s", m.Input, m.RegionID, m.CollectedAt.UTC().Format("2006-01-02 15:04:05Z"))))
 	}
 	for _, e := range m.Errors {

@@ -9,8 +9,10 @@
 #   destination's limit (InstanceRpsLimit, else the specification table's),
 #   read with data.apigw.lib.capacity as MIG001 reads one group. Each group may
 #   fit alone and the plan still overload the instance. When a planned group's
-#   figures cannot be read, the rule says it could not check that
-#   destination.
+#   figures cannot be read, or its snapshot could not be collected, the rule
+#   says it could not check that destination. Input: {"plan": the plan,
+#   "migrations": [{"group", "destination", "candidate", "snapshot"}, ...]},
+#   snapshot absent for a pair that could not be collected.
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/product-overview/dedicated-instances
 #     description: Dedicated instance specifications and their maximum RPS
@@ -30,30 +32,47 @@ import data.apigw.lib.capacity as cap
 
 # ---- the planned migrations, by destination --------------------------------
 
-_planned := [m.snapshot |
+# Every planned migration (candidates left out), collected or not: one whose
+# snapshot could not be collected has no snapshot, and leaves its
+# destination undecided.
+_planned := [m |
 	some m in input.migrations
 	not m.candidate
-	is_object(m.snapshot)
 ]
 
-_dest(s) := lib.get(s.destination, "InstanceId")
+_snap(m) := lib.obj(object.get(m, "snapshot", null))
 
-_destinations := {d | some s in _planned; d := _dest(s); d != ""}
-
-_onto(d) := [s | some s in _planned; _dest(s) == d]
-
-_label(s) := sprintf("%s (%s)", [lib.get(s.group, "GroupName"), lib.get(s.group, "GroupId")]) if {
-	lib.get(s.group, "GroupName") != ""
+_dest(m) := d if {
+	d := object.get(m, "destination", "")
+	lib.set(d)
 }
 
-_label(s) := lib.get(s.group, "GroupId") if lib.get(s.group, "GroupName") == ""
+_dest(m) := lib.get(object.get(_snap(m), "destination", null), "InstanceId") if not lib.set(object.get(m, "destination", ""))
 
-_figures(s) := c if c := cap.capacity with input as s
+_destinations := {d | some m in _planned; d := _dest(m); d != ""}
+
+_onto(d) := [m | some m in _planned; _dest(m) == d]
+
+_label(m) := sprintf("%s (%s)", [lib.get(object.get(_snap(m), "group", null), "GroupName"), lib.get(object.get(_snap(m), "group", null), "GroupId")]) if {
+	lib.get(object.get(_snap(m), "group", null), "GroupName") != ""
+}
+
+_label(m) := lib.get(object.get(_snap(m), "group", null), "GroupId") if {
+	lib.get(object.get(_snap(m), "group", null), "GroupName") == ""
+	lib.get(object.get(_snap(m), "group", null), "GroupId") != ""
+}
+
+_label(m) := lib.str(object.get(m, "group", "")) if lib.get(object.get(_snap(m), "group", null), "GroupId") == ""
+
+_figures(m) := c if {
+	is_object(m.snapshot)
+	c := cap.capacity with input as m.snapshot
+}
 
 # The figures of each group onto d, in the plan's order.
-_known(d) := [{"label": _label(s), "c": _figures(s)} | some s in _onto(d); _figures(s)]
+_known(d) := [{"label": _label(m), "c": _figures(m)} | some m in _onto(d); _figures(m)]
 
-_unknown(d) := [_label(s) | some s in _onto(d); not _figures(s)]
+_unknown(d) := [_label(m) | some m in _onto(d); not _figures(m)]
 
 # A group's own share: its peak with headroom, the destination's load left out.
 _share(e) := e.c.neededRps - e.c.existingRps
@@ -96,7 +115,11 @@ _fix(d, n) := sprintf(
 	s := lib.specs[count(lib.specs) - 1]
 }
 
-_resource(d) := {"kind": "instance", "id": d, "name": lib.get(_onto(d)[0].destination, "InstanceName")}
+_names(d) := [n | some m in _onto(d); n := lib.get(object.get(_snap(m), "destination", null), "InstanceName"); n != ""]
+
+_resource(d) := {"kind": "instance", "id": d, "name": _names(d)[0]} if count(_names(d)) > 0
+
+_resource(d) := {"kind": "instance", "id": d, "name": ""} if count(_names(d)) == 0
 
 # ---- findings ---------------------------------------------------------------
 
@@ -124,7 +147,7 @@ _load_part(d) := "" if _existing(d) <= 0
 
 findings contains lib.undecided({
 	"check": sprintf(
-		"whether the %d groups planned onto %s fit it together: the peak or the limit of %s cannot be read (MIG001 says why)",
+		"whether the %d groups planned onto %s fit it together: the peak or the limit of %s cannot be read (MIG001 or the collection error says why)",
 		[count(_onto(d)), d, concat(", ", _unknown(d))],
 	),
 	"remediation": "Fix what MIG001 reports on those migrations (collect their traffic, check the destination's specification) and run the audit again.",

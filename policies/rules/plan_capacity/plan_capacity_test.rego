@@ -38,6 +38,18 @@ test_candidates_are_left_out if {
 	plan_capacity.findings == set() with input as inp
 }
 
+test_uncollected_planned_group_is_undecided if {
+	inp := {"plan": {}, "migrations": [
+		{"snapshot": group("g1", "orders", 1000), "candidate": false, "group": "g1", "destination": "apigateway-hz-ab12cd34ef56"},
+		{"candidate": false, "group": "g2", "destination": "apigateway-hz-ab12cd34ef56"},
+	]}
+	fs := plan_capacity.findings with input as inp
+	count(fs) == 1
+	some f in fs
+	f.undecided
+	contains(f.message, "the peak or the limit of g2 cannot be read")
+}
+
 test_beyond_the_largest_spec if {
 	fs := plan_capacity.findings with input as planned([group("g1", "orders", 30000), group("g2", "billing", 30000)])
 	count(fs) == 1
@@ -49,7 +61,7 @@ test_beyond_the_largest_spec if {
 test_undecided_without_figures if {
 	fs := plan_capacity.findings with input as planned([group("g1", "orders", 1000), object.remove(group("g2", "billing", 0), ["traffic"])])
 	fs == {{
-		"message": "could not check whether the 2 groups planned onto apigateway-hz-ab12cd34ef56 fit it together: the peak or the limit of billing (g2) cannot be read (MIG001 says why)",
+		"message": "could not check whether the 2 groups planned onto apigateway-hz-ab12cd34ef56 fit it together: the peak or the limit of billing (g2) cannot be read (MIG001 or the collection error says why)",
 		"severity": "warning",
 		"undecided": true,
 		"remediation": "Fix what MIG001 reports on those migrations (collect their traffic, check the destination's specification) and run the audit again.",

@@ -1,0 +1,82 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+)
+
+// matrix writes an audit's placement matrix as a table: one row per
+// (group, destination), the planned destination first, the verdict, the
+// headroom left after the group's peak and the rules that block it; the
+// recommended destination of each group is marked with *.
+func (t *textReporter) matrix(w *bufio.Writer, r *Result) {
+	placements := r.Placements()
+	if len(placements) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s\n", t.paint(ansiBold, "Placement matrix (* recommended: passes, most RPS headroom after the group's peak)"))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "GROUP\tDESTINATION\tROLE\tVERDICT\tHEADROOM RPS\tBLOCKERS")
+	for _, p := range placements {
+		name := p.GroupName
+		if name == "" {
+			name = p.GroupID
+		}
+		for i, c := range p.Candidates {
+			group := ""
+			if i == 0 {
+				group = name
+			}
+			dest := "  " + c.Destination
+			if c.Destination == p.Recommended {
+				dest = "* " + c.Destination
+			}
+			role := "candidate"
+			if c.Destination == p.Planned && !r.Migrations[c.Migration].Candidate {
+				role = "planned"
+			}
+			headroom := "-"
+			if c.HeadroomRPS != nil {
+				headroom = signedThousands(*c.HeadroomRPS)
+			}
+			blockers := "-"
+			if len(c.Blockers) > 0 {
+				blockers = strings.Join(c.Blockers, ", ")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", group, dest, role, c.Readiness, headroom, blockers)
+		}
+		if p.Recommended == "" {
+			fmt.Fprintf(tw, "\t  (no destination passes)\n")
+		}
+	}
+	tw.Flush()
+}
+
+
+// signedThousands writes a rounded RPS figure with thousands separators.
+func signedThousands(f float64) string {
+	n := int64(f)
+	if f < 0 {
+		n = int64(f - 0.5)
+	} else {
+		n = int64(f + 0.5)
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	s := fmt.Sprintf("%d", n)
+	var b strings.Builder
+	for i, ch := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(ch)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
