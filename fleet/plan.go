@@ -57,6 +57,8 @@ func (e *PlanError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
+var yamlLine = regexp.MustCompile(`^line (\d+): `)
+
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
 
 // ParsePlan reads a plan file, YAML or JSON:
@@ -76,11 +78,12 @@ func ParsePlan(name string, data []byte) (*Plan, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		line := 0
-		msg := err.Error()
-		if m := regexp.MustCompile(`line (\d+)`).FindStringSubmatch(msg); m != nil {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
+			msg = msg[len(m[0]):]
 		}
-		return nil, bad(line, "not YAML or JSON: %s", strings.TrimPrefix(msg, "yaml: "))
+		return nil, bad(line, "not YAML or JSON: %s", msg)
 	}
 	doc := &root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
