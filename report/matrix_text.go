@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -17,7 +18,8 @@ func (t *textReporter) matrix(w *bufio.Writer, r *Result) {
 		return
 	}
 	fmt.Fprintf(w, "\n%s\n", t.paint(ansiBold, "Placement matrix (* recommended: passes, most RPS headroom after the group's peak)"))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "GROUP\tDESTINATION\tROLE\tVERDICT\tHEADROOM RPS\tBLOCKERS")
 	for _, p := range placements {
 		name := p.GroupName
@@ -48,10 +50,17 @@ func (t *textReporter) matrix(w *bufio.Writer, r *Result) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", group, dest, role, c.Readiness, headroom, blockers)
 		}
 		if p.Recommended == "" {
-			fmt.Fprintf(tw, "\t  (no destination passes)\n")
+			// Every cell, so the columns stay one block; the padding is
+			// trimmed below.
+			fmt.Fprintf(tw, "\t  (no destination passes)\t\t\t\t\n")
 		}
 	}
 	tw.Flush()
+	for _, line := range strings.SplitAfter(table.String(), "\n") {
+		if line != "" {
+			w.WriteString(strings.TrimRight(line, " \n") + "\n")
+		}
+	}
 }
 
 

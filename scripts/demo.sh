@@ -80,6 +80,15 @@ expect 0 preflight run "${live[@]}" -f json="$out/orders.again.json" \
   --group 523e8dc7bbe04613b5b1d726c2a7889d --to apigateway-hz-3f9a1c7e2b84 \
   --migrate --yes --audit-log "$out/audit.jsonl"
 
+echo "== apigw-preflight audit: six groups, each onto a planned and a candidate instance"
+# The placement matrix ends the text report; MIG017 finds that catalog,
+# search and reviews do not fit the small instance together (orders is on it
+# already); payments fails its planned destination (exit 3). The json report
+# holds the matrix.
+expect 3 preflight audit "${live[@]}" --plan testdata/plans/demo-audit.yaml \
+  -f text -f json="$out/audit.json"
+# The html report (-f html="$out/audit.html") joins once the html format exists.
+
 echo "== audit log $out/audit.jsonl (one line per attempt):"
 # Plain shell, so the demo needs nothing beyond Go, git and make: each line
 # is one compact JSON object, and these keys are plain top-level strings.

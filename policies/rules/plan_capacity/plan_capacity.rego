@@ -7,7 +7,8 @@
 #   groups' observed peaks times (1 + MIG001's rpsHeadroom), plus the load
 #   already on the destination (destinationLoad.peakRps), must fit the
 #   destination's limit (InstanceRpsLimit, else the specification table's),
-#   read with data.apigw.lib.capacity as MIG001 reads one group. Each group may
+#   read with data.apigw.lib.capacity as MIG001 reads one group (a group
+#   already on the destination is part of that load). Each group may
 #   fit alone and the plan still overload the instance. When a planned group's
 #   figures cannot be read, or its snapshot could not be collected, the rule
 #   says it could not check that destination. Input: {"plan": the plan,
@@ -34,11 +35,19 @@ import data.apigw.lib.capacity as cap
 
 # Every planned migration (candidates left out), collected or not: one whose
 # snapshot could not be collected has no snapshot, and leaves its
-# destination undecided.
+# destination undecided. A group already on its destination is left out:
+# its traffic is part of the destination's load already.
 _planned := [m |
 	some m in input.migrations
 	not m.candidate
+	not _already_there(m)
 ]
+
+_already_there(m) if {
+	d := lib.get(object.get(_snap(m), "group", null), "InstanceId")
+	d != ""
+	d == _dest(m)
+}
 
 _snap(m) := lib.obj(object.get(m, "snapshot", null))
 

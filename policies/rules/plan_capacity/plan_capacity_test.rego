@@ -50,6 +50,11 @@ test_uncollected_planned_group_is_undecided if {
 	contains(f.message, "the peak or the limit of g2 cannot be read")
 }
 
+test_group_already_on_the_destination_is_its_load if {
+	there := object.union(group("g2", "billing", 900), {"group": {"InstanceId": "apigateway-hz-ab12cd34ef56"}})
+	plan_capacity.findings == set() with input as planned([group("g1", "orders", 1000), there])
+}
+
 test_beyond_the_largest_spec if {
 	fs := plan_capacity.findings with input as planned([group("g1", "orders", 30000), group("g2", "billing", 30000)])
 	count(fs) == 1
