@@ -54,7 +54,6 @@ func (e *Engine) prepareFleet(fleet *Engine, prepare func(string) (rego.Prepared
 	return nil
 }
 
-
 // FleetRules returns the enabled fleet rules, sorted by ID, with the
 // severity the settings give them.
 func (e *Engine) FleetRules() []report.Rule {

@@ -63,7 +63,6 @@ func (t *textReporter) matrix(w *bufio.Writer, r *Result) {
 	}
 }
 
-
 // signedThousands writes a rounded RPS figure with thousands separators.
 func signedThousands(f float64) string {
 	n := int64(f)

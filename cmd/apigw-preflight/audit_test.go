@@ -26,7 +26,7 @@ import (
 const (
 	demoSmall = "apigateway-hz-3f9a1c7e2b84" // api.s1.small
 	demoVPC   = "apigateway-hz-8d2e6b1f0c57" // vpc_connect, two ENI security groups
-	pinnedNow = "2026-01-01T00:00:00Z"        // before every collection: AGP001 stays quiet
+	pinnedNow = "2026-01-01T00:00:00Z"       // before every collection: AGP001 stays quiet
 )
 
 type demoCloud struct {
