@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 	"text/tabwriter"
 )
@@ -65,12 +66,7 @@ func (t *textReporter) matrix(w *bufio.Writer, r *Result) {
 
 // signedThousands writes a rounded RPS figure with thousands separators.
 func signedThousands(f float64) string {
-	n := int64(f)
-	if f < 0 {
-		n = int64(f - 0.5)
-	} else {
-		n = int64(f + 0.5)
-	}
+	n := int64(math.Round(f))
 	neg := n < 0
 	if neg {
 		n = -n

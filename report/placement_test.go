@@ -7,13 +7,10 @@ import (
 	"testing"
 )
 
-func capOf(limit, existing, needed float64) *Capacity {
-	return &Capacity{PeakRPS: needed / 1.2, NeededRPS: needed + existing, ExistingRPS: existing, LimitRPS: limit, Spec: "api.s1.small"}
-}
-
-// auditResult: group g1 planned onto a (blocked) with candidates b and c
-// (both pass, equal headroom: the smaller limit wins), g2 onto d
-// (conditional: a warning) and the fleet record.
+// auditResult: group g1 planned onto a (blocked) with candidates c
+// (ready, no headroom), b (blocked) and e (ready, the most headroom); g2
+// onto d (conditional: a warning) with a candidate that could not be
+// collected; and the fleet record.
 func auditResult() *Result {
 	errF := Finding{RuleID: "MIG001", RuleName: "rps-capacity", Severity: SeverityError, Message: "too small"}
 	warn := Finding{RuleID: "MIG004", RuleName: "egress-allowlist", Severity: SeverityWarning, Message: "no allowlist"}
