@@ -190,6 +190,38 @@ func (s *Server) describeInstances(c *call) (map[string]any, *apiError) {
 	}, nil
 }
 
+// describeAPIGroups lists the groups of the region, paged (PageSize up to
+// 50), optionally filtered by GroupId or a GroupName substring.
+func (s *Server) describeAPIGroups(c *call) (map[string]any, *apiError) {
+	page, size, e := paging(c, 10, 50)
+	if e != nil {
+		return nil, e
+	}
+	var all []any
+	for _, g := range s.groups {
+		switch {
+		case !s.inRegion(g, c),
+			c.params["GroupId"] != "" && str(g["GroupId"]) != c.params["GroupId"],
+			c.params["GroupName"] != "" && !strings.Contains(str(g["GroupName"]), c.params["GroupName"]):
+			continue
+		}
+		attr := map[string]any{}
+		for _, k := range []string{"GroupId", "GroupName", "InstanceId", "InstanceType", "RegionId", "BasePath", "Description"} {
+			if v, ok := g[k]; ok {
+				attr[k] = v
+			}
+		}
+		setDefault(attr, "RegionId", s.regionOfObject(g))
+		all = append(all, attr)
+	}
+	return map[string]any{
+		"PageNumber":         page,
+		"PageSize":           size,
+		"TotalCount":         len(all),
+		"ApiGroupAttributes": map[string]any{"ApiGroupAttribute": pageOf(all, page, size)},
+	}, nil
+}
+
 func (s *Server) describeAPIs(c *call) (map[string]any, *apiError) {
 	groupID := c.params["GroupId"]
 	if groupID != "" {

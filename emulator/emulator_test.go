@@ -662,7 +662,8 @@ func TestDemoWorld(t *testing.T) {
 	for _, g := range w.Groups {
 		names[g["GroupName"].(string)] = g["GroupId"].(string)
 	}
-	if len(names) != 3 || names["orders"] == "" || names["payments"] == "" || names["inventory"] == "" {
+	// Three groups of the migration demo, nine more for the audit demo.
+	if len(names) != 12 || names["orders"] == "" || names["payments"] == "" || names["inventory"] == "" || names["catalog"] == "" {
 		t.Fatalf("groups = %v", names)
 	}
 	kinds := map[string]string{}
@@ -840,4 +841,48 @@ func assertServerError(t *testing.T, err error, status int, code string) {
 	if se.ErrorCode() != code || se.HttpStatus() != status {
 		t.Fatalf("got %d %s (%s), want %d %s", se.HttpStatus(), se.ErrorCode(), se.Message(), status, code)
 	}
+}
+
+// DescribeApiGroups lists the region's groups, paged, filtered by ID or a
+// name substring.
+func TestSDKDescribeApiGroups(t *testing.T) {
+	_, ts := start(t)
+	c := apiClient(t, ts, "testid", "testsecret")
+	list := func(mod func(*cloudapi.DescribeApiGroupsRequest)) *cloudapi.DescribeApiGroupsResponse {
+		t.Helper()
+		req := cloudapi.CreateDescribeApiGroupsRequest()
+		req.Scheme = "http"
+		if mod != nil {
+			mod(req)
+		}
+		resp, err := c.DescribeApiGroups(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	all := list(nil)
+	if all.TotalCount != 2 || len(all.ApiGroupAttributes.ApiGroupAttribute) != 2 {
+		t.Fatalf("TotalCount=%d len=%d, want the 2 groups", all.TotalCount, len(all.ApiGroupAttributes.ApiGroupAttribute))
+	}
+	g := all.ApiGroupAttributes.ApiGroupAttribute[0]
+	if g.GroupId != groupOrders || g.GroupName != "orders" || g.InstanceId == "" || g.RegionId != "cn-hangzhou" {
+		t.Errorf("first group %+v", g)
+	}
+	page2 := list(func(r *cloudapi.DescribeApiGroupsRequest) {
+		r.PageSize = requests.NewInteger(1)
+		r.PageNumber = requests.NewInteger(2)
+	})
+	if page2.TotalCount != 2 || len(page2.ApiGroupAttributes.ApiGroupAttribute) != 1 || page2.ApiGroupAttributes.ApiGroupAttribute[0].GroupName != "payments" {
+		t.Errorf("page 2 of 1: %+v", page2.ApiGroupAttributes)
+	}
+	byName := list(func(r *cloudapi.DescribeApiGroupsRequest) { r.GroupName = "pay" })
+	if byName.TotalCount != 1 || byName.ApiGroupAttributes.ApiGroupAttribute[0].GroupId != groupPayments {
+		t.Errorf("GroupName=pay: %+v", byName.ApiGroupAttributes)
+	}
+	req := cloudapi.CreateDescribeApiGroupsRequest()
+	req.Scheme = "http"
+	req.PageSize = requests.NewInteger(51)
+	_, err := c.DescribeApiGroups(req)
+	assertServerError(t, err, 400, "InvalidParameter")
 }

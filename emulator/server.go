@@ -229,6 +229,7 @@ var (
 func init() {
 	cloudAPI.actions = map[string]handler{
 		"DescribeApiGroup":       (*Server).describeAPIGroup,
+		"DescribeApiGroups":      (*Server).describeAPIGroups,
 		"DescribeInstances":      (*Server).describeInstances,
 		"DescribeApis":           (*Server).describeAPIs,
 		"DescribeDeployedApi":    (*Server).describeDeployedAPI,

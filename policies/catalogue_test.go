@@ -51,7 +51,8 @@ func sampleFiles(tb testing.TB) []string {
 }
 
 // planRuleDir reports whether rules/<dir> holds a plan rule (a package
-// under PlanRulesPrefix).
+// under PlanRulesPrefix) or a fleet rule (FleetRulesPrefix): its samples
+// are not snapshots.
 func planRuleDir(tb testing.TB, dir string) bool {
 	tb.Helper()
 	mods, err := LoadModules(os.DirFS(filepath.Join("rules", dir)), false)
@@ -59,7 +60,7 @@ func planRuleDir(tb testing.TB, dir string) bool {
 		tb.Fatal(err)
 	}
 	for _, m := range mods {
-		if strings.HasPrefix(m.Package.Path.String()+".", PlanRulesPrefix) {
+		if p := m.Package.Path.String() + "."; strings.HasPrefix(p, PlanRulesPrefix) || strings.HasPrefix(p, FleetRulesPrefix) {
 			return true
 		}
 	}
@@ -139,6 +140,9 @@ func TestFiringSamples(t *testing.T) {
 				evaluate := eval
 				if strings.HasPrefix(r.Package, PlanRulesPrefix) {
 					evaluate = evalPlan
+				}
+				if strings.HasPrefix(r.Package, FleetRulesPrefix) {
+					evaluate = evalFleet
 				}
 				fs, errs := evaluate(t, e, decodeFile(t, f))
 				if len(errs) > 0 {

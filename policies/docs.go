@@ -26,9 +26,10 @@ func MarkdownTable(rules []report.Rule) string {
 }
 
 // AllRules lists every rule of e sorted by ID: the snapshot rules, the tool
-// rules and the plan rules, as policies list and the documents show them.
+// rules, the plan rules and the fleet rules, as policies list and the
+// documents show them.
 func AllRules(e *Engine) []report.Rule {
-	rules := append(e.Rules(), e.PlanRules()...)
+	rules := append(append(e.Rules(), e.PlanRules()...), e.FleetRules()...)
 	slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
 	return rules
 }
@@ -47,6 +48,9 @@ func Documented(e *Engine) []report.Rule {
 // it is the package unchanged.
 func RuleDir(r report.Rule) string {
 	if d, ok := strings.CutPrefix(r.Package, PlanRulesPrefix); ok {
+		return d
+	}
+	if d, ok := strings.CutPrefix(r.Package, FleetRulesPrefix); ok {
 		return d
 	}
 	return strings.TrimPrefix(r.Package, RulesPrefix)

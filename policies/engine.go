@@ -105,6 +105,10 @@ type Engine struct {
 	settingsDoc map[string]any
 	// generated are the modules the engine generated (file -> source).
 	generated map[string]string
+	// fleet evaluates the rules under FleetRulesPrefix once per audit, and
+	// capacity computes a snapshot's placement data (fleet.go).
+	fleet    *Engine
+	capacity rego.PreparedEvalQuery
 }
 
 // LoadModules parses policy files from fsys (every .rego file; tests
@@ -247,6 +251,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 	}
 	plan := &Engine{}
+	fleet := &Engine{}
 	params := map[string]any{}
 	ruleSettings := map[string]any{}
 	for _, r := range all {
@@ -266,6 +271,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		into := e
 		if strings.HasPrefix(r.Package, PlanRulesPrefix) {
 			into = plan
+		}
+		if strings.HasPrefix(r.Package, FleetRulesPrefix) {
+			into = fleet
 		}
 		into.declared = append(into.declared, r.Severity)
 		if rs.severity != report.SeverityNone {
@@ -318,6 +326,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		if err := prepareAll(plan, "plan rules", false); err != nil {
 			return nil, err
 		}
+	}
+	if err := e.prepareFleet(fleet, prepare); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -381,7 +392,7 @@ func (e *Engine) Rules() []report.Rule {
 var ruleIDPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*[0-9]+$`)
 
 // RulesFromModules reads rule descriptors from the package METADATA of every
-// module under data.apigw.rules and data.apigw.terraform. A rule package
+// module under data.apigw.rules, data.apigw.terraform and data.apigw.fleet. A rule package
 // may span several files, one of which holds the METADATA block; a rule
 // package without one, or two packages with one ID, is an error.
 func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
@@ -397,7 +408,7 @@ func RulesFromModules(mods map[string]*ast.Module) ([]report.Rule, error) {
 	for _, file := range names {
 		m := mods[file]
 		pkg := m.Package.Path.String()
-		if !(strings.HasPrefix(pkg, RulesPrefix) || strings.HasPrefix(pkg, PlanRulesPrefix)) || strings.HasSuffix(pkg, "_test") {
+		if !(strings.HasPrefix(pkg, RulesPrefix) || strings.HasPrefix(pkg, PlanRulesPrefix) || strings.HasPrefix(pkg, FleetRulesPrefix)) || strings.HasSuffix(pkg, "_test") {
 			continue
 		}
 		var ann *ast.Annotations

@@ -22,6 +22,19 @@ func evalPlan(t *testing.T, e *Engine, doc map[string]any) ([]report.Finding, []
 	return fs, errs
 }
 
+func evalFleet(t *testing.T, e *Engine, doc map[string]any) ([]report.Finding, []report.RuleError) {
+	t.Helper()
+	v, err := InputValue(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, errs, err := e.EvaluateFleet(context.Background(), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs, errs
+}
+
 // MIG016 is a plan rule: described from its METADATA as rules.md says,
 // evaluated on plans only, never among the snapshot rules.
 func TestPlanRules(t *testing.T) {

@@ -127,11 +127,15 @@ func Stream(ctx context.Context, eng *policies.Engine, n, jobs int, load func(i 
 
 // NewResult assembles the result of migrations evaluated one by one
 // (Evaluate, EvaluatePlan). The plan rules are described when a plan is
-// among them.
+// among them, the fleet rules when an audit's fleet record is.
 func NewResult(eng *policies.Engine, migs []report.Migration, opts Options) *report.Result {
 	rules := eng.Rules()
 	if slices.ContainsFunc(migs, func(m report.Migration) bool { return m.IsPlan() }) {
 		rules = append(rules, eng.PlanRules()...)
+		slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
+	}
+	if slices.ContainsFunc(migs, func(m report.Migration) bool { return m.IsFleet() }) {
+		rules = append(rules, eng.FleetRules()...)
 		slices.SortFunc(rules, func(a, b report.Rule) int { return strings.Compare(a.ID, b.ID) })
 	}
 	r := &report.Result{

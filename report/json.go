@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"io"
+	"slices"
 )
 
 // JSONReportVersion names the shape of the json format; it changes only when
@@ -35,6 +36,7 @@ type jsonReport struct {
 	ExitCode        int             `json:"exitCode"`
 	Summary         Summary         `json:"summary"`
 	Migrations      []jsonMigration `json:"migrations"`
+	Placements      []Placement     `json:"placements,omitempty"`
 	Rules           []Rule          `json:"rules"`
 	// Waivers are the run's waivers with their use; absent without any.
 	Waivers []WaiverUse `json:"waivers,omitempty"`
@@ -59,6 +61,7 @@ func (jsonReporter) Report(w io.Writer, r *Result) error {
 		RuleSettings:    r.Settings,
 	}
 	out.Passed = r.Verdict() == VerdictPass
+	out.Placements = jsonPlacements(r)
 	for i := range r.Migrations {
 		m := &r.Migrations[i]
 		out.Migrations[i] = jsonMigration{Migration: m, Passed: !r.MigrationFails(m)}
@@ -85,4 +88,13 @@ func withoutParams(rules []Rule) []Rule {
 		out[i] = r
 	}
 	return out
+}
+
+// jsonPlacements is the placement matrix of an audit (a result with a
+// fleet record), built once by Result.Placements; nil for other results.
+func jsonPlacements(r *Result) []Placement {
+	if !slices.ContainsFunc(r.Migrations, func(m Migration) bool { return m.IsFleet() }) {
+		return nil
+	}
+	return r.Placements()
 }

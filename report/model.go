@@ -286,8 +286,12 @@ type Migration struct {
 	// Input is the path the snapshot was read from as the user gave it ("-"
 	// for standard input).
 	Input string `json:"input"`
-	// Kind is "" for a snapshot, KindTerraformPlan for a Terraform plan.
-	Kind        string    `json:"kind,omitempty"`
+	// Kind is "" for a snapshot, KindTerraformPlan for a Terraform plan,
+	// KindFleet for an audit's plan-wide findings.
+	Kind string `json:"kind,omitempty"`
+	// Candidate marks an alternative destination an audit evaluated, not
+	// the planned one: it never fails the gate.
+	Candidate   bool      `json:"candidate,omitempty"`
 	GroupID     string    `json:"groupId"`
 	GroupName   string    `json:"groupName"`
 	RegionID    string    `json:"regionId"`
@@ -298,9 +302,6 @@ type Migration struct {
 	// Evaluated lists the IDs of the rules run on this snapshot, sorted.
 	Evaluated []string    `json:"rulesEvaluated"`
 	Errors    []RuleError `json:"errors,omitempty"`
-	// Candidate marks an alternative destination of an audit, not the
-	// planned one. The zero value is the planned migration.
-	Candidate bool `json:"candidate,omitempty"`
 	// Capacity is the traffic arithmetic when it is known.
 	Capacity *Capacity `json:"capacity,omitempty"`
 	// Elapsed is how long the evaluation took (JUnit time); it is left out
@@ -313,6 +314,9 @@ func (m *Migration) IsPlan() bool { return m.Kind == KindTerraformPlan }
 
 // IsWaivers reports whether the migration holds a waiver file's findings.
 func (m *Migration) IsWaivers() bool { return m.Kind == KindWaivers }
+
+// IsFleet reports whether the migration holds an audit's plan-wide findings.
+func (m *Migration) IsFleet() bool { return m.Kind == KindFleet }
 
 // ID names the migration for people and CI systems: "group -> destination",
 // or "terraform plan" for a plan.
@@ -487,7 +491,11 @@ func (r *Result) Summary() Summary {
 		default:
 			s.Migrations++
 		}
-		s.RuleErrors += len(m.Errors)
+		if !m.Candidate {
+			// A candidate's rule errors are shown with it; the gate
+			// (Verdict) judges the planned migrations only.
+			s.RuleErrors += len(m.Errors)
+		}
 		for _, f := range m.Findings {
 			if f.Waived() {
 				s.Waived++
@@ -511,8 +519,11 @@ func (r *Result) Summary() Summary {
 
 // MigrationFails reports whether one migration fails the gate: it has a
 // finding that fails it (FindingFails) or a rule that could not be
-// evaluated.
+// evaluated. A candidate (an alternative destination) never does.
 func (r *Result) MigrationFails(m *Migration) bool {
+	if m.Candidate {
+		return false
+	}
 	if len(m.Errors) > 0 {
 		return true
 	}

@@ -55,6 +55,9 @@ func (t *textReporter) Report(w io.Writer, r *Result) error {
 		}
 		t.migration(bw, r, &r.Migrations[i])
 	}
+	if slices.ContainsFunc(r.Migrations, func(m Migration) bool { return m.IsFleet() }) {
+		t.matrix(bw, r)
+	}
 	if len(r.Migrations) > 0 {
 		bw.WriteString("\n")
 	}
@@ -73,7 +76,12 @@ func (t *textReporter) migration(w *bufio.Writer, r *Result, m *Migration) {
 		name = m.GroupID
 	}
 	verdict := t.paint(ansiBold+ansiGreen, "PASS")
-	if r.MigrationFails(m) {
+	judged, role := *m, ""
+	if m.Candidate {
+		// A candidate is judged as if it were planned; it never fails the gate.
+		judged.Candidate, role = false, " (candidate)"
+	}
+	if r.MigrationFails(&judged) {
 		verdict = t.paint(ansiBold+ansiRed, "FAIL")
 	}
 	switch {
@@ -87,11 +95,7 @@ func (t *textReporter) migration(w *bufio.Writer, r *Result, m *Migration) {
 		fmt.Fprintf(w, "%s  %s\n", verdict, t.paint(ansiBold, "waivers "+m.Input))
 		fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, waiverFileLine(r, m.Input)))
 	default:
-		candidate := ""
-		if m.Candidate {
-			candidate = " (candidate)"
-		}
-		fmt.Fprintf(w, "%s  %s (%s): %s -> %s%s\n", verdict, t.paint(ansiBold, name), m.GroupID, m.Source, m.Destination, candidate)
+		fmt.Fprintf(w, "%s  %s (%s): %s -> %s%s\n", verdict, t.paint(ansiBold, name), m.GroupID, m.Source, m.Destination, role)
 		fmt.Fprintf(w, "      %s\n", t.paint(ansiDim, fmt.Sprintf("%s, region %s, collected %s", m.Input, m.RegionID, m.CollectedAt.UTC().Format("2006-01-02 15:04:05Z"))))
 	}
 	for _, e := range m.Errors {

@@ -104,6 +104,13 @@ expect 3 preflight check --color never --now 2026-12-01T00:00:00Z \
   --policy testdata/policies/acme --policy testdata/policies/conftest --data testdata/policies/data \
   -f text -f json="$out/org.json" -f sarif="$out/org.sarif" testdata/snapshots/healthy.json testdata/snapshots/vpc-connect-healthy.json
 expect 0 preflight policies show --policy testdata/policies/acme ACME001
+echo "== apigw-preflight audit: six groups, each onto a planned and a candidate instance"
+# The placement matrix ends the text report; MIG017 finds that catalog,
+# search and reviews do not fit the small instance together (orders is on it
+# already); payments fails its planned destination (exit 3). The json report
+# holds the matrix.
+expect 3 preflight audit "${live[@]}" --plan testdata/plans/demo-audit.yaml \
+  -f text -f json="$out/audit.json" -f html="$out/audit.html"
 
 echo "== audit log $out/audit.jsonl (one line per attempt):"
 # Plain shell, so the demo needs nothing beyond Go, git and make: each line

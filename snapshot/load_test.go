@@ -19,8 +19,8 @@ func TestSamplesValidate(t *testing.T) {
 		t.Fatalf("found %d samples", len(files))
 	}
 	for _, f := range files {
-		if isTerraformPlan(t, f) {
-			continue // a plan rule's sample: a Terraform plan, not a snapshot
+		if isTerraformPlan(t, f) || isFleetInput(t, f) {
+			continue // a plan or fleet rule's sample: not a snapshot
 		}
 		d, err := LoadFile(f, nil)
 		if err != nil {
@@ -47,6 +47,23 @@ func isTerraformPlan(t *testing.T, path string) bool {
 	}
 	_, ok := top["format_version"]
 	return ok
+}
+
+// isFleetInput reports a fleet rule's sample: an audit's plan and its
+// migrations, each holding a snapshot.
+func isFleetInput(t *testing.T, path string) bool {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &top) != nil {
+		return false
+	}
+	_, plan := top["plan"]
+	_, migs := top["migrations"]
+	return plan && migs && top["schemaVersion"] == nil
 }
 
 func TestLineIndex(t *testing.T) {

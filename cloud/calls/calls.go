@@ -31,6 +31,9 @@ type Call struct {
 	Essential bool
 	// Write: the call changes the cloud (the migration itself).
 	Write bool
+	// Listing: a read an audit makes to find its groups and instances,
+	// not part of a snapshot's collection.
+	Listing bool
 	// Rules are the IDs of the rules that need the call's data: a failed
 	// read leaves them undecided (MIG015 names them).
 	Rules []string
@@ -49,6 +52,8 @@ var registry = []Call{
 	{Product: ProductECS, Action: "DescribeNetworkInterfaces", Rules: []string{"MIG009"}},
 	{Product: ProductECS, Action: "DescribeSecurityGroups", Rules: []string{"MIG009"}},
 	{Product: ProductECS, Action: "DescribeSecurityGroupAttribute", Rules: []string{"MIG009"}},
+	// The audit's listings: every group of a region, every instance.
+	{Product: ProductCloudAPI, Action: "DescribeApiGroups", Essential: true, Listing: true},
 	{Product: ProductCloudAPI, Action: "ModifyApiGroupInstance", Essential: true, Write: true},
 }
 

@@ -123,6 +123,7 @@ func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *confi
 		Progress:         progress,
 		Version:          toolVersion(),
 		MaxAPIs:          cf.maxAPIs,
+		Now:              clock,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

@@ -101,6 +101,7 @@ func commands() []command {
 		{"collect", "read a group and two instances from the cloud into a snapshot", runCollect},
 		{"check", "evaluate snapshot files (or Terraform plans) offline and gate on the findings", runCheck},
 		{"run", "collect, check and report in one step", runRun},
+		{"audit", "audit many groups and candidate destinations at once: placement matrix, plan-wide capacity", runAudit},
 		{"policies", "list the rules, or show one (policies list, policies show RULE)", runPolicies},
 		{"schema", "print the snapshot contract as a JSON Schema", runSchema},
 		{"version", "print the version", runVersion},
