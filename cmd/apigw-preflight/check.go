@@ -155,6 +155,9 @@ func loadInputs(e *env, names, planNames []string) ([]*snapshot.Document, []*ter
 				var d *snapshot.Document
 				if d, err = snapshot.Parse(n, raw); err == nil {
 					docs = append(docs, d)
+					for _, note := range d.Notes { // sections of a newer release, ignored
+						fmt.Fprintf(e.stderr, "check: note: %s\n", note)
+					}
 				}
 			}
 		}
