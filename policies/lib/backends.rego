@@ -36,7 +36,7 @@ backend_label(b) := concat("", [_backend_where(b), _backend_origin(b)])
 
 _backend_where(b) := get(b, "address") if set(get(b, "address"))
 
-_backend_where(b) := sprintf("%s:%v", [get(b, "host"), object.get(b, "port", 0)]) if {
+_backend_where(b) := sprintf("%s:%v", [get(b, "host"), object.get(obj(b), "port", 0)]) if {
 	not set(get(b, "address"))
 	set(get(b, "host"))
 }
@@ -48,9 +48,9 @@ _backend_where(b) := "(no address)" if {
 
 _backend_origin(b) := sprintf(" (%s%s)", [_backend_from(b), _backend_stage_note(b)])
 
-_backend_from(b) := sprintf("plug-in %s route %s", [_plugin_name(b), get(obj(object.get(b, "plugin", null)), "route")]) if {
+_backend_from(b) := sprintf("plug-in %s route %s", [_plugin_name(b), get(obj(object.get(obj(b), "plugin", null)), "route")]) if {
 	get(b, "source") == "plugin"
-	set(get(obj(object.get(b, "plugin", null)), "route"))
+	set(get(obj(object.get(obj(b), "plugin", null)), "route"))
 } else := sprintf("plug-in %s", [_plugin_name(b)]) if {
 	get(b, "source") == "plugin"
 } else := sprintf("API %s", [get(b, "apiName")]) if {
@@ -58,10 +58,10 @@ _backend_from(b) := sprintf("plug-in %s route %s", [_plugin_name(b), get(obj(obj
 } else := sprintf("API %s", [get(b, "apiId")])
 
 _plugin_name(b) := n if {
-	p := obj(object.get(b, "plugin", null))
+	p := obj(object.get(obj(b), "plugin", null))
 	n := get(p, "pluginName")
 	set(n)
-} else := get(obj(object.get(b, "plugin", null)), "pluginId")
+} else := get(obj(object.get(obj(b), "plugin", null)), "pluginId")
 
 _backend_stage_note(b) := "" if backend_stage(b) == "RELEASE"
 
@@ -73,13 +73,13 @@ _backend_stage_note(b) := sprintf(", stage %s", [backend_stage(b)]) if backend_s
 #   authorization (protocol VPC, or a vpcAccess object), not at a bare IP.
 vpc_channel(b) if upper(trim_space(get(b, "protocol"))) == "VPC"
 
-vpc_channel(b) if count(obj(object.get(b, "vpcAccess", null))) > 0
+vpc_channel(b) if count(obj(object.get(obj(b), "vpcAccess", null))) > 0
 
 # METADATA
 # description: >-
 #   backend_addrs(b) is the set of addresses of a backend: its resolved ips
 #   and its host when that is an IP literal (IPv4-mapped ones unmapped).
-backend_addrs(b) := {a | some a in ips(object.get(b, "ips", null)); valid_addr(a)} | {a |
+backend_addrs(b) := {a | some a in ips(object.get(obj(b), "ips", null)); valid_addr(a)} | {a |
 	a := unmap(get(b, "host"))
 	valid_addr(a)
 	not contains(a, "/")

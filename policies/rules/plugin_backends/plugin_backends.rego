@@ -71,20 +71,22 @@ _name(p) := n if {
 
 # ---- what could not be read, per plug-in ----------------------------------------
 
-_problems[i] contains "its PluginData is not YAML or JSON" if {
+_problems(i) := {x.text | some x in _problem; x.i == i}
+
+_problem contains {"i": i, "text": "its PluginData is not YAML or JSON"} if {
 	some i, p in _plugins
 	_defines_backends(p)
 	not _data(p)
 }
 
-_problems[i] contains "it has no routes list" if {
+_problem contains {"i": i, "text": "it has no routes list"} if {
 	some i, p in _plugins
 	_routing(p)
 	d := _data(p)
 	not is_array(object.get(d, "routes", null))
 }
 
-_problems[i] contains sprintf("route %s names no %s", [_route_name(r, k), _wanted(r)]) if {
+_problem contains {"i": i, "text": sprintf("route %s names no %s", [_route_name(r, k), _wanted(r)])} if {
 	some i, p in _plugins
 	_routing(p)
 	some k, r in _routes(p)
@@ -92,7 +94,7 @@ _problems[i] contains sprintf("route %s names no %s", [_route_name(r, k), _wante
 	not _route_target(r)
 }
 
-_problems[i] contains sprintf("route %s is not in the snapshot's backends", [_route_name(r, k)]) if {
+_problem contains {"i": i, "text": sprintf("route %s is not in the snapshot's backends", [_route_name(r, k)])} if {
 	some i, p in _plugins
 	_routing(p)
 	some k, r in _routes(p)
@@ -101,14 +103,14 @@ _problems[i] contains sprintf("route %s is not in the snapshot's backends", [_ro
 	not _collected(p, _route_name(r, k))
 }
 
-_problems[i] contains "its authentication service (authUri) names no address" if {
+_problem contains {"i": i, "text": "its authentication service (authUri) names no address"} if {
 	some i, p in _plugins
 	_remote_auth(p)
 	d := _data(p)
 	not _auth_target(d)
 }
 
-_problems[i] contains "its authentication service is not in the snapshot's backends" if {
+_problem contains {"i": i, "text": "its authentication service is not in the snapshot's backends"} if {
 	some i, p in _plugins
 	_remote_auth(p)
 	_auth_target(_data(p))
@@ -166,7 +168,7 @@ _collected(p, route) if {
 findings contains lib.undecided({
 	"check": sprintf(
 		"the backends of plug-in %s (%s, stage %s) bound to group %s: %s, so MIG004, MIG008, MIG009 and MIG018 do not see them",
-		[_name(p), lib.get(p, "PluginType"), _stage(p), lib.label_group, concat("; ", sort(_problems[i]))],
+		[_name(p), lib.get(p, "PluginType"), _stage(p), lib.label_group, concat("; ", sort(_problems(i)))],
 	),
 	"remediation": sprintf(
 		"Read the definition of %s (console API Gateway > Plug-ins > %s > Definition, or `aliyun cloudapi DescribePluginsByGroup --GroupId %s --StageName %s`), check every address it routes to against the destination %s as MIG004, MIG008, MIG009 and MIG018 would, fix the definition if it does not parse, and re-collect the snapshot.",
@@ -177,7 +179,7 @@ findings contains lib.undecided({
 	"key": sprintf("plugin/%d", [i]),
 }) if {
 	some i, p in _plugins
-	count(_problems[i]) > 0
+	count(_problems(i)) > 0
 }
 
 findings contains lib.undecided({

@@ -74,7 +74,9 @@ _record_type := {"normal": "VPC", "vpc_connect": "A"}
 _src_record_type := object.get(_record_type, _src_kind, "unknown")
 
 # Backends whose host resolves through a source record: name -> backend indexes.
-_via_source[name] contains i if {
+_via_source := {name: {i | some [n, i] in _via_pairs; n == name} | some [name, _] in _via_pairs}
+
+_via_pairs contains [name, i] if {
 	names := _names(lib.source)
 	some i, b in lib.backends
 	lib.network_backend(b)
