@@ -181,6 +181,8 @@ func (c *collection) run(ctx context.Context, now time.Time) error {
 	// Optional: each failure is recorded and collection goes on.
 	steps := []func(context.Context, time.Time) error{
 		c.backends,
+		c.plugins, // after backends: adds the plug-ins' backends (extra.go)
+		c.vpcWhitelist,
 		c.traffic,
 		c.destinationLoad,
 		c.securityGroups,

@@ -35,6 +35,7 @@ type Server struct {
 	instanceQps map[string][]map[string]any
 	qpsSeries   map[string][]float64
 	sgs         []map[string]any
+	secondWave  secondWave
 	migrations  map[string]Migration
 	running     map[string]*migration
 	faults      []*faultState
@@ -119,6 +120,7 @@ func New(w *World, opts ...Option) *Server {
 	for id, m := range w.Migrations {
 		s.migrations[id] = m
 	}
+	s.secondWave = newSecondWave(w)
 	for _, o := range opts {
 		o(s)
 	}
@@ -233,6 +235,9 @@ func init() {
 		"DescribeGroupQps":       (*Server).describeGroupQps,
 		"DescribeInstanceQps":    (*Server).describeInstanceQps,
 		"ModifyApiGroupInstance": (*Server).modifyAPIGroupInstance,
+		// actions_second_wave.go
+		"DescribePluginsByGroup":       (*Server).describePluginsByGroup,
+		"DescribeApiGroupVpcWhitelist": (*Server).describeAPIGroupVpcWhitelist,
 	}
 	ecsProduct.actions = map[string]handler{
 		"DescribeSecurityGroupAttribute": (*Server).describeSecurityGroupAttribute,
