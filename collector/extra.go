@@ -235,6 +235,8 @@ func (c *collection) resolveHost(ctx context.Context, b *snapshot.Backend, host,
 	default:
 		if a, err := netip.ParseAddr(strings.Trim(b.Host, "[]")); err == nil {
 			b.IPs = []string{a.Unmap().String()}
+		} else if why := c.privateDNSName(b.Host); why != "" {
+			b.Unresolved = why
 		} else if ips, err := c.req.Resolver.LookupHost(ctx, b.Host); err != nil {
 			b.Unresolved = fmt.Sprintf("resolving %s failed: %v", b.Host, err)
 		} else {
@@ -242,6 +244,28 @@ func (c *collection) resolveHost(ctx context.Context, b *snapshot.Backend, host,
 		}
 	}
 	b.Allowlist = c.req.Config.AllowlistFor(b.Host, b.IPs)
+}
+
+// privateDNSName says why host is not resolved locally when the source
+// instance resolves it through an instance-level private DNS record
+// (PrivateDnsList.PrivateDns, matched exactly or through a leading "*.",
+// case-insensitively): the gateway's answer is not the local resolver's,
+// so the local one is not asked. "" when no record covers host.
+func (c *collection) privateDNSName(host string) string {
+	h := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
+	if h == "" {
+		return ""
+	}
+	dns, _ := c.snap.Source["PrivateDnsList"].(map[string]any)
+	names, _ := dns["PrivateDns"].([]any)
+	for _, n := range names {
+		name := strings.ToLower(strings.TrimSpace(str(n)))
+		if name == h || (strings.HasPrefix(name, "*.") && strings.HasSuffix(h, name[1:])) {
+			return fmt.Sprintf("%s resolves through private DNS record %s of instance %s, which only the gateway can query; it is not resolved locally",
+				host, name, str(c.snap.Source["InstanceId"]))
+		}
+	}
+	return ""
 }
 
 // resolveVpcAccess replaces a VPC access known by name only with the
