@@ -53,8 +53,11 @@ func (c *collection) plugins(ctx context.Context, _ time.Time) error {
 		if stop != nil {
 			return stop
 		}
-		failed = failed || !ok
 		all = append(all, items...)
+		if !ok {
+			failed = true // recorded once: the other stages would fail alike
+			break
+		}
 	}
 	if failed && len(all) == 0 {
 		return nil // not collected: the recorded error says why
