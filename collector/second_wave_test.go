@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"slices"
 	"sort"
@@ -225,5 +226,63 @@ func TestPluginReadFailureIsRecorded(t *testing.T) {
 	}
 	if snap.Backends == nil {
 		t.Error("the backends were lost")
+	}
+}
+
+// Routes of every backend type become backends of source plugin: HTTP at
+// an address, HTTP-VPC through the VPC access authorization it names,
+// MOCK and FC without a network hop; a third-party authentication service
+// too. A route without an address gives none (MIG021 names it).
+func TestPluginRoutesBecomeBackends(t *testing.T) {
+	world := strings.Replace(baseWorld, "groupQps:", `vpcAccesses:
+  - {Name: slbAccessForVip, VpcId: vpc-9, InstanceId: lb-9, Port: "8443", VpcAccessId: va-9}
+groupQps:`, 1) + `
+groupPlugins:
+  "523e8dc7bbe04613b5b1d726c2a7889d":
+    PRE:
+      - PluginId: p-route
+        PluginName: blue-green
+        PluginType: routing
+        PluginData: |
+          routes:
+          - name: canary
+            backend: {type: HTTP, address: "https://backend.example.com"}
+          - name: vip
+            backend: {type: HTTP-VPC, vpcAccessName: slbAccessForVip}
+          - name: old
+            backend: {type: MOCK, statusCode: 400}
+          - name: fn
+            backend: {type: FC}
+          - name: broken
+            backend: {type: HTTP}
+      - PluginId: p-auth
+        PluginName: sso
+        PluginType: remoteAuth
+        PluginData: '{"authUriType": "HTTP", "authUri": {"address": "http://47.97.7.7:8080", "path": "/auth"}}'
+`
+	e := startWorld(t, world)
+	snap, err := collect(t, e, e.staticClient(t, "testid", "testsecret", nil), testRequest(normalID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range snap.Backends {
+		if b.Source != "plugin" {
+			continue
+		}
+		got = append(got, fmt.Sprintf("%s/%s/%s %s %s:%d %v allow=%v vpc=%v", b.Plugin.ID, b.Plugin.Route, b.Stage, b.Protocol, b.Host, b.Port, b.IPs, b.Allowlist, b.VPCAccess["VpcId"]))
+	}
+	want := []string{
+		"p-route/canary/PRE HTTPS backend.example.com:443 [2408:4000::1 47.97.5.5] allow=[] vpc=<nil>",
+		"p-route/vip/PRE VPC :8443 [] allow=[] vpc=vpc-9",
+		"p-route/old/PRE Mock :0 [] allow=[] vpc=<nil>",
+		"p-route/fn/PRE FunctionCompute :0 [] allow=[] vpc=<nil>",
+		"p-auth//PRE HTTP 47.97.7.7:8080 [47.97.7.7] allow=[47.96.0.0/16 100.104.0.0/16] vpc=<nil>",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("plug-in backends:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(snap.Plugins) != 2 || snap.Plugins[0]["StageName"] != "PRE" {
+		t.Errorf("plugins = %+v", snap.Plugins)
 	}
 }
