@@ -80,6 +80,14 @@ expect 0 preflight run "${live[@]}" -f json="$out/orders.again.json" \
   --group 523e8dc7bbe04613b5b1d726c2a7889d --to apigateway-hz-3f9a1c7e2b84 \
   --migrate --yes --audit-log "$out/audit.jsonl"
 
+echo "== second-wave checks: catalog fires them (private IP, private DNS, ACL, plug-ins, limits, CNAME, VPC callers, cache, window); search is healthy"
+expect 3 preflight run "${live[@]}" -f text -f json="$out/catalog.json" \
+  --group c4a8e2f60b1d4c7e9a3f5b7d1e0c2a48 --to apigateway-hz-2b7e4f1a9c30 \
+  --snapshot-out "$out/catalog.snapshot.json"
+expect 0 preflight run "${live[@]}" -f json="$out/search.json" \
+  --group 2d6f0b4e8a1c4e9b7d3f5a1c0e2b4d68 --to apigateway-hz-7a4c1e9b3d52 \
+  --snapshot-out "$out/search.snapshot.json"
+
 echo "== audit log $out/audit.jsonl (one line per attempt):"
 # Plain shell, so the demo needs nothing beyond Go, git and make: each line
 # is one compact JSON object, and these keys are plain top-level strings.
