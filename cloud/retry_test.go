@@ -120,13 +120,16 @@ func TestRetryDo(t *testing.T) {
 	p.Base, p.Cap = time.Millisecond, time.Millisecond
 	tries = 0
 	start := time.Now()
-	p.MaxElapsed = 50 * time.Millisecond
+	// Wide margins, so a loaded machine does not change the count: the
+	// first try ends at 600 ms, well inside the bound, so one retry starts;
+	// the second ends past it, so no third.
+	p.MaxElapsed = time.Second
 	_ = p.Do(context.Background(), "Test", nil, func(context.Context) error {
 		tries++
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(600 * time.Millisecond)
 		return &APIError{Code: "Throttling"}
 	})
-	if tries != 2 || time.Since(start) > time.Second {
+	if tries != 2 || time.Since(start) > 10*time.Second {
 		t.Errorf("MaxElapsed: tries = %d after %s", tries, time.Since(start))
 	}
 

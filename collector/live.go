@@ -187,6 +187,8 @@ func (c *collection) run(ctx context.Context, now time.Time) error {
 	// Optional: each failure is recorded and collection goes on.
 	steps := []func(context.Context, time.Time) error{
 		c.backends,
+		c.plugins, // after backends: adds the plug-ins' backends (extra.go)
+		c.vpcWhitelist,
 		c.traffic,
 		c.destinationLoad,
 		c.securityGroups,
@@ -536,6 +538,8 @@ func (c *collection) backend(ctx context.Context, sum, deployed map[string]any, 
 	default:
 		if a, err := netip.ParseAddr(strings.Trim(b.Host, "[]")); err == nil {
 			b.IPs = []string{a.Unmap().String()}
+		} else if why := c.privateDNSName(b.Host); why != "" && proto != "VPC" {
+			b.Unresolved = why // resolved by the gateway, not by the local resolver (extra.go)
 		} else if proto != "VPC" { // a VPC authorization name is not a DNS name
 			ips, err := c.req.Resolver.LookupHost(ctx, b.Host)
 			if err != nil {

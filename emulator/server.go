@@ -36,6 +36,7 @@ type Server struct {
 	qpsSeries   map[string][]float64
 	sgs         []map[string]any
 	enis        []map[string]any
+	secondWave  secondWave
 	migrations  map[string]Migration
 	running     map[string]*migration
 	faults      []*faultState
@@ -122,6 +123,7 @@ func New(w *World, opts ...Option) *Server {
 	for id, m := range w.Migrations {
 		s.migrations[id] = m
 	}
+	s.secondWave = newSecondWave(w)
 	for _, o := range opts {
 		o(s)
 	}
@@ -237,6 +239,9 @@ func init() {
 		"DescribeGroupQps":       (*Server).describeGroupQps,
 		"DescribeInstanceQps":    (*Server).describeInstanceQps,
 		"ModifyApiGroupInstance": (*Server).modifyAPIGroupInstance,
+		// actions_second_wave.go
+		"DescribePluginsByGroup":       (*Server).describePluginsByGroup,
+		"DescribeApiGroupVpcWhitelist": (*Server).describeAPIGroupVpcWhitelist,
 	}
 	ecsProduct.actions = map[string]handler{
 		"DescribeSecurityGroupAttribute": (*Server).describeSecurityGroupAttribute,

@@ -61,6 +61,14 @@ type World struct {
 	Migrations map[string]Migration `yaml:"migrations,omitempty" json:"migrations,omitempty"`
 	// Faults are injected from the start (see Server.AddFault).
 	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
+
+	// Second-wave reads (actions_second_wave.go).
+	// GroupPlugins maps a GroupId to a stage (RELEASE, PRE, TEST) to the
+	// DescribePluginsByGroup PluginAttribute objects bound there.
+	GroupPlugins map[string]map[string][]map[string]any `yaml:"groupPlugins,omitempty" json:"groupPlugins,omitempty"`
+	// GroupVpcWhitelists maps a GroupId to its DescribeApiGroupVpcWhitelist
+	// VpcIds (a comma-separated string, as the API gives it).
+	GroupVpcWhitelists map[string]string `yaml:"groupVpcWhitelists,omitempty" json:"groupVpcWhitelists,omitempty"`
 }
 
 // Credential is one access key the emulator accepts.
@@ -233,6 +241,7 @@ func (w *World) normalize() error {
 			w.APIs[i].Deployed[st] = fix(body)
 		}
 	}
+	w.normalizeSecondWave(fix)
 	for _, qps := range []map[string][]map[string]any{w.GroupQps, w.InstanceQps} {
 		for _, items := range qps {
 			for i := range items {
@@ -388,6 +397,9 @@ func (w *World) Validate() error {
 		if w.Migrations[id].Polls < 0 {
 			return fmt.Errorf("migrations[%s]: polls must not be negative", id)
 		}
+	}
+	if err := w.validateSecondWave(groups); err != nil {
+		return err
 	}
 	for i, f := range w.Faults {
 		if err := f.validate(); err != nil {

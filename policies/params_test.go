@@ -22,6 +22,8 @@ func TestBuiltinParams(t *testing.T) {
 			Description: "The default group RPS limit; a group whose TrafficLimit differs from it needs a support ticket."}},
 		"MIG011": {{Name: "expiryWindowDays", Type: "integer", Default: int64(30), Min: ptr(0),
 			Description: "Warn when a subscription destination expires within this many days of the snapshot's collectedAt."}},
+		"MIG026": {{Name: "marginMinutes", Type: "integer", Default: int64(120), Min: ptr(0), Max: ptr(720),
+			Description: "How close to the maintenance window, in minutes before its start or after its end, a snapshot's time still counts as too close."}},
 	}
 	got := map[string][]report.Param{}
 	for _, r := range newTestEngine(t, nil).Rules() {

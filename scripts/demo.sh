@@ -105,12 +105,19 @@ expect 3 preflight check --color never --now 2026-12-01T00:00:00Z \
   -f text -f json="$out/org.json" -f sarif="$out/org.sarif" testdata/snapshots/healthy.json testdata/snapshots/vpc-connect-healthy.json
 expect 0 preflight policies show --policy testdata/policies/acme ACME001
 echo "== apigw-preflight audit: six groups, each onto a planned and a candidate instance"
-# The placement matrix ends the text report; MIG017 finds that catalog,
-# search and reviews do not fit the small instance together (orders is on it
+# The placement matrix ends the text report; MIG017 finds that listings,
+# discovery and reviews do not fit the small instance together (orders is on it
 # already); payments fails its planned destination (exit 3). The json report
 # holds the matrix.
 expect 3 preflight audit "${live[@]}" --plan testdata/plans/demo-audit.yaml \
   -f text -f json="$out/audit.json" -f html="$out/audit.html"
+echo "== second-wave checks: catalog fires them (private IP, private DNS, ACL, plug-ins, limits, CNAME, VPC callers, cache, window); search is healthy"
+expect 3 preflight run "${live[@]}" -f text -f json="$out/catalog.json" \
+  --group c4a8e2f60b1d4c7e9a3f5b7d1e0c2a48 --to apigateway-hz-2b7e4f1a9c30 \
+  --snapshot-out "$out/catalog.snapshot.json"
+expect 0 preflight run "${live[@]}" -f json="$out/search.json" \
+  --group 2d6f0b4e8a1c4e9b7d3f5a1c0e2b4d68 --to apigateway-hz-7a4c1e9b3d52 \
+  --snapshot-out "$out/search.snapshot.json"
 
 echo "== audit log $out/audit.jsonl (one line per attempt):"
 # Plain shell, so the demo needs nothing beyond Go, git and make: each line

@@ -41,6 +41,11 @@ type Document struct {
 	SourceID, DestID   string
 	RegionID           string
 	CollectedAt        time.Time
+
+	// Notes are things the loader tells the user without failing: the
+	// top-level sections it ignored because this release does not know
+	// them (a newer collector wrote them). The CLI prints them on stderr.
+	Notes []string
 }
 
 // InputError is bad input: the file, where in it, and what was expected.
@@ -199,10 +204,14 @@ func Parse(name string, raw []byte) (*Document, error) {
 	if err := checkVersion(file, obj, lines); err != nil {
 		return nil, err
 	}
+	notes, err := dropUnknownSections(file, obj, lines)
+	if err != nil {
+		return nil, err
+	}
 	if err := validate(file, obj, lines); err != nil {
 		return nil, err
 	}
-	doc := &Document{Name: name, Raw: raw, Value: obj, Lines: lines}
+	doc := &Document{Name: name, Raw: raw, Value: obj, Lines: lines, Notes: notes}
 	doc.fill()
 	return doc, nil
 }

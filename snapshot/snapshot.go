@@ -43,6 +43,13 @@ type Snapshot struct {
 	DestinationLoad   *Load             `json:"destinationLoad,omitempty"`
 	CollectionErrors  []CollectionError `json:"collectionErrors,omitempty"`
 	Collector         *Program          `json:"collector,omitempty"`
+	// Plugins are the DescribePluginsByGroup PluginAttribute objects of
+	// every stage, verbatim, each with the StageName it was read for; nil
+	// when not collected.
+	Plugins []map[string]any `json:"plugins,omitzero"`
+	// VPCWhitelist is the DescribeApiGroupVpcWhitelist body (VpcIds, a
+	// comma-separated string); nil when not collected.
+	VPCWhitelist map[string]any `json:"vpcWhitelist,omitempty"`
 }
 
 // Backend is one backend an API of the group sends traffic to.
@@ -65,10 +72,22 @@ type Backend struct {
 	// Unresolved explains why the address could not be resolved (a stage
 	// variable such as #host#); empty when resolved.
 	Unresolved string `json:"unresolved,omitempty"`
-	// Source says where the backend comes from: "service" (the API's
-	// ServiceConfig; also when empty), "backend-service" (a reusable
-	// backend service, DescribeBackendInfo) or "plugin".
+	// Source says where the backend was found: "service" (the API's
+	// ServiceConfig; also when empty), "backend-service" or "plugin".
 	Source string `json:"source,omitempty"`
+	// Plugin names the plug-in and route a backend of source "plugin"
+	// comes from.
+	Plugin *PluginRef `json:"plugin,omitempty"`
+}
+
+// PluginRef names the plug-in (and its route) that defines a backend.
+type PluginRef struct {
+	ID    string `json:"pluginId"`
+	Name  string `json:"pluginName,omitempty"`
+	Stage string `json:"stage,omitempty"`
+	// Route is the routing plug-in's route name, empty for other plug-ins
+	// (a third-party authentication service).
+	Route string `json:"route,omitempty"`
 }
 
 // Load is observed traffic over a window.

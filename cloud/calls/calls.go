@@ -44,9 +44,9 @@ type Call struct {
 var registry = []Call{
 	{Product: ProductCloudAPI, Action: "DescribeApiGroup", Essential: true},
 	{Product: ProductCloudAPI, Action: "DescribeInstances", Essential: true},
-	{Product: ProductCloudAPI, Action: "DescribeApis", Rules: []string{"MIG004", "MIG008", "MIG009"}},
-	{Product: ProductCloudAPI, Action: "DescribeDeployedApi", Rules: []string{"MIG004", "MIG008", "MIG009"}},
-	{Product: ProductCloudAPI, Action: "DescribeVpcAccesses", Rules: []string{"MIG004", "MIG008", "MIG009"}},
+	{Product: ProductCloudAPI, Action: "DescribeApis", Rules: []string{"MIG004", "MIG008", "MIG009", "MIG018", "MIG019"}},
+	{Product: ProductCloudAPI, Action: "DescribeDeployedApi", Rules: []string{"MIG004", "MIG008", "MIG009", "MIG018", "MIG019"}},
+	{Product: ProductCloudAPI, Action: "DescribeVpcAccesses", Rules: []string{"MIG004", "MIG008", "MIG009", "MIG018", "MIG019"}},
 	{Product: ProductCloudAPI, Action: "DescribeGroupQps", Rules: []string{"MIG001"}},
 	{Product: ProductCloudAPI, Action: "DescribeInstanceQps", Rules: []string{"MIG001"}},
 	{Product: ProductECS, Action: "DescribeNetworkInterfaces", Rules: []string{"MIG009"}},
@@ -54,6 +54,10 @@ var registry = []Call{
 	{Product: ProductECS, Action: "DescribeSecurityGroupAttribute", Rules: []string{"MIG009"}},
 	// The audit's listings: every group of a region, every instance.
 	{Product: ProductCloudAPI, Action: "DescribeApiGroups", Essential: true, Listing: true},
+	// Second-wave reads: plug-ins (their backends feed the backend rules) and
+	// the group's VPC whitelist.
+	{Product: ProductCloudAPI, Action: "DescribePluginsByGroup", Rules: []string{"MIG004", "MIG008", "MIG009", "MIG018", "MIG019", "MIG021", "MIG025"}},
+	{Product: ProductCloudAPI, Action: "DescribeApiGroupVpcWhitelist", Rules: []string{"MIG024"}},
 	{Product: ProductCloudAPI, Action: "ModifyApiGroupInstance", Essential: true, Write: true},
 }
 

@@ -281,9 +281,9 @@ func loadPlan(name string) (*fleet.Plan, error) {
 // auditRequest is the collection template: the collect flags' stage,
 // lookback and limits.
 func (cf *collectFlags) auditRequest(cfg *config.Config) (collector.Request, error) {
-	stage := strings.ToUpper(cf.stage)
-	if stage != "RELEASE" && stage != "PRE" && stage != "TEST" {
-		return collector.Request{}, usageErr("--stage %q: want RELEASE, PRE or TEST", cf.stage)
+	stage, err := parseStage(cf.stage)
+	if err != nil {
+		return collector.Request{}, err
 	}
 	lookback := cfg.Lookback
 	if cf.lookback != "" {

@@ -185,8 +185,11 @@ func loadInputs(ctx context.Context, e *env, eng *policies.Engine, cfg *config.C
 		if err != nil {
 			return nil, err
 		}
+		for _, note := range d.Notes { // sections of a newer release, ignored
+			notes[i] += fmt.Sprintf("check: note: %s\n", note)
+		}
 		if filled := applyConfigAllowlists(cfg, d); len(filled) > 0 {
-			notes[i] = fmt.Sprintf("check: %s: %s without an allowlist in the snapshot take the allowlist of %s: %s\n",
+			notes[i] += fmt.Sprintf("check: %s: %s without an allowlist in the snapshot take the allowlist of %s: %s\n",
 				d.Name, countNoun(len(filled), "backend"), cfg.Path, strings.Join(filled, ", "))
 		}
 		return d, nil

@@ -82,9 +82,9 @@ func (cf *collectFlags) run(ctx context.Context, e *env, name string, cfg *confi
 	if cf.group == "" || cf.to == "" {
 		return nil, usageErr("%s: --group and --to are required; run 'apigw-preflight %s --help'", name, name)
 	}
-	stage := strings.ToUpper(strings.TrimSpace(cf.stage))
-	if stage != "" && stage != "RELEASE" && stage != "PRE" && stage != "TEST" {
-		return nil, usageErr("--stage %q: want RELEASE, PRE or TEST", cf.stage)
+	stage, err := parseStage(cf.stage)
+	if err != nil {
+		return nil, err
 	}
 	var lookback = cfg.Lookback
 	if cf.lookback != "" {
@@ -258,4 +258,14 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return writeSnapshot(ctx, e, "--output", *out, c.raw)
+}
+
+// parseStage reads --stage: "" (every stage the group has) or RELEASE, PRE
+// or TEST, any case.
+func parseStage(s string) (string, error) {
+	stage := strings.ToUpper(strings.TrimSpace(s))
+	if stage != "" && stage != "RELEASE" && stage != "PRE" && stage != "TEST" {
+		return "", usageErr("--stage %q: want RELEASE, PRE or TEST, or leave it out for every stage", s)
+	}
+	return stage, nil
 }

@@ -34,6 +34,9 @@ func jobsInputs(t *testing.T, dir string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if fleetInput(raw) {
+			continue // an audit's input (MIG017's sample), not a snapshot
+		}
 		write(t, in, filepath.Base(filepath.Dir(filepath.Dir(src)))+"-"+filepath.Base(src), string(raw))
 	}
 	for _, name := range []string{"a.json", "b.json", "c.json"} {

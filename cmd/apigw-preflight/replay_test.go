@@ -65,6 +65,8 @@ func TestRunMatchesCheckOnSavedSnapshot(t *testing.T) {
 		{"orders", "523e8dc7bbe04613b5b1d726c2a7889d", "apigateway-hz-3f9a1c7e2b84", 0, nil},
 		{"payments", "9f4b2a61c0d84e7fa35b6c19e2d07f48", "apigateway-hz-3f9a1c7e2b84", 3, []string{"MIG001", "MIG002", "MIG004", "MIG005"}},
 		{"inventory", "e1c7305b9a2f4d6c8b14f0a9d3e6c552", "apigateway-hz-8d2e6b1f0c57", 3, []string{"MIG009"}},
+		{"catalog", "c4a8e2f60b1d4c7e9a3f5b7d1e0c2a48", "apigateway-hz-2b7e4f1a9c30", 3, []string{"MIG004", "MIG018", "MIG019", "MIG020"}},
+		{"search", "2d6f0b4e8a1c4e9b7d3f5a1c0e2b4d68", "apigateway-hz-7a4c1e9b3d52", 0, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

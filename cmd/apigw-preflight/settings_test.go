@@ -61,17 +61,17 @@ func TestSetFlag(t *testing.T) {
 		{"--set by ID", []string{"--set", "MIG001.rpsHeadroom=0.5", capacity}, exitGateFailed, "needs 4,950 RPS", ""},
 		{"--set by name", []string{"--set", "rps-capacity.rpsHeadroom=0.5", capacity}, exitGateFailed, "plus 50% headroom", ""},
 		{"alias flag", []string{"--rps-headroom", "0", capacity}, exitGateFailed, "needs 3,400 RPS", ""},
-		{"disabled", []string{"--set", "MIG001.enabled=false", capacity}, exitPass, "no findings: 15 rules passed", ""},
-		{"severity lowered", []string{"--set", "MIG001.severity=warning", capacity}, exitPass, "0 errors, 1 warning, 0 notes", ""},
+		{"disabled", []string{"--set", "MIG001.enabled=false", capacity}, exitPass, "0 errors, 0 warnings, 1 note", ""},
+		{"severity lowered", []string{"--set", "MIG001.severity=warning", capacity}, exitPass, "0 errors, 1 warning, 1 note", ""},
 		{"severity lowered, stricter gate", []string{"--set", "MIG001.severity=warning", "--fail-on", "warning", capacity}, exitGateFailed, "WARNING MIG001 rps-capacity", ""},
-		{"window parameter", []string{"--set", "destination-ready.expiryWindowDays=5", expiring}, exitPass, "no findings: 16 rules passed", ""},
-		{"window alias", []string{"--expiry-window-days", "5", expiring}, exitPass, "no findings: 16 rules passed", ""},
+		{"window parameter", []string{"--set", "destination-ready.expiryWindowDays=5", expiring}, exitPass, "0 errors, 0 warnings, 1 note", ""},
+		{"window alias", []string{"--expiry-window-days", "5", expiring}, exitPass, "0 errors, 0 warnings, 1 note", ""},
 		// MIG011 is an error rule that rates an expiry soon a warning: an
 		// error override leaves that warning as the rule rated it.
 		{"explicit rating kept", []string{"--set", "MIG011.severity=error", expiring}, exitPass, "WARNING MIG011 destination-ready", ""},
 		{"note rule raised", []string{"--set", "source-drain.severity=error", drain}, exitGateFailed, "ERROR   MIG013 source-drain", ""},
 		{"unknown rule", []string{"--set", "MIG099.rpsHeadroom=1", capacity}, exitUsage, "",
-			`apigw-preflight: --set MIG099.rpsHeadroom: unknown rule "MIG099"; the rules are MIG001, MIG002, MIG003 ... MIG017, by ID or name (apigw-preflight policies list)`},
+			`apigw-preflight: --set MIG099.rpsHeadroom: unknown rule "MIG099"; the rules are MIG001, MIG002, MIG003 ... MIG026, by ID or name (apigw-preflight policies list)`},
 		{"unknown parameter", []string{"--set", "MIG001.headroom=1", capacity}, exitUsage, "",
 			`apigw-preflight: --set MIG001.headroom: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom (and enabled, severity)`},
 		{"bad value", []string{"--set", "MIG001.rpsHeadroom=lots", capacity}, exitUsage, "",
@@ -129,7 +129,7 @@ func TestRulesSectionOfTheConfigFile(t *testing.T) {
 		t.Fatalf("rpsHeadroom 0.5: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	found, _ := findingsOf(t, report())
-	if !reflect.DeepEqual(found, []string{"MIG001 error"}) {
+	if !reflect.DeepEqual(found, []string{"MIG001 error", "MIG022 note"}) {
 		t.Errorf("findings %v", found)
 	}
 	// The key that predates the rules section still works; a flag beats it.
@@ -148,18 +148,18 @@ func TestRulesSectionOfTheConfigFile(t *testing.T) {
 		t.Fatalf("disabled: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	found, evaluated := findingsOf(t, report())
-	if len(found) != 0 || len(evaluated) != 14 || contains(evaluated, "MIG001") || contains(evaluated, "MIG013") || !contains(evaluated, "MIG002") {
+	if !reflect.DeepEqual(found, []string{"MIG022 note"}) || len(evaluated) != 23 || contains(evaluated, "MIG001") || contains(evaluated, "MIG013") || !contains(evaluated, "MIG002") {
 		t.Errorf("disabled: findings %v, evaluated %v", found, evaluated)
 	}
 	// --set enables it again.
 	r = check("rules:\n  MIG001:\n    enabled: false\n", "--set", "MIG001.enabled=true", capacity)
-	if found, evaluated := findingsOf(t, report()); r.code != exitGateFailed || !reflect.DeepEqual(found, []string{"MIG001 error"}) || len(evaluated) != 16 {
+	if found, evaluated := findingsOf(t, report()); r.code != exitGateFailed || !reflect.DeepEqual(found, []string{"MIG001 error", "MIG022 note"}) || len(evaluated) != 25 {
 		t.Errorf("enabled by --set: exit %d, findings %v, evaluated %d", r.code, found, len(evaluated))
 	}
 
 	// Severity: the finding takes it, and so does the gate.
 	r = check("failOn: error\nrules:\n  MIG001:\n    severity: note\n", capacity)
-	if found, _ := findingsOf(t, report()); r.code != exitPass || !reflect.DeepEqual(found, []string{"MIG001 note"}) {
+	if found, _ := findingsOf(t, report()); r.code != exitPass || !reflect.DeepEqual(found, []string{"MIG001 note", "MIG022 note"}) {
 		t.Errorf("severity note: exit %d, findings %v", r.code, found)
 	}
 
@@ -169,7 +169,7 @@ func TestRulesSectionOfTheConfigFile(t *testing.T) {
 		{"rules:\n  MIG001:\n    headroom: 0.5\n",
 			`apigw-preflight: config c.yaml:3: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom (and enabled, severity)`},
 		{"failOn: note\nrules:\n  rps-capacty:\n    rpsHeadroom: 0.5\n",
-			`apigw-preflight: config c.yaml:4: unknown rule "rps-capacty"; the rules are MIG001, MIG002, MIG003 ... MIG017, by ID or name (apigw-preflight policies list)`},
+			`apigw-preflight: config c.yaml:4: unknown rule "rps-capacty"; the rules are MIG001, MIG002, MIG003 ... MIG026, by ID or name (apigw-preflight policies list)`},
 		{"rules:\n  MIG001:\n    rpsHeadroom: \"0.5\"\n",
 			`apigw-preflight: config c.yaml:3: MIG001 rps-capacity rpsHeadroom: "0.5": want a number, not a string (remove the quotes)`},
 		{"rules:\n  MIG013:\n    enabled: no\n",
@@ -207,16 +207,16 @@ func TestRunRuleSettings(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"run", "--group", "g-locked", "--to", "apigateway-hz-ab12cd34ef56", "--endpoint", em.url, "-f", "json"}
 	r := runCLI(t, dir, goodKeys, args...)
-	if found, _ := findingsOf(t, []byte(r.stdout)); r.code != exitGateFailed || !reflect.DeepEqual(found, []string{"MIG014 error"}) {
+	if found, _ := findingsOf(t, []byte(r.stdout)); r.code != exitGateFailed || !reflect.DeepEqual(found, []string{"MIG014 error", "MIG026 warning", "MIG022 note"}) {
 		t.Fatalf("locked group: exit %d, findings %v\n%s", r.code, found, r.stderr)
 	}
 	r = runCLI(t, dir, goodKeys, append(args, "--set", "group-state.severity=warning")...)
-	if found, _ := findingsOf(t, []byte(r.stdout)); r.code != exitPass || !reflect.DeepEqual(found, []string{"MIG014 warning"}) {
+	if found, _ := findingsOf(t, []byte(r.stdout)); r.code != exitPass || !reflect.DeepEqual(found, []string{"MIG014 warning", "MIG026 warning", "MIG022 note"}) {
 		t.Errorf("MIG014 as a warning: exit %d, findings %v\n%s", r.code, found, r.stderr)
 	}
 	write(t, dir, "off.yaml", "rules:\n  MIG014:\n    enabled: false\n")
 	r = runCLI(t, dir, goodKeys, append(args, "--config", "off.yaml")...)
-	if found, evaluated := findingsOf(t, []byte(r.stdout)); r.code != exitPass || len(found) != 0 || contains(evaluated, "MIG014") {
+	if found, evaluated := findingsOf(t, []byte(r.stdout)); r.code != exitPass || !reflect.DeepEqual(found, []string{"MIG026 warning", "MIG022 note"}) || contains(evaluated, "MIG014") {
 		t.Errorf("MIG014 disabled: exit %d, findings %v, evaluated %v\n%s", r.code, found, evaluated, r.stderr)
 	}
 
@@ -260,6 +260,8 @@ func TestPoliciesListShowsParams(t *testing.T) {
 			"description": "The default group RPS limit; a group whose TrafficLimit differs from it needs a support ticket."}},
 		"MIG011": {{"name": "expiryWindowDays", "type": "integer", "default": 30.0, "min": 0.0,
 			"description": "Warn when a subscription destination expires within this many days of the snapshot's collectedAt."}},
+		"MIG026": {{"name": "marginMinutes", "type": "integer", "default": 120.0, "min": 0.0, "max": 720.0,
+			"description": "How close to the maintenance window, in minutes before its start or after its end, a snapshot's time still counts as too close."}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("params = %v\nwant %v", got, want)
@@ -272,8 +274,8 @@ func TestPoliciesListShowsParams(t *testing.T) {
 			t.Errorf("text list: no params line under MIG001:\n%s", r.stdout)
 		}
 	}
-	if n := strings.Count(r.stdout, "params: "); n != 3 {
-		t.Errorf("text list has %d params lines, want 3:\n%s", n, r.stdout)
+	if n := strings.Count(r.stdout, "params: "); n != 4 {
+		t.Errorf("text list has %d params lines, want 4:\n%s", n, r.stdout)
 	}
 }
 

@@ -189,8 +189,8 @@ func TestCheckTerraformPlanCollect(t *testing.T) {
 		t.Errorf("collected preflight %+v", pre)
 	}
 	for _, f := range pre.Findings {
-		if f.Line != 41 || len(f.Path) != 0 {
-			t.Errorf("collected finding %s points at line %d path %v, want the plan's resource change (line 41)", f.RuleID, f.Line, f.Path)
+		if f.Line != 42 || len(f.Path) != 0 {
+			t.Errorf("collected finding %s points at line %d path %v, want the plan's resource change (line 42)", f.RuleID, f.Line, f.Path)
 		}
 	}
 	if n := srv.Calls("DescribeApiGroup"); n != 1 {

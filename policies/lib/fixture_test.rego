@@ -35,6 +35,7 @@ healthy := {
 					"CertificateName": "orders-2026",
 					"BindStageName": "RELEASE",
 					"DomainBindingStatus": "BINDING",
+					"DomainCNAMEStatus": "RESOLVED",
 				},
 			],
 		},
@@ -77,6 +78,8 @@ healthy := {
 		"EgressIpv6Enable": false,
 		"VpcIntranetEnable": false,
 		"VpcSlbIntranetEnable": false,
+		"MaintainStartTime": "18:00Z",
+		"MaintainEndTime": "22:00Z",
 	},
 	"backends": [
 		{
@@ -120,6 +123,7 @@ healthy := {
 		"name": "apigw-preflight",
 		"version": "dev",
 	},
+	"plugins": [],
 }
 
 # vpc_connect is testdata/snapshots/vpc-connect-healthy.json: a VPC
@@ -155,6 +159,7 @@ vpc_connect := {
 					"CertificateName": "orders-2026",
 					"BindStageName": "RELEASE",
 					"DomainBindingStatus": "BINDING",
+					"DomainCNAMEStatus": "RESOLVED",
 				},
 			],
 		},
@@ -197,6 +202,8 @@ vpc_connect := {
 		"EgressIpv6Enable": false,
 		"VpcIntranetEnable": false,
 		"VpcSlbIntranetEnable": false,
+		"MaintainStartTime": "18:00Z",
+		"MaintainEndTime": "22:00Z",
 		"ConnectVpcId": "vpc-bp1orders0000001",
 		"ConnectCidrBlocks": "[\"10.0.0.0/16\",\"172.16.8.0/24\"]",
 		"NetworkInterfaceAttributes": {
@@ -278,6 +285,7 @@ vpc_connect := {
 		"name": "apigw-preflight",
 		"version": "dev",
 	},
+	"plugins": [],
 	"eniSecurityGroups": [
 		{
 			"RequestId": "8A1C6E0F-3B2D-4E5A-9C7B-1D2E3F405060",

@@ -6,9 +6,11 @@
 #   error code and message, and the rules whose data it would have supplied,
 #   so that a quiet rule is not mistaken for a passed one: DescribeGroupQps and
 #   DescribeInstanceQps feed MIG001; DescribeApis, DescribeDeployedApi and
-#   DescribeVpcAccesses feed MIG004, MIG008 and MIG009;
+#   DescribeVpcAccesses feed MIG004, MIG008, MIG009, MIG018 and MIG019;
 #   DescribeNetworkInterfaces, DescribeSecurityGroupAttribute and
-#   DescribeSecurityGroups feed MIG009. An
+#   DescribeSecurityGroups feed MIG009; DescribePluginsByGroup feeds those
+#   backend rules and MIG021 and MIG025; DescribeApiGroupVpcWhitelist feeds
+#   MIG024 (the call registry says). An
 #   unknown call is reported against the rules that use its data. The key is
 #   the call name, with the entry's index when the call failed more than once.
 #   Each entry is undecided (could not check), and the rules it names report
@@ -37,6 +39,11 @@ _rule_names := {
 	"MIG004": "egress-allowlist",
 	"MIG008": "ipv6-outbound",
 	"MIG009": "eni-security-group",
+	"MIG018": "private-backend-path",
+	"MIG019": "private-dns",
+	"MIG021": "plugin-backends",
+	"MIG024": "vpc-clients",
+	"MIG025": "cold-cache",
 }
 
 _ecs_calls := {"DescribeSecurityGroupAttribute", "DescribeSecurityGroups", "DescribeNetworkInterfaces"}
@@ -124,6 +131,10 @@ _cli(call) := sprintf("aliyun ecs DescribeSecurityGroupAttribute --RegionId %s -
 _cli(call) := sprintf("aliyun ecs DescribeSecurityGroups --RegionId %s", [_region]) if _canonical(call) == "DescribeSecurityGroups"
 
 _cli(call) := sprintf("aliyun ecs DescribeNetworkInterfaces --RegionId %s --NetworkInterfaceId.1 <eni-id>", [_region]) if _canonical(call) == "DescribeNetworkInterfaces"
+
+_cli(call) := sprintf("aliyun cloudapi DescribePluginsByGroup --GroupId %s --StageName RELEASE", [lib.group_id]) if _canonical(call) == "DescribePluginsByGroup"
+
+_cli(call) := sprintf("aliyun cloudapi DescribeApiGroupVpcWhitelist --GroupId %s", [lib.group_id]) if _canonical(call) == "DescribeApiGroupVpcWhitelist"
 
 _retry_text(call) := sprintf("check the read works with `%s`", [_cli(call)]) if _canonical(call)
 

@@ -31,11 +31,13 @@ test_group_qps_forbidden if {
 test_call_table if {
 	cases := {
 		"DescribeInstanceQps": "MIG001 (rps-capacity)",
-		"DescribeApis": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group)",
-		"DescribeDeployedApi": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group)",
-		"DescribeVpcAccesses": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group)",
+		"DescribeApis": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group), MIG018 (private-backend-path), MIG019 (private-dns)",
+		"DescribeDeployedApi": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group), MIG018 (private-backend-path), MIG019 (private-dns)",
+		"DescribeVpcAccesses": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group), MIG018 (private-backend-path), MIG019 (private-dns)",
 		"DescribeSecurityGroupAttribute": "MIG009 (eni-security-group)",
 		"DescribeSecurityGroups": "MIG009 (eni-security-group)",
+		"DescribePluginsByGroup": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group), MIG018 (private-backend-path), MIG019 (private-dns), MIG021 (plugin-backends), MIG025 (cold-cache)",
+		"DescribeApiGroupVpcWhitelist": "MIG024 (vpc-clients)",
 	}
 	wrong := {call |
 		some call, want in cases
