@@ -149,7 +149,8 @@ func TestBashCompletion(t *testing.T) {
 
 // TestCompletionScripts: the zsh, fish and PowerShell scripts register
 // apigw-preflight and ask it through __complete; zsh -n and fish -n parse
-// them where those shells are installed.
+// them where those shells are installed, and fish completes command lines
+// with them.
 func TestCompletionScripts(t *testing.T) {
 	cases := []struct {
 		shell, check string
@@ -187,6 +188,30 @@ func TestCompletionScripts(t *testing.T) {
 		f := write(t, dir, "script."+c.shell, r.stdout)
 		if out, err := exec.Command(sh, "-n", f).CombinedOutput(); err != nil {
 			t.Errorf("%s -n on the %s script: %v\n%s", c.check, c.shell, err, out)
+		}
+	}
+	// fish completes a command line with complete -C.
+	if fish, err := exec.LookPath("fish"); err == nil {
+		f := write(t, dir, "apigw-preflight.fish", runInProcess(t, "completion", "fish").stdout)
+		for line, want := range map[string][]string{
+			"apigw-preflight ch":              {"check"},
+			"apigw-preflight check --fail-on": {"--fail-on", "--fail-on-undecided", "--fail-on-unused-waivers"},
+			"apigw-preflight check -f j":      {"json", "junit"},
+			"apigw-preflight policies l":      {"list"},
+		} {
+			out, err := exec.Command(fish, "--no-config", "-c", "source "+f+"; complete -C '"+line+"'").Output()
+			if err != nil {
+				t.Errorf("fish complete -C %q: %v", line, err)
+				continue
+			}
+			var got []string
+			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				got = append(got, strings.Split(l, "\t")[0])
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("fish: %s<TAB>: %q, want %q", line, got, want)
+			}
 		}
 	}
 	if got := bashWithoutBashCompletion(bashInitFallback); got != bashInit {

@@ -256,7 +256,7 @@ func parseFlags(e *env, fs *pflag.FlagSet, args []string, help func(io.Writer, *
 		return errHelp
 	}
 	var unknown *pflag.NotExistError
-	if errors.As(err, &unknown) && unknown.GetSpecifiedName() != "" {
+	if errors.As(err, &unknown) && unknown.GetSpecifiedName() != "" && unknown.GetSpecifiedShortnames() == "" {
 		if s := suggestFlag(fs, unknown.GetSpecifiedName()); s != "" {
 			return usageErr("%s: unknown flag --%s; did you mean --%s?", fs.Name(), unknown.GetSpecifiedName(), s)
 		}
