@@ -402,8 +402,17 @@ func TestManPages(t *testing.T) {
 		title := strings.ToUpper(strings.ReplaceAll(strings.TrimSuffix(f, ".1"), "-", `\-`))
 		sections := []string{`.TH "` + title + `" 1 `, "\n.SH NAME\n", "\n.SH SYNOPSIS\n", "\n.SH DESCRIPTION\n", "\n.SH \"EXIT STATUS\"\n", "\n.SH \"SEE ALSO\"\n"}
 		d, isCommand := docs[f]
-		if isCommand && d.flags.HasFlags() {
+		if isCommand && visibleFlags(d.flags) {
 			sections = append(sections, "\n.SH OPTIONS\n")
+		} else if strings.Contains(page, ".SH OPTIONS") {
+			t.Errorf("%s: an OPTIONS section without options", f)
+		}
+		if f == "apigw-preflight.1" {
+			for _, c := range commands() {
+				if !strings.Contains(page, ".TP\n\\fB"+strings.ReplaceAll(c.name, "-", `\-`)+"\\fR\n") {
+					t.Errorf("%s: command %s is not in COMMANDS", f, c.name)
+				}
+			}
 		}
 		for _, s := range sections {
 			if !strings.Contains(page, s) {

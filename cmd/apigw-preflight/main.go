@@ -246,8 +246,12 @@ func printUsage(w io.Writer) {
 	b.WriteString("apigw-preflight: preflight checks for moving an Alibaba Cloud API Gateway API group\n")
 	b.WriteString("to another gateway instance (serverless to dedicated, dedicated to dedicated).\n\n")
 	b.WriteString("Usage:\n  apigw-preflight COMMAND [flags] [args]\n\nCommands:\n")
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	b.WriteString("\nRun 'apigw-preflight COMMAND --help' for a command's flags.\n\n")
 	b.WriteString(exitCodeHelp())

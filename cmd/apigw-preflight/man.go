@@ -127,7 +127,7 @@ func renderMan(name, summary, help string, flags *pflag.FlagSet, seeAlso []strin
 	var b bytes.Buffer
 	v := toolVersion()
 	d := buildDate()
-	if len(d) >= 10 && d != "unknown" {
+	if len(d) >= 10 && d != "unknown" && !strings.HasPrefix(d, "0001-") {
 		d = d[:10]
 	} else {
 		d = ""
@@ -173,11 +173,13 @@ func renderMan(name, summary, help string, flags *pflag.FlagSet, seeAlso []strin
 				renderProse(&b, s.lines)
 			}
 		case s.title == "Flags":
-			b.WriteString(".SH OPTIONS\n")
-			if flags != nil {
-				renderFlags(&b, flags)
-			} else {
+			switch {
+			case flags == nil:
+				b.WriteString(".SH OPTIONS\n")
 				renderSection(&b, s.lines)
+			case visibleFlags(flags):
+				b.WriteString(".SH OPTIONS\n")
+				renderFlags(&b, flags)
 			}
 		case strings.HasPrefix(s.title, "Exit codes"):
 			if !exitSeen {
@@ -221,6 +223,16 @@ func splitUsage(u string) (cmd, args string) {
 	}
 	cmd = strings.Join(f[:n], " ")
 	return cmd, strings.TrimPrefix(u, cmd)
+}
+
+func visibleFlags(flags *pflag.FlagSet) bool {
+	n := 0
+	flags.VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden {
+			n++
+		}
+	})
+	return n > 0
 }
 
 // renderFlags writes each flag as --help shows it: its names and value
