@@ -11,7 +11,7 @@ OPA_VERSION := v1.22.3
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test lint bench bench-compare demo docs fmt clean tools release-snapshot
+.PHONY: all build test lint bench bench-compare demo docs man fmt clean tools release-snapshot
 
 all: build
 
@@ -32,6 +32,10 @@ test:
 ## docs: the README's rule table and policies/rules/README.md, from the rules' METADATA
 docs:
 	$(GO) test -count=1 -run '^(TestReadmeRules|TestRuleCatalogue)$$' ./policies/ -update
+
+## man: the man pages (out/man/apigw-preflight.1 and one per command) and the shell completion scripts (out/completions), from the help texts
+man:
+	./scripts/release-docs.sh '$(VERSION)' '$(DATE)'
 
 ## lint: go vet, gofmt, staticcheck and opa fmt / strict check of the policies
 lint: $(OPA) $(STATICCHECK)

@@ -43,6 +43,15 @@ var commandExits = map[string][]exitUse{
 		{exitPass, "the version was printed"},
 		{exitToolError, "the rule pack's version could not be computed"},
 	},
+	"completion": {
+		{exitPass, "the script was printed"},
+		{exitToolError, "it could not be written"},
+		{exitUsage, "usage error (no shell, or one it has no script for)"},
+	},
+	"help": {
+		{exitPass, "the help was printed"},
+		{exitUsage, "usage error (a command that does not exist)"},
+	},
 }
 
 // commandExitHelp renders the exit code table of one command.

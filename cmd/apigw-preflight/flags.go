@@ -272,12 +272,22 @@ func newFlagSet(name string) *pflag.FlagSet {
 }
 
 // parseFlags parses args; --help prints the help to stdout and returns
-// errHelp.
+// errHelp. A mistyped long flag close to one of fs's is named in the
+// error. When e.flags is set (see introspect.go), fs is recorded there.
 func parseFlags(e *env, fs *pflag.FlagSet, args []string, help func(io.Writer, *pflag.FlagSet)) error {
+	if e.flags != nil {
+		*e.flags = fs
+	}
 	err := fs.Parse(args)
 	if errors.Is(err, pflag.ErrHelp) {
 		help(e.stdout, fs)
 		return errHelp
+	}
+	var unknown *pflag.NotExistError
+	if errors.As(err, &unknown) && unknown.GetSpecifiedName() != "" && unknown.GetSpecifiedShortnames() == "" {
+		if s := suggestFlag(fs, unknown.GetSpecifiedName()); s != "" {
+			return usageErr("%s: unknown flag --%s; did you mean --%s?", fs.Name(), unknown.GetSpecifiedName(), s)
+		}
 	}
 	if err != nil {
 		return usageErr("%s: %v; run 'apigw-preflight %s --help'", fs.Name(), err, fs.Name())

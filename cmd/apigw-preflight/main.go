@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/spf13/pflag"
+
 	"github.com/apigw-preflight/apigw-preflight/report"
 )
 
@@ -86,6 +88,9 @@ type env struct {
 	stdoutTTY bool
 	stderrTTY bool
 	stdinTTY  bool
+	// flags, when set, receives the flag set a command parses into
+	// (introspect.go).
+	flags **pflag.FlagSet
 }
 
 // command is one subcommand. The table below is the single registry: the
@@ -105,6 +110,8 @@ func commands() []command {
 		{"policies", "list the rules, or show one (policies list, policies show RULE)", runPolicies},
 		{"schema", "print the snapshot contract as a JSON Schema", runSchema},
 		{"version", "print the version", runVersion},
+		{"completion", "print the shell completion script (bash, zsh, fish, powershell)", runCompletion},
+		{"help", "print the help of a command (help COMMAND)", runHelpCommand},
 	}
 }
 
@@ -208,16 +215,29 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 	}
 	name := args[0]
 	switch name {
-	case "-h", "--help", "help":
+	case "-h", "--help":
 		printUsage(e.stdout)
 		return nil
 	case "--version", "-v":
 		return runVersion(ctx, e, nil)
+	case completeCmd, completeNoDescCmd:
+		return runComplete(e, args)
+	case manCmd:
+		return runMan(e, args[1:])
 	}
 	for _, c := range commands() {
 		if c.name == name {
 			return c.run(ctx, e, args[1:])
 		}
+	}
+	return unknownCommand(name)
+}
+
+// unknownCommand is the usage error for a command that is not in the
+// table, naming the one meant when it is close.
+func unknownCommand(name string) error {
+	if s := suggestCommand(name); s != "" {
+		return usageErr("unknown command %q; did you mean %q?", name, s)
 	}
 	return usageErr("unknown command %q; run 'apigw-preflight --help' for the list", name)
 }
@@ -227,8 +247,12 @@ func printUsage(w io.Writer) {
 	b.WriteString("apigw-preflight: preflight checks for moving an Alibaba Cloud API Gateway API group\n")
 	b.WriteString("to another gateway instance (serverless to dedicated, dedicated to dedicated).\n\n")
 	b.WriteString("Usage:\n  apigw-preflight COMMAND [flags] [args]\n\nCommands:\n")
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	b.WriteString("\nRun 'apigw-preflight COMMAND --help' for a command's flags.\n\n")
 	b.WriteString(exitCodeHelp())

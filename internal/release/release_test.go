@@ -271,7 +271,10 @@ func TestDockerfile(t *testing.T) {
 type goreleaserConfig struct {
 	Version     int    `yaml:"version"`
 	ProjectName string `yaml:"project_name"`
-	Builds      []struct {
+	Before      struct {
+		Hooks []string `yaml:"hooks"`
+	} `yaml:"before"`
+	Builds []struct {
 		ID           string   `yaml:"id"`
 		Main         string   `yaml:"main"`
 		Binary       string   `yaml:"binary"`
