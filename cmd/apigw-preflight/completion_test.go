@@ -90,7 +90,7 @@ func TestBashCompletion(t *testing.T) {
 	}{
 		{"apigw-preflight ch", []string{"check"}},
 		{"apigw-preflight c", []string{"collect", "check", "completion"}},
-		{"apigw-preflight ", []string{"collect", "check", "run", "policies", "schema", "version", "completion", "help"}},
+		{"apigw-preflight ", []string{"collect", "check", "run", "audit", "policies", "schema", "version", "completion", "help"}},
 		{"apigw-preflight check --fail-", []string{"--fail-on", "--fail-on-undecided", "--fail-on-unused-waivers"}},
 		{"apigw-preflight check --fail-on-u", []string{"--fail-on-undecided", "--fail-on-unused-waivers"}},
 		{"apigw-preflight check --form", []string{"--format"}},
@@ -101,11 +101,11 @@ func TestBashCompletion(t *testing.T) {
 		{"apigw-preflight check -f sarif=rep", []string{"report.sarif"}},
 		{"apigw-preflight check --fail-on ", []string{"error", "warning", "note", "never"}},
 		{"apigw-preflight run --color a", []string{"auto", "always"}},
-		{"apigw-preflight policies ", []string{"list"}},
+		{"apigw-preflight policies ", []string{"list", "show"}},
 		{"apigw-preflight policies list --output ", []string{"text", "json", "markdown"}},
 		{"apigw-preflight completion ", []string{"bash", "zsh", "fish", "powershell"}},
 		{"apigw-preflight help po", []string{"policies"}},
-		{"apigw-preflight help policies ", []string{"list"}},
+		{"apigw-preflight help policies ", []string{"list", "show"}},
 		// Snapshot arguments are files (the shell's default completion).
 		{"apigw-preflight check rep", nil},
 	}
@@ -311,7 +311,7 @@ func TestUsageSubcommands(t *testing.T) {
 }
 
 func TestSuggest(t *testing.T) {
-	cmds := []string{"collect", "check", "run", "policies", "schema", "version", "completion", "help"}
+	cmds := []string{"collect", "check", "run", "audit", "policies", "schema", "version", "completion", "help"}
 	for typed, want := range map[string]string{
 		"chek":       "check",
 		"chekc":      "check",
