@@ -101,7 +101,7 @@ func commands() []command {
 		{"collect", "read a group and two instances from the cloud into a snapshot", runCollect},
 		{"check", "evaluate snapshot files (or Terraform plans) offline and gate on the findings", runCheck},
 		{"run", "collect, check and report in one step", runRun},
-		{"policies", "list the rules, or show one (policies list, policies show RULE)", runPolicies},
+		{"policies", "list the rules, show one, run policy tests, write an OPA bundle (policies list|show|test|bundle)", runPolicies},
 		{"schema", "print the snapshot contract as a JSON Schema", runSchema},
 		{"version", "print the version", runVersion},
 	}
