@@ -104,6 +104,10 @@ expect 3 preflight check --color never --now 2026-12-01T00:00:00Z \
   --policy testdata/policies/acme --policy testdata/policies/conftest --data testdata/policies/data \
   -f text -f json="$out/org.json" -f sarif="$out/org.sarif" testdata/snapshots/healthy.json testdata/snapshots/vpc-connect-healthy.json
 expect 0 preflight policies show --policy testdata/policies/acme ACME001
+echo "-- their tests, with the lib and the data loaded (exit 3 if one failed)"
+expect 0 preflight policies test --data testdata/policies/data testdata/policies
+echo "-- the built-in rules and these as one OPA bundle, for opa run --server -b $out/org-bundle.tar.gz"
+expect 0 preflight policies bundle -o "$out/org-bundle.tar.gz" --policy testdata/policies --data testdata/policies/data
 
 echo "== audit log $out/audit.jsonl (one line per attempt):"
 # Plain shell, so the demo needs nothing beyond Go, git and make: each line
