@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
@@ -251,4 +255,38 @@ func TestBundleOnOPAServer(t *testing.T) {
 		t.Errorf("%s: %d MIG001 findings at rpsHeadroom 5, want 1", healthy, n)
 	}
 	t.Logf("%d sample snapshots compared, twice", len(inputs))
+}
+
+// TestSignedBundleOnOPAServer: a bundle policies bundle --signing-key
+// signed is served by opa run --verification-key with the public key, and
+// answers as the unsigned one does.
+func TestSignedBundleOnOPAServer(t *testing.T) {
+	opa := opaBinary(t)
+	dir := t.TempDir()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv := write(t, dir, "key.pem", string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})))
+	public := write(t, dir, "pub.pem", string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})))
+	pol := repoFile(t, "testdata/policies")
+	bundle := filepath.Join(dir, "signed.tar.gz")
+	if res := runCLI(t, dir, nil, "policies", "bundle", "-o", bundle, "--policy", pol+"/acme", "--data", pol+"/data", "--signing-key", priv); res.code != 0 {
+		t.Fatalf("policies bundle --signing-key exited %d: %s", res.code, res.stderr)
+	}
+	base := opaServer(t, opa, "--verification-key", public, "-b", bundle)
+	in := repoFile(t, "testdata/snapshots/vpc-connect-healthy.json")
+	raw, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := opaFindings(t, base, raw)
+	want := cliFindings(t, dir, []string{in}, "--policy", pol+"/acme", "--data", pol+"/data")[in]
+	if len(got) == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("signed bundle on the server: %+v, want %+v", got, want)
+	}
 }
