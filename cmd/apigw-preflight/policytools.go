@@ -51,7 +51,7 @@ func runPoliciesTest(ctx context.Context, e *env, args []string) error {
 	fs.StringArrayVar(&data, "data", nil, "load the data documents at `PATH` (JSON or YAML files, or a directory of them) for the tests; repeatable")
 	run := fs.String("run", "", "run only the tests whose name (PACKAGE.RULE) matches `REGEX`")
 	coverage := fs.Bool("coverage", false, "report each policy file's line coverage and the total")
-	fs.StringArrayVarP(&formats, "format", "f", nil, "`FORMAT[=FILE]`: text (the default, on stdout) or junit; junit without =FILE goes to stdout and the text to stderr; repeatable")
+	fs.StringArrayVarP(&formats, "format", "f", nil, "write a report: `FORMAT[=FILE]` is text (the default, on stdout) or junit; junit without =FILE goes to stdout and the text to stderr; repeatable")
 	var vk verificationFlags
 	vk.register(fs)
 	if err := parseFlags(e, fs, args, policiesTestHelp); err != nil {
