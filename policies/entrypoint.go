@@ -18,7 +18,8 @@ import (
 // every finding of every enabled snapshot rule (built-in and organisation
 // rules) on the input, each stamped with its rule's ID and name, its
 // effective severity, its remediation (the rule's METADATA one unless the
-// finding gives its own), the undecided marker, and sorted as the CLI sorts
+// finding gives its own), the undecided marker, its waivable field when it
+// has one, and sorted as the CLI sorts
 // findings (report.SortFindings). The engine evaluates that entrypoint, so
 // an OPA server given the same modules and the same settings document
 // returns the same findings for the same input (less the tool finding
@@ -113,6 +114,12 @@ _stamp(id, f) := s if {
 	}
 	s := object.union_n([base, _path(f), _key(f), _undecided(f, msg), _waivable(f)])
 }
+
+# _waivable passes a finding's waivable field on (false: no waiver may
+# accept it); anything but a boolean passes too, for the engine to refuse.
+_waivable(f) := {"waivable": f.waivable} if f.waivable != null
+
+else := {}
 
 # _message is the finding's message, trimmed; anything else passes as it is,
 # for the engine to refuse.
@@ -275,6 +282,13 @@ func (e *Engine) entryFinding(m map[string]any) (report.Finding, bool) {
 				return f, false
 			}
 		}
+	}
+	if w, present := m["waivable"]; present {
+		b, ok := w.(bool)
+		if !ok {
+			return f, false
+		}
+		f.Unwaivable = !b
 	}
 	if u, present := m["undecided"]; present {
 		b, ok := u.(bool)

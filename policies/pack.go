@@ -153,6 +153,8 @@ func loadSource(path string, opts LoadOptions) (Source, error) {
 	switch {
 	case !st.IsDir() && (strings.HasSuffix(path, ".tar.gz") || strings.HasSuffix(path, ".tgz")):
 		return loadBundle(src, opts)
+	case opts.BundleVerification != nil:
+		return Source{}, policyErrorf("--policy %s: not an OPA bundle (.tar.gz), and with --verification-key every --policy must be a signed bundle", path)
 	case !st.IsDir() && filepath.Ext(path) != ".rego":
 		return Source{}, policyErrorf("--policy %s: not a .rego file, a directory or an OPA bundle (.tar.gz)", path)
 	}
@@ -199,6 +201,13 @@ func loadBundle(src Source, opts LoadOptions) (Source, error) {
 	if name, ok := b.Manifest.Metadata["name"].(string); ok && strings.TrimSpace(name) != "" {
 		src.Name = strings.TrimSpace(name)
 	}
+	// A bundle the engine wrote (policies bundle) holds the built-in pack
+	// and the generated modules beside the organisation's: only the
+	// latter are the organisation's; the engine brings its own.
+	ours := b.Manifest.Metadata["generator"] == BundleGenerator
+	if ours {
+		delete(b.Data, "apigw")
+	}
 	if len(b.Data) > 0 {
 		if _, ok := b.Data[SettingsRoot]; ok {
 			return Source{}, policyErrorf("--policy %s: the bundle's data writes data.%s, which holds the rule settings", src.Path, SettingsRoot)
@@ -209,6 +218,10 @@ func loadBundle(src Source, opts LoadOptions) (Source, error) {
 		src.Data = b.Data
 	}
 	for _, mf := range b.Modules {
+		rel := strings.TrimPrefix(mf.Path, "/")
+		if ours && (strings.HasPrefix(rel, "apigw/") || strings.HasPrefix(rel, "generated/")) {
+			continue
+		}
 		test := strings.HasSuffix(mf.Path, "_test.rego")
 		if test && !opts.WithTests {
 			continue
@@ -359,4 +372,15 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// VerificationConfig verifies signed bundles with one key (a PEM public
+// key, or an HMAC secret) and algorithm (RS256 when ""), as opa run
+// --verification-key does: the key's ID is "default", whatever key ID the
+// signature names.
+func VerificationConfig(key, alg string) *bundle.VerificationConfig {
+	if alg == "" {
+		alg = "RS256"
+	}
+	return bundle.NewVerificationConfig(map[string]*bundle.KeyConfig{"default": {Key: key, Algorithm: alg}}, "default", "", nil)
 }

@@ -104,6 +104,10 @@ expect 3 preflight check --color never --now 2026-12-01T00:00:00Z \
   --policy testdata/policies/acme --policy testdata/policies/conftest --data testdata/policies/data \
   -f text -f json="$out/org.json" -f sarif="$out/org.sarif" testdata/snapshots/healthy.json testdata/snapshots/vpc-connect-healthy.json
 expect 0 preflight policies show --policy testdata/policies/acme ACME001
+echo "-- their tests, with the lib and the data loaded (exit 3 if one failed)"
+expect 0 preflight policies test --data testdata/policies/data testdata/policies
+echo "-- the built-in rules and these as one OPA bundle, for opa run --server -b $out/org-bundle.tar.gz"
+expect 0 preflight policies bundle -o "$out/org-bundle.tar.gz" --policy testdata/policies --data testdata/policies/data
 echo "== apigw-preflight audit: six groups, each onto a planned and a candidate instance"
 # The placement matrix ends the text report; MIG017 finds that listings,
 # discovery and reviews do not fit the small instance together (orders is on it

@@ -19,8 +19,9 @@ var signals = []exitUse{{exitSIGINT, ""}, {exitSIGTERM, ""}}
 
 // commandExits are the exit codes each command returns, with what they
 // mean for it: each command's --help prints its table from here. A
-// command without a gate (collect, policies, schema, version) never
-// exits 3.
+// command without a gate (collect, policies list and show, policies
+// bundle, schema, version) never exits 3; policies test exits 3 when a
+// test fails.
 var commandExits = map[string][]exitUse{
 	"collect": append([]exitUse{
 		{exitPass, "the snapshot was written"},
@@ -33,6 +34,17 @@ var commandExits = map[string][]exitUse{
 		{exitPass, "the list was printed"},
 		{exitToolError, "the rules could not be loaded, or the list could not be written"},
 		{exitUsage, "usage error (bad --output, or an argument that is not a rule ID or name)"},
+	},
+	"policies test": append([]exitUse{
+		{exitPass, "every test passed"},
+		{exitToolError, "the tests could not be run, or the report could not be written"},
+		{exitUsage, "usage error or bad input (a policy that does not parse or compile, named by file:line:col; a broken org rule; no test to run; a bundle that fails --verification-key)"},
+		{exitGateFailed, "a test failed or could not be evaluated"},
+	}, signals...),
+	"policies bundle": {
+		{exitPass, "the bundle was written"},
+		{exitToolError, "the bundle could not be built or written; nothing was written"},
+		{exitUsage, "usage error or bad input (no -o, a policy or data path that cannot be used, a bad signing key)"},
 	},
 	"schema": {
 		{exitPass, "the schema was printed"},

@@ -50,6 +50,7 @@ type orgFlags struct {
 	policies, data         []string
 	only, skip             []string
 	filePolicies, fileData []string
+	verify                 verificationFlags
 }
 
 func (rf *reportFlags) register(fs *pflag.FlagSet) {
@@ -74,6 +75,7 @@ func (rf *reportFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&rf.org.data, "data", nil, "load the data documents at `PATH` (JSON or YAML files, or a directory of them) for the organisation policies, merged as OPA merges data files; data.apigw is reserved; repeatable")
 	fs.StringSliceVar(&rf.org.only, "only", nil, "run only these rules: `ID,...` (IDs or names, built-in, tool and organisation rules); unknown names are an error")
 	fs.StringSliceVar(&rf.org.skip, "skip", nil, "do not run these rules: `ID,...` (IDs or names); unknown names are an error")
+	rf.org.verify.register(fs)
 }
 
 // output is one report to produce.
@@ -189,8 +191,15 @@ func (rf *reportFlags) resolve(e *env) (*reportSetup, error) {
 	p.only, p.skip = rf.org.only, rf.org.skip
 	policyPaths := append(slices.Clone(rf.org.filePolicies), rf.org.policies...)
 	dataPaths := append(slices.Clone(rf.org.fileData), rf.org.data...)
+	if rf.org.verify.key != "" && len(policyPaths) == 0 {
+		return nil, usageErr("--verification-key %s: no --policy bundle to verify; give the signed bundle with --policy FILE.tar.gz", rf.org.verify.key)
+	}
 	if len(policyPaths) > 0 || len(dataPaths) > 0 {
-		if p.pack, err = policies.LoadPack(policyPaths, dataPaths); err != nil {
+		vc, err := rf.org.verify.config()
+		if err != nil {
+			return nil, err
+		}
+		if p.pack, err = policies.LoadPackWith(policyPaths, dataPaths, policies.LoadOptions{BundleVerification: vc}); err != nil {
 			return nil, usageErr("%v", err)
 		}
 	}

@@ -107,7 +107,7 @@ func commands() []command {
 		{"check", "evaluate snapshot files (or Terraform plans) offline and gate on the findings", runCheck},
 		{"run", "collect, check and report in one step", runRun},
 		{"audit", "audit many groups and candidate destinations at once: placement matrix, plan-wide capacity", runAudit},
-		{"policies", "list the rules, or show one (policies list, policies show RULE)", runPolicies},
+		{"policies", "list the rules, show one, run policy tests, write an OPA bundle (policies list|show|test|bundle)", runPolicies},
 		{"schema", "print the snapshot contract as a JSON Schema", runSchema},
 		{"version", "print the version", runVersion},
 		{"completion", "print the shell completion script (bash, zsh, fish, powershell)", runCompletion},

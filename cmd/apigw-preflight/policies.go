@@ -20,6 +20,8 @@ import (
 func policiesHelp(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, `Usage: apigw-preflight policies list [--output text|json|markdown] [--policy PATH...] [--data PATH...] [RULE...]
        apigw-preflight policies show [--policy PATH...] [--data PATH...] RULE
+       apigw-preflight policies test [--builtin] [--run REGEX] [--coverage] [-f junit=FILE] [PATH...]
+       apigw-preflight policies bundle -o FILE.tar.gz [--policy PATH...] [--data PATH...] [--signing-key FILE]
 
 list: the rules (or only the RULEs named, by ID like MIG001 or by name like
 rps-capacity) with their IDs, default severities, titles and parameters
@@ -37,6 +39,12 @@ show: one rule (an ID or a name) whole: title, description, default
 severity, parameters with their defaults, remediation, help link, the file
 it comes from and the cloud calls it needs (a failed read of one leaves the
 rule undecided).
+
+test: runs the Rego unit tests of the policies at each PATH (and with
+--builtin the built-in ones); 'policies test --help' has the details.
+
+bundle: writes an OPA bundle of the built-in rules and the organisation
+policies for OPA servers; 'policies bundle --help' has the details.
 
 Set a parameter with --set RULE.PARAM=VALUE or in the configuration file's
 rules section.
@@ -59,6 +67,14 @@ func waiverNote(r report.Rule) string {
 }
 
 func runPolicies(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "test":
+			return runPoliciesTest(ctx, e, args[1:])
+		case "bundle":
+			return runPoliciesBundle(ctx, e, args[1:])
+		}
+	}
 	fs := newFlagSet("policies")
 	output := fs.StringP("output", "o", "text", "`FORMAT` of the list: text, json or markdown")
 	var org orgFlags
@@ -74,7 +90,7 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 	case sub == "show":
 		return usageErr("policies show: want one rule ID or name, e.g. 'policies show MIG001'")
 	default:
-		return usageErr("policies: want 'policies list [RULE...]' or 'policies show RULE'; run 'apigw-preflight policies --help'")
+		return usageErr("policies: want 'policies list [RULE...]', 'policies show RULE', 'policies test [PATH...]' or 'policies bundle -o FILE.tar.gz'; run 'apigw-preflight policies --help'")
 	}
 	if *output != "text" && *output != "json" && *output != "markdown" {
 		return usageErr("policies list --output %q: want text, json or markdown", *output)
