@@ -17,6 +17,8 @@ var libPublic = []string{
 	"ips", "ipv6", "unmap", "valid_addr", "private_ranges", "network_backend", "service_protocols",
 	"https_policies", "serverless_group_rps", "label_group", "already_migrated",
 	"collection_errors", "collection_undecided", "failed_reads", "canonical_call", "call_rules",
+	"backends", "backends_collected", "backend_addrs", "backend_label", "backend_stage",
+	"instance_kind", "instance_kind_text", "rfc1918", "vpc_channel",
 }
 
 // TestLibPublicContract: every public helper of the lib (a rule whose name

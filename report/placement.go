@@ -108,30 +108,30 @@ func (r *Result) undecidedBlocks(f Finding) bool {
 // Placement is one row of the placement matrix: a group and every
 // destination it was evaluated against.
 type Placement struct {
-	GroupID   string
-	GroupName string
+	GroupID   string `json:"groupId"`
+	GroupName string `json:"groupName"`
 	// Planned is the destination of the group's first planned (not
 	// candidate) migration; "" when every one is a candidate.
-	Planned string
+	Planned string `json:"planned"`
 	// Candidates are the group's migrations, planned ones included, in
 	// input order.
-	Candidates []PlacementCell
+	Candidates []PlacementCell `json:"candidates"`
 	// Recommended is the destination to choose: among the cells that are
 	// ready or conditional, the one with the most headroom, ties broken by
 	// the smaller RPS limit (the smallest specification), then by
 	// destination ID. A cell whose headroom is unknown ranks below every
 	// known headroom. "" when no cell can go.
-	Recommended string
+	Recommended string `json:"recommended"`
 }
 
 // PlacementCell is one group on one destination.
 type PlacementCell struct {
-	Destination string
+	Destination string `json:"destination"`
 	// Migration is the index of the migration in Result.Migrations.
-	Migration int
-	Readiness Readiness
+	Migration int       `json:"migration"`
+	Readiness Readiness `json:"readiness"`
 	// Blockers are the rule IDs Result.Blockers names.
-	Blockers []string
+	Blockers []string `json:"blockers,omitempty"`
 	// HeadroomRPS is the RPS left on the destination after this group:
 	// LimitRPS - ExistingRPS - NeededRPS; nil when the capacity is unknown.
 	HeadroomRPS *float64

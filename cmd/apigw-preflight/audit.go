@@ -128,6 +128,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	p.quiet = cf.quiet
 	if f := p.locating(); f != "" && af.snapshots == "" && af.from == "" {
 		return usageErr("audit: -f %s needs --snapshots DIR or --from DIR: its results point at lines of the snapshots, so they must be files", f)
 	}

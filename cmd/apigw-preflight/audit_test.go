@@ -117,16 +117,16 @@ func TestAuditMatchesRunAndReadsOnce(t *testing.T) {
 		t.Fatalf("audit: exit %d, stderr %q; want 3 (payments fails) and nothing on stderr", res.code, res.stderr)
 	}
 	n := len(d.groups)
-	if n != 12 {
-		t.Fatalf("the demo world has %d groups, want 12", n)
+	if n != 14 {
+		t.Fatalf("the demo world has %d groups, want 14", n)
 	}
 	// Each distinct read once per audit, not once per pair.
 	for action, want := range map[string]int{
 		"DescribeApiGroup":               n, // once per group for its two destinations
 		"DescribeApis":                   n,
-		"DescribeGroupQps":               n,
-		"DescribeInstances":              3, // the source and the two destinations
-		"DescribeInstanceQps":            2, // the destinations' load
+		"DescribeGroupQps":               n + 1, // per stage: payments has a TEST stage too
+		"DescribeInstances":              4,     // the two sources (serverless, and catalog's dedicated one) and the two destinations
+		"DescribeInstanceQps":            6,     // the destinations' load, each of RELEASE, PRE and TEST
 		"DescribeSecurityGroups":         1,
 		"DescribeSecurityGroupAttribute": 2, // the VPC destination's two ENI security groups
 		"DescribeApiGroups":              0, // groups given by ID

@@ -399,7 +399,7 @@ func writeReports(ctx context.Context, e *env, p *reportSetup, r *report.Result)
 	if err := writeOutputs(ctx, e, targets, rendered); err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(targets, func(t *outputTarget) bool { return t.mode == modeStream }) {
+	if !p.quiet && !slices.ContainsFunc(targets, func(t *outputTarget) bool { return t.mode == modeStream }) {
 		// No report on stdout (or stderr): the outcome on stderr, in one line.
 		fmt.Fprintf(e.stderr, "apigw-preflight: %s\n", summaryLine(r))
 	}

@@ -87,6 +87,9 @@ type output struct {
 // reportSetup is the validated form of reportFlags: the reports to write
 // and how the gate judges.
 type reportSetup struct {
+	// quiet (--quiet of run and audit) leaves out the one-line outcome on
+	// stderr that is printed when no report goes to stdout.
+	quiet           bool
 	outputs         []output
 	failOn          report.Threshold
 	failOnUndecided bool

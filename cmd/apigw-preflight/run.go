@@ -121,6 +121,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	p.quiet = cf.quiet
 	if f := p.locating(); f != "" && *snapOut == "" {
 		return usageErr("run: -f %s needs --snapshot-out FILE: its results point at lines of the snapshot, so the snapshot must be a file (e.g. --snapshot-out preflight.snapshot.json)", f)
 	}
