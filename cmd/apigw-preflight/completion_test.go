@@ -101,11 +101,11 @@ func TestBashCompletion(t *testing.T) {
 		{"apigw-preflight check -f sarif=rep", []string{"report.sarif"}},
 		{"apigw-preflight check --fail-on ", []string{"error", "warning", "note", "never"}},
 		{"apigw-preflight run --color a", []string{"auto", "always"}},
-		{"apigw-preflight policies ", []string{"list", "show"}},
+		{"apigw-preflight policies ", []string{"list", "show", "test", "bundle"}},
 		{"apigw-preflight policies list --output ", []string{"text", "json", "markdown"}},
 		{"apigw-preflight completion ", []string{"bash", "zsh", "fish", "powershell"}},
 		{"apigw-preflight help po", []string{"policies"}},
-		{"apigw-preflight help policies ", []string{"list", "show"}},
+		{"apigw-preflight help policies ", []string{"list", "show", "test", "bundle"}},
 		// Snapshot arguments are files (the shell's default completion).
 		{"apigw-preflight check rep", nil},
 	}
