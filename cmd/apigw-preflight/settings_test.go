@@ -73,7 +73,7 @@ func TestSetFlag(t *testing.T) {
 		{"unknown rule", []string{"--set", "MIG099.rpsHeadroom=1", capacity}, exitUsage, "",
 			`apigw-preflight: --set MIG099.rpsHeadroom: unknown rule "MIG099"; the rules are MIG001, MIG002, MIG003 ... MIG016, by ID or name (apigw-preflight policies list)`},
 		{"unknown parameter", []string{"--set", "MIG001.headroom=1", capacity}, exitUsage, "",
-			`apigw-preflight: --set MIG001.headroom: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom (and enabled, severity)`},
+			`apigw-preflight: --set MIG001.headroom: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom, serverlessGroupRps (and enabled, severity)`},
 		{"bad value", []string{"--set", "MIG001.rpsHeadroom=lots", capacity}, exitUsage, "",
 			`apigw-preflight: --set MIG001.rpsHeadroom: MIG001 rps-capacity rpsHeadroom: "lots": want a number`},
 		{"alias out of bounds", []string{"--rps-headroom", "11", capacity}, exitUsage, "",
@@ -167,7 +167,7 @@ func TestRulesSectionOfTheConfigFile(t *testing.T) {
 	// any report is written.
 	for _, tc := range []struct{ config, want string }{
 		{"rules:\n  MIG001:\n    headroom: 0.5\n",
-			`apigw-preflight: config c.yaml:3: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom (and enabled, severity)`},
+			`apigw-preflight: config c.yaml:3: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom, serverlessGroupRps (and enabled, severity)`},
 		{"failOn: note\nrules:\n  rps-capacty:\n    rpsHeadroom: 0.5\n",
 			`apigw-preflight: config c.yaml:4: unknown rule "rps-capacty"; the rules are MIG001, MIG002, MIG003 ... MIG016, by ID or name (apigw-preflight policies list)`},
 		{"rules:\n  MIG001:\n    rpsHeadroom: \"0.5\"\n",
