@@ -143,6 +143,8 @@ type collection struct {
 	// vpcAccesses are read once, when a VpcConfig names an authorization only.
 	vpcAccesses []map[string]any
 	vpcRead     bool
+	// backendServices are the reusable backend services read, by BackendId.
+	backendServices map[string]*backendService
 }
 
 func (c *collection) progress(format string, a ...any) {
@@ -389,6 +391,16 @@ func (c *collection) backends(ctx context.Context, _ time.Time) error {
 				}
 				if err := c.optional("DescribeDeployedApi", err); err != nil {
 					return err
+				}
+				continue
+			}
+			if id, bound := backendBinding(body, sum); bound {
+				b, ok, err := c.serviceBackend(ctx, sum, body, id, stage)
+				if err != nil {
+					return err
+				}
+				if ok {
+					backends = append(backends, c.resolveVpcAccess(ctx, b))
 				}
 				continue
 			}
