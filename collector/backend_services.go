@@ -39,6 +39,46 @@ func backendBinding(deployed, summary map[string]any) (string, bool) {
 	return "", false
 }
 
+// needsDefinition reports a deployed answer that names no backend of its
+// own and does not say whether the API is bound to a backend service
+// (DescribeDeployedApi's documented answer has no BackendEnable): the API's
+// definition (DescribeApi) says so.
+func needsDefinition(deployed, summary map[string]any) bool {
+	for _, m := range []map[string]any{deployed, summary} {
+		if _, ok := m["BackendEnable"]; ok {
+			return false
+		}
+	}
+	sc, _ := deployed["ServiceConfig"].(map[string]any)
+	if sc == nil {
+		return true
+	}
+	vpc, _ := sc["VpcConfig"].(map[string]any)
+	switch strings.ToLower(str(sc["ServiceProtocol"])) {
+	case "functioncompute", "fc", "oss", "eventbridge":
+		return false
+	}
+	return strings.TrimSpace(str(sc["ServiceAddress"])) == "" && !truthy(sc["Mock"]) && len(vpc) == 0
+}
+
+// definition reads the API's definition with DescribeApi, once per API;
+// nil when the read failed (recorded) or was not needed.
+func (c *collection) definition(ctx context.Context, apiID string) (map[string]any, error) {
+	if d, ok := c.definitions[apiID]; ok {
+		return d, nil
+	}
+	if c.definitions == nil {
+		c.definitions = map[string]map[string]any{}
+	}
+	body, err := c.call(ctx, cloud.ProductCloudAPI, "DescribeApi", map[string]string{"GroupId": c.req.GroupID, "ApiId": apiID})
+	if err != nil {
+		c.definitions[apiID] = nil
+		return nil, c.optional("DescribeApi", err)
+	}
+	c.definitions[apiID] = body
+	return body, nil
+}
+
 // backendServiceFor reads the backend service id (once per collection).
 // stop is the error that must end the collection.
 func (c *collection) backendServiceFor(ctx context.Context, id string) (*backendService, error) {

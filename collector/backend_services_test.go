@@ -29,9 +29,10 @@ func stockRequest(t *testing.T) (*env, Request) {
 
 // TestCollectBackendService: an API bound to a backend service gets the
 // service's address of each stage, source backend-service, and the service
-// is read once for the two APIs and two stages that use it. (Before
-// DescribeBackendInfo was read, these APIs had no backend at all: their
-// deployed answer has no ServiceConfig.)
+// is read once for the two APIs and two stages that use it. Their deployed
+// answers name no backend and do not say they are bound (as documented),
+// so the binding comes from each API's DescribeApi, read once per API.
+// (Before, these APIs had no backend at all.)
 func TestCollectBackendService(t *testing.T) {
 	e, req := stockRequest(t)
 	snap, err := collect(t, e, e.staticClient(t, "testid", "testsecret", nil), req)
@@ -53,6 +54,9 @@ func TestCollectBackendService(t *testing.T) {
 	if n := e.srv.Calls("DescribeBackendInfo"); n != 1 {
 		t.Errorf("DescribeBackendInfo calls = %d, want 1 (one service, read once)", n)
 	}
+	if n := e.srv.Calls("DescribeApi"); n != 2 {
+		t.Errorf("DescribeApi calls = %d, want 2 (one per API, whatever its stages)", n)
+	}
 	if snap.CollectionErrors != nil {
 		t.Errorf("collectionErrors = %+v", snap.CollectionErrors)
 	}
@@ -68,6 +72,25 @@ func TestCollectBackendService(t *testing.T) {
 // read is not repeated for the other APIs, and each backend of the service
 // is kept, unresolved, so the rules say they could not check it.
 func TestCollectBackendServiceReadFails(t *testing.T) {
+	t.Run("DescribeApi", func(t *testing.T) {
+		// Without the definition the binding is unknown: recorded once
+		// per API, and the APIs are reported as before (no ServiceConfig).
+		e, req := stockRequest(t)
+		e.srv.AddFault(emulator.Fault{Action: "DescribeApi", Code: "Forbidden.RAM"})
+		snap, err := collect(t, e, e.staticClient(t, "testid", "testsecret", nil), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, ce := range snap.CollectionErrors {
+			got = append(got, ce.Call+" "+ce.Code)
+		}
+		want := []string{"DescribeApi Forbidden.RAM", "DescribeDeployedApi MissingServiceConfig", "DescribeDeployedApi MissingServiceConfig",
+			"DescribeApi Forbidden.RAM", "DescribeDeployedApi MissingServiceConfig"}
+		if !reflect.DeepEqual(got, want) || len(snap.Backends) != 0 || e.srv.Calls("DescribeApi") != 2 || e.srv.Calls("DescribeBackendInfo") != 0 {
+			t.Errorf("collectionErrors %v, backends %+v, DescribeApi calls %d", got, snap.Backends, e.srv.Calls("DescribeApi"))
+		}
+	})
 	e, req := stockRequest(t)
 	e.srv.AddFault(emulator.Fault{Action: "DescribeBackendInfo", Code: "ServiceUnavailable"})
 	snap, err := collect(t, e, e.staticClient(t, "testid", "testsecret", nil), req)

@@ -145,6 +145,8 @@ type collection struct {
 	vpcRead     bool
 	// backendServices are the reusable backend services read, by BackendId.
 	backendServices map[string]*backendService
+	// definitions are the DescribeApi answers read, by ApiId.
+	definitions map[string]map[string]any
 }
 
 func (c *collection) progress(format string, a ...any) {
@@ -394,7 +396,17 @@ func (c *collection) backends(ctx context.Context, _ time.Time) error {
 				}
 				continue
 			}
-			if id, bound := backendBinding(body, sum); bound {
+			binding := sum
+			if needsDefinition(body, sum) {
+				def, err := c.definition(ctx, apiID)
+				if err != nil {
+					return err
+				}
+				if def != nil {
+					binding = def
+				}
+			}
+			if id, bound := backendBinding(body, binding); bound {
 				b, ok, err := c.serviceBackend(ctx, sum, body, id, stage)
 				if err != nil {
 					return err

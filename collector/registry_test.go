@@ -28,7 +28,8 @@ func (r *recordingAPI) Call(ctx context.Context, product, action string, params 
 // TestCollectMakesOnlyRegisteredCalls: every read of full collections
 // (a VPC integration destination, so that the security groups are read,
 // a VPC backend known by name only, so that the VPC accesses are, and an
-// API on a reusable backend service, so that it is read) is a
+// API on a reusable backend service, so that its definition and the service
+// are read) is a
 // row of the call registry, under its product; every read the registry
 // lists is made.
 func TestCollectMakesOnlyRegisteredCalls(t *testing.T) {
@@ -40,8 +41,10 @@ groupQps:`, 1)
   - GroupId: `+groupID+`
     ApiId: api-on-service
     ApiName: OnService
+    BackendEnable: true
+    BackendConfig: {BackendId: bk-1}
     deployed:
-      RELEASE: {BackendEnable: true, BackendConfig: {BackendId: bk-1}}
+      RELEASE: {}
 `, 1) + `backendServices:
   - {BackendId: bk-1, BackendType: HTTP, BackendModels: [{StageName: RELEASE, BackendConfig: {Type: HTTP, ServiceAddress: "http://47.97.8.8"}}]}
 `

@@ -23,6 +23,32 @@ func (s *Server) describeBackendInfo(c *call) (map[string]any, *apiError) {
 	return nil, errorf(404, "NotFoundBackend", "Cannot find the backend service %q in region %s.", truncate(id, 64), s.regionOf(c))
 }
 
+// describeAPI answers DescribeApi: the API's definition, i.e. its
+// DescribeApis summary fields (BackendEnable and BackendConfig among them
+// when the world gives them) and the ServiceConfig of its RELEASE stage
+// when the fields have none. GroupId is optional; an unknown API is
+// NotFoundApi (404).
+func (s *Server) describeAPI(c *call) (map[string]any, *apiError) {
+	groupID := c.params["GroupId"]
+	if groupID != "" {
+		if _, e := s.group(c); e != nil {
+			return nil, e
+		}
+	}
+	for _, a := range s.apis {
+		g := s.findGroup(a.GroupID)
+		if a.APIID != c.params["ApiId"] || (groupID != "" && a.GroupID != groupID) || !s.inRegion(g, c) {
+			continue
+		}
+		out := s.apiSummary(a, g)
+		if rel := a.Deployed["RELEASE"]; rel != nil {
+			setDefault(out, "ServiceConfig", clone(rel)["ServiceConfig"])
+		}
+		return out, nil
+	}
+	return nil, errorf(404, "NotFoundApi", "Cannot find the API %q.", truncate(c.params["ApiId"], 64))
+}
+
 // validateBackendServices checks the world's backendServices: a BackendId
 // each, listed once, and BackendModels a list of objects whose StageName
 // is RELEASE, PRE or TEST, each stage once.

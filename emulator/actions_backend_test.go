@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -85,5 +86,47 @@ func TestBackendServicesValidated(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err = %v, want %q", tc.world, err, tc.want)
 		}
+	}
+}
+
+// TestDescribeApiBinding: DescribeApi says that an API is bound to a
+// backend service (BackendEnable, BackendConfig, as the SDK decodes them);
+// the DescribeApis summary does not.
+func TestDescribeApiBinding(t *testing.T) {
+	w, err := ParseWorld([]byte(testWorldYAML+backendWorld), "backend.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.APIs[0].Fields["BackendEnable"] = true
+	w.APIs[0].Fields["BackendConfig"] = map[string]any{"BackendId": "bk-stock", "BackendType": "HTTP"}
+	_, ts := startWorld(t, w)
+	c := apiClient(t, ts, "testid", "testsecret")
+	req := cloudapi.CreateDescribeApiRequest()
+	req.Scheme = "http"
+	req.GroupId = w.APIs[0].GroupID
+	req.ApiId = w.APIs[0].APIID
+	resp, err := c.DescribeApi(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !resp.BackendEnable || resp.BackendConfig.BackendId != "bk-stock" || resp.ApiId != w.APIs[0].APIID {
+		t.Errorf("DescribeApi = BackendEnable %v, BackendConfig %+v, ApiId %s", resp.BackendEnable, resp.BackendConfig, resp.ApiId)
+	}
+	list := cloudapi.CreateDescribeApisRequest()
+	list.Scheme = "http"
+	list.GroupId = w.APIs[0].GroupID
+	apis, err := c.DescribeApis(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, raw := rawCall(t, ts, "POST", "testsecret", map[string]string{"Action": "DescribeApis", "GroupId": w.APIs[0].GroupID})
+	if len(apis.ApiSummarys.ApiSummary) == 0 || strings.Contains(fmt.Sprint(raw), "BackendEnable") {
+		t.Errorf("DescribeApis summary = %v", raw)
+	}
+	req.ApiId = "api-nope"
+	_, err = c.DescribeApi(req)
+	var se *sdkerrors.ServerError
+	if !errors.As(err, &se) || se.ErrorCode() != "NotFoundApi" {
+		t.Errorf("unknown API: %v", err)
 	}
 }

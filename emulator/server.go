@@ -235,6 +235,7 @@ func init() {
 		"DescribeApis":           (*Server).describeAPIs,
 		"DescribeDeployedApi":    (*Server).describeDeployedAPI,
 		"DescribeBackendInfo":    (*Server).describeBackendInfo,
+		"DescribeApi":            (*Server).describeAPI,
 		"DescribeVpcAccesses":    (*Server).describeVpcAccesses,
 		"DescribeGroupQps":       (*Server).describeGroupQps,
 		"DescribeInstanceQps":    (*Server).describeInstanceQps,

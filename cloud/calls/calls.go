@@ -44,6 +44,7 @@ var registry = []Call{
 	{Product: ProductCloudAPI, Action: "DescribeApis", Rules: []string{"MIG004", "MIG008", "MIG009"}},
 	{Product: ProductCloudAPI, Action: "DescribeDeployedApi", Rules: []string{"MIG004", "MIG008", "MIG009"}},
 	{Product: ProductCloudAPI, Action: "DescribeVpcAccesses", Rules: []string{"MIG004", "MIG008", "MIG009"}},
+	{Product: ProductCloudAPI, Action: "DescribeApi", Rules: []string{"MIG004", "MIG008", "MIG009"}},
 	{Product: ProductCloudAPI, Action: "DescribeBackendInfo", Rules: []string{"MIG004", "MIG008", "MIG009"}},
 	{Product: ProductCloudAPI, Action: "DescribeGroupQps", Rules: []string{"MIG001"}},
 	{Product: ProductCloudAPI, Action: "DescribeInstanceQps", Rules: []string{"MIG001"}},

@@ -255,7 +255,9 @@ func TestPoliciesListShowsParams(t *testing.T) {
 	}
 	want := map[string][]map[string]any{
 		"MIG001": {{"name": "rpsHeadroom", "type": "number", "default": 0.2, "min": 0.0, "max": 10.0,
-			"description": "Capacity the destination must have above the group's observed peak, as a fraction (0.2 keeps 20% spare)."}},
+			"description": "Capacity the destination must have above the group's observed peak, as a fraction (0.2 keeps 20% spare)."},
+			{"name": "serverlessGroupRps", "type": "integer", "default": 2500.0, "min": 1.0,
+				"description": "The RPS a serverless instance (VPC_SHARED) allows per group, used when a serverless destination reports no limit of its own. The Serverless instances page says 2,500, the Limits page 2,000: set 2000 to plan with the lower figure."}},
 		"MIG002": {{"name": "defaultGroupRps", "type": "integer", "default": 500.0, "min": 1.0,
 			"description": "The default group RPS limit; a group whose TrafficLimit differs from it needs a support ticket."}},
 		"MIG011": {{"name": "expiryWindowDays", "type": "integer", "default": 30.0, "min": 0.0,

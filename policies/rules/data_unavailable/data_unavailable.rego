@@ -6,8 +6,8 @@
 #   error code and message, and the rules whose data it would have supplied,
 #   so that a quiet rule is not mistaken for a passed one: DescribeGroupQps and
 #   DescribeInstanceQps feed MIG001; DescribeApis, DescribeDeployedApi,
-#   DescribeVpcAccesses and DescribeBackendInfo (reusable backend services)
-#   feed MIG004, MIG008 and MIG009;
+#   DescribeVpcAccesses, DescribeApi and DescribeBackendInfo (reusable backend
+#   services) feed MIG004, MIG008 and MIG009;
 #   DescribeNetworkInterfaces, DescribeSecurityGroupAttribute and
 #   DescribeSecurityGroups feed MIG009. An
 #   unknown call is reported against the rules that use its data. The key is
@@ -121,6 +121,8 @@ _cli(call) := sprintf("aliyun cloudapi DescribeDeployedApi --GroupId %s --ApiId 
 _cli(call) := "aliyun cloudapi DescribeVpcAccesses" if _canonical(call) == "DescribeVpcAccesses"
 
 _cli(call) := "aliyun cloudapi DescribeBackendInfo --BackendId <backend-id>" if _canonical(call) == "DescribeBackendInfo"
+
+_cli(call) := sprintf("aliyun cloudapi DescribeApi --GroupId %s --ApiId <api-id>", [lib.group_id]) if _canonical(call) == "DescribeApi"
 
 _cli(call) := sprintf("aliyun ecs DescribeSecurityGroupAttribute --RegionId %s --SecurityGroupId <sg-id> --Direction egress", [_region]) if _canonical(call) == "DescribeSecurityGroupAttribute"
 

@@ -35,6 +35,7 @@ test_call_table if {
 		"DescribeDeployedApi": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group)",
 		"DescribeVpcAccesses": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group)",
 		"DescribeBackendInfo": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group)",
+		"DescribeApi": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group)",
 		"DescribeSecurityGroupAttribute": "MIG009 (eni-security-group)",
 		"DescribeSecurityGroups": "MIG009 (eni-security-group)",
 	}
