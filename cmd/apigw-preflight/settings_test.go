@@ -270,7 +270,7 @@ func TestPoliciesListShowsParams(t *testing.T) {
 	r = runCLI(t, t.TempDir(), nil, "policies", "list")
 	lines := strings.Split(r.stdout, "\n")
 	for i, l := range lines {
-		if strings.HasPrefix(l, "MIG001 ") && (i+1 >= len(lines) || strings.TrimSpace(lines[i+1]) != "params: rpsHeadroom=0.2") {
+		if strings.HasPrefix(l, "MIG001 ") && (i+1 >= len(lines) || strings.TrimSpace(lines[i+1]) != "params: rpsHeadroom=0.2 serverlessGroupRps=2500") {
 			t.Errorf("text list: no params line under MIG001:\n%s", r.stdout)
 		}
 	}
