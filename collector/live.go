@@ -143,6 +143,10 @@ type collection struct {
 	// vpcAccesses are read once, when a VpcConfig names an authorization only.
 	vpcAccesses []map[string]any
 	vpcRead     bool
+	// backendServices are the reusable backend services read, by BackendId.
+	backendServices map[string]*backendService
+	// definitions are the DescribeApi answers read, by ApiId.
+	definitions map[string]map[string]any
 }
 
 func (c *collection) progress(format string, a ...any) {
@@ -391,6 +395,26 @@ func (c *collection) backends(ctx context.Context, _ time.Time) error {
 				}
 				if err := c.optional("DescribeDeployedApi", err); err != nil {
 					return err
+				}
+				continue
+			}
+			binding := sum
+			if needsDefinition(body, sum) {
+				def, err := c.definition(ctx, apiID)
+				if err != nil {
+					return err
+				}
+				if def != nil {
+					binding = def
+				}
+			}
+			if id, bound := backendBinding(body, binding); bound {
+				b, ok, err := c.serviceBackend(ctx, sum, body, id, stage)
+				if err != nil {
+					return err
+				}
+				if ok {
+					backends = append(backends, c.resolveVpcAccess(ctx, b))
 				}
 				continue
 			}

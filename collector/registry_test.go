@@ -27,7 +27,9 @@ func (r *recordingAPI) Call(ctx context.Context, product, action string, params 
 
 // TestCollectMakesOnlyRegisteredCalls: every read of full collections
 // (a VPC integration destination, so that the security groups are read,
-// and a VPC backend known by name only, so that the VPC accesses are) is a
+// a VPC backend known by name only, so that the VPC accesses are, and an
+// API on a reusable backend service, so that its definition and the service
+// are read) is a
 // row of the call registry, under its product; every read the registry
 // lists is made (but an audit's listings).
 func TestCollectMakesOnlyRegisteredCalls(t *testing.T) {
@@ -35,6 +37,17 @@ func TestCollectMakesOnlyRegisteredCalls(t *testing.T) {
   - {Name: orders-slb-acl, VpcId: vpc-9, InstanceId: lb-9, Port: "443", VpcAccessId: va-1}
 groupQps:`, 1)
 	world = strings.Replace(world, "VpcConfig: {VpcId: vpc-1, InstanceId: lb-1, Port: 8080, Name: orders-slb}", "VpcConfig: {Name: orders-slb-acl}", 1)
+	world = strings.Replace(world, "apis:\n", `apis:
+  - GroupId: `+groupID+`
+    ApiId: api-on-service
+    ApiName: OnService
+    BackendEnable: true
+    BackendConfig: {BackendId: bk-1}
+    deployed:
+      RELEASE: {}
+`, 1) + `backendServices:
+  - {BackendId: bk-1, BackendType: HTTP, BackendModels: [{StageName: RELEASE, BackendConfig: {Type: HTTP, ServiceAddress: "http://47.97.8.8"}}]}
+`
 	e := startWorld(t, world)
 	rec := &recordingAPI{API: e.staticClient(t, "testid", "testsecret", nil), calls: map[string]string{}}
 	if _, err := Collect(context.Background(), rec, testRequest(connectID)); err != nil {

@@ -246,7 +246,12 @@ func (s *Server) describeAPIs(c *call) (map[string]any, *apiError) {
 			stage != "" && a.Deployed[stage] == nil:
 			continue
 		}
-		all = append(all, s.apiSummary(a, g))
+		sum := s.apiSummary(a, g)
+		// The summary does not say whether the API is bound to a backend
+		// service; DescribeApi does.
+		delete(sum, "BackendEnable")
+		delete(sum, "BackendConfig")
+		all = append(all, sum)
 	}
 	return map[string]any{
 		"PageNumber":  page,

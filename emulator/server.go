@@ -31,6 +31,7 @@ type Server struct {
 	groups      []map[string]any
 	apis        []API
 	vpcAccesses []map[string]any
+	backendSvcs []map[string]any
 	groupQps    map[string][]map[string]any
 	instanceQps map[string][]map[string]any
 	qpsSeries   map[string][]float64
@@ -99,6 +100,7 @@ func New(w *World, opts ...Option) *Server {
 	s.instances = cloneList(w.Instances)
 	s.groups = cloneList(w.Groups)
 	s.vpcAccesses = cloneList(w.VpcAccesses)
+	s.backendSvcs = cloneList(w.BackendServices)
 	s.sgs = cloneList(w.SecurityGroups)
 	s.enis = cloneList(w.NetworkInterfaces)
 	for _, a := range w.APIs {
@@ -235,6 +237,8 @@ func init() {
 		"DescribeInstances":      (*Server).describeInstances,
 		"DescribeApis":           (*Server).describeAPIs,
 		"DescribeDeployedApi":    (*Server).describeDeployedAPI,
+		"DescribeBackendInfo":    (*Server).describeBackendInfo,
+		"DescribeApi":            (*Server).describeAPI,
 		"DescribeVpcAccesses":    (*Server).describeVpcAccesses,
 		"DescribeGroupQps":       (*Server).describeGroupQps,
 		"DescribeInstanceQps":    (*Server).describeInstanceQps,

@@ -38,6 +38,11 @@ type World struct {
 	APIs []API `yaml:"apis,omitempty" json:"apis,omitempty"`
 	// VpcAccesses are DescribeVpcAccesses VpcAccessAttribute objects.
 	VpcAccesses []map[string]any `yaml:"vpcAccesses,omitempty" json:"vpcAccesses,omitempty"`
+	// BackendServices are DescribeBackendInfo BackendInfo objects
+	// (BackendId, BackendName, BackendType, BackendModels[] with each
+	// stage's BackendConfig): the reusable backend services an API's
+	// BackendConfig.BackendId names.
+	BackendServices []map[string]any `yaml:"backendServices,omitempty" json:"backendServices,omitempty"`
 	// GroupQps maps a GroupId to its DescribeGroupQps MonitorItem objects.
 	GroupQps map[string][]map[string]any `yaml:"groupQps,omitempty" json:"groupQps,omitempty"`
 	// InstanceQps maps an InstanceId to its DescribeInstanceQps MonitorItem objects.
@@ -230,7 +235,7 @@ func (w *World) normalize() error {
 		out, _ := v.(map[string]any)
 		return out
 	}
-	for _, list := range [][]map[string]any{w.Instances, w.Groups, w.VpcAccesses, w.SecurityGroups, w.NetworkInterfaces} {
+	for _, list := range [][]map[string]any{w.Instances, w.Groups, w.VpcAccesses, w.BackendServices, w.SecurityGroups, w.NetworkInterfaces} {
 		for i := range list {
 			list[i] = fix(list[i])
 		}
@@ -347,6 +352,9 @@ func (w *World) Validate() error {
 				return fmt.Errorf("apis[%d] (%s): deployed stage %q: want RELEASE, PRE or TEST", i, a.APIID, st)
 			}
 		}
+	}
+	if err := validateBackendServices(w.BackendServices); err != nil {
+		return err
 	}
 	if _, err := indexBy(w.SecurityGroups, "securityGroups", "SecurityGroupId"); err != nil {
 		return err

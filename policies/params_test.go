@@ -17,7 +17,9 @@ func ptr(f float64) *float64 { return &f }
 func TestBuiltinParams(t *testing.T) {
 	want := map[string][]report.Param{
 		"MIG001": {{Name: "rpsHeadroom", Type: "number", Default: 0.2, Min: ptr(0), Max: ptr(10),
-			Description: "Capacity the destination must have above the group's observed peak, as a fraction (0.2 keeps 20% spare)."}},
+			Description: "Capacity the destination must have above the group's observed peak, as a fraction (0.2 keeps 20% spare)."},
+			{Name: "serverlessGroupRps", Type: "integer", Default: int64(2500), Min: ptr(1),
+				Description: "The RPS a serverless instance (VPC_SHARED) allows per group, used when a serverless destination reports no limit of its own. The Serverless instances page says 2,500, the Limits page 2,000: set 2000 to plan with the lower figure."}},
 		"MIG002": {{Name: "defaultGroupRps", Type: "integer", Default: int64(500), Min: ptr(1),
 			Description: "The default group RPS limit; a group whose TrafficLimit differs from it needs a support ticket."}},
 		"MIG011": {{Name: "expiryWindowDays", Type: "integer", Default: int64(30), Min: ptr(0),
@@ -146,7 +148,7 @@ func TestSettingErrors(t *testing.T) {
 		{"tool rule", []Setting{flag("AGP001", "enabled", "false")},
 			"--set AGP001.enabled: AGP001 snapshot-stale is a tool rule, set with --max-age (0 turns it off)"},
 		{"unknown parameter", []Setting{file("rps-capacity", "headroom", 0.3)},
-			`config c.yaml:9: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom (and enabled, severity)`},
+			`config c.yaml:9: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom, serverlessGroupRps (and enabled, severity)`},
 		{"rule without parameters", []Setting{flag("MIG013", "window", "1")},
 			`--set MIG013.window: rule MIG013 source-drain has no parameter "window"; it has no parameters, only enabled and severity`},
 		{"string for a number", []Setting{file("MIG001", "rpsHeadroom", "lots")},

@@ -47,6 +47,8 @@ var registry = []Call{
 	{Product: ProductCloudAPI, Action: "DescribeApis", Rules: []string{"MIG004", "MIG008", "MIG009", "MIG018", "MIG019"}},
 	{Product: ProductCloudAPI, Action: "DescribeDeployedApi", Rules: []string{"MIG004", "MIG008", "MIG009", "MIG018", "MIG019"}},
 	{Product: ProductCloudAPI, Action: "DescribeVpcAccesses", Rules: []string{"MIG004", "MIG008", "MIG009", "MIG018", "MIG019"}},
+	{Product: ProductCloudAPI, Action: "DescribeApi", Rules: []string{"MIG004", "MIG008", "MIG009", "MIG018", "MIG019"}},
+	{Product: ProductCloudAPI, Action: "DescribeBackendInfo", Rules: []string{"MIG004", "MIG008", "MIG009", "MIG018", "MIG019"}},
 	{Product: ProductCloudAPI, Action: "DescribeGroupQps", Rules: []string{"MIG001"}},
 	{Product: ProductCloudAPI, Action: "DescribeInstanceQps", Rules: []string{"MIG001"}},
 	{Product: ProductECS, Action: "DescribeNetworkInterfaces", Rules: []string{"MIG009"}},

@@ -35,8 +35,8 @@ func TestRegistryRows(t *testing.T) {
 			t.Errorf("Lookup(%q) = %+v, %v", c.Action, got, ok)
 		}
 	}
-	if _, ok := calls.Lookup("DescribeBackendInfo"); ok {
-		t.Error("DescribeBackendInfo is not a call the tool makes")
+	if _, ok := calls.Lookup("DescribeApiHistory"); ok {
+		t.Error("DescribeApiHistory is not a call the tool makes")
 	}
 }
 

@@ -73,7 +73,7 @@ func TestSetFlag(t *testing.T) {
 		{"unknown rule", []string{"--set", "MIG099.rpsHeadroom=1", capacity}, exitUsage, "",
 			`apigw-preflight: --set MIG099.rpsHeadroom: unknown rule "MIG099"; the rules are MIG001, MIG002, MIG003 ... MIG026, by ID or name (apigw-preflight policies list)`},
 		{"unknown parameter", []string{"--set", "MIG001.headroom=1", capacity}, exitUsage, "",
-			`apigw-preflight: --set MIG001.headroom: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom (and enabled, severity)`},
+			`apigw-preflight: --set MIG001.headroom: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom, serverlessGroupRps (and enabled, severity)`},
 		{"bad value", []string{"--set", "MIG001.rpsHeadroom=lots", capacity}, exitUsage, "",
 			`apigw-preflight: --set MIG001.rpsHeadroom: MIG001 rps-capacity rpsHeadroom: "lots": want a number`},
 		{"alias out of bounds", []string{"--rps-headroom", "11", capacity}, exitUsage, "",
@@ -167,7 +167,7 @@ func TestRulesSectionOfTheConfigFile(t *testing.T) {
 	// any report is written.
 	for _, tc := range []struct{ config, want string }{
 		{"rules:\n  MIG001:\n    headroom: 0.5\n",
-			`apigw-preflight: config c.yaml:3: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom (and enabled, severity)`},
+			`apigw-preflight: config c.yaml:3: rule MIG001 rps-capacity has no parameter "headroom"; its parameters are rpsHeadroom, serverlessGroupRps (and enabled, severity)`},
 		{"failOn: note\nrules:\n  rps-capacty:\n    rpsHeadroom: 0.5\n",
 			`apigw-preflight: config c.yaml:4: unknown rule "rps-capacty"; the rules are MIG001, MIG002, MIG003 ... MIG026, by ID or name (apigw-preflight policies list)`},
 		{"rules:\n  MIG001:\n    rpsHeadroom: \"0.5\"\n",
@@ -255,7 +255,9 @@ func TestPoliciesListShowsParams(t *testing.T) {
 	}
 	want := map[string][]map[string]any{
 		"MIG001": {{"name": "rpsHeadroom", "type": "number", "default": 0.2, "min": 0.0, "max": 10.0,
-			"description": "Capacity the destination must have above the group's observed peak, as a fraction (0.2 keeps 20% spare)."}},
+			"description": "Capacity the destination must have above the group's observed peak, as a fraction (0.2 keeps 20% spare)."},
+			{"name": "serverlessGroupRps", "type": "integer", "default": 2500.0, "min": 1.0,
+				"description": "The RPS a serverless instance (VPC_SHARED) allows per group, used when a serverless destination reports no limit of its own. The Serverless instances page says 2,500, the Limits page 2,000: set 2000 to plan with the lower figure."}},
 		"MIG002": {{"name": "defaultGroupRps", "type": "integer", "default": 500.0, "min": 1.0,
 			"description": "The default group RPS limit; a group whose TrafficLimit differs from it needs a support ticket."}},
 		"MIG011": {{"name": "expiryWindowDays", "type": "integer", "default": 30.0, "min": 0.0,
@@ -270,7 +272,7 @@ func TestPoliciesListShowsParams(t *testing.T) {
 	r = runCLI(t, t.TempDir(), nil, "policies", "list")
 	lines := strings.Split(r.stdout, "\n")
 	for i, l := range lines {
-		if strings.HasPrefix(l, "MIG001 ") && (i+1 >= len(lines) || strings.TrimSpace(lines[i+1]) != "params: rpsHeadroom=0.2") {
+		if strings.HasPrefix(l, "MIG001 ") && (i+1 >= len(lines) || strings.TrimSpace(lines[i+1]) != "params: rpsHeadroom=0.2 serverlessGroupRps=2500") {
 			t.Errorf("text list: no params line under MIG001:\n%s", r.stdout)
 		}
 	}

@@ -5,8 +5,9 @@
 #   writes the snapshot. Each entry is a warning naming the failed call, its
 #   error code and message, and the rules whose data it would have supplied,
 #   so that a quiet rule is not mistaken for a passed one: DescribeGroupQps and
-#   DescribeInstanceQps feed MIG001; DescribeApis, DescribeDeployedApi and
-#   DescribeVpcAccesses feed MIG004, MIG008, MIG009, MIG018 and MIG019;
+#   DescribeInstanceQps feed MIG001; DescribeApis, DescribeDeployedApi,
+#   DescribeVpcAccesses, DescribeApi and DescribeBackendInfo (reusable backend
+#   services) feed MIG004, MIG008, MIG009, MIG018 and MIG019;
 #   DescribeNetworkInterfaces, DescribeSecurityGroupAttribute and
 #   DescribeSecurityGroups feed MIG009; DescribePluginsByGroup feeds those
 #   backend rules and MIG021 and MIG025; DescribeApiGroupVpcWhitelist feeds
@@ -125,6 +126,10 @@ _cli(call) := sprintf("aliyun cloudapi DescribeApis --GroupId %s", [lib.group_id
 _cli(call) := sprintf("aliyun cloudapi DescribeDeployedApi --GroupId %s --ApiId <api-id> --StageName RELEASE", [lib.group_id]) if _canonical(call) == "DescribeDeployedApi"
 
 _cli(call) := "aliyun cloudapi DescribeVpcAccesses" if _canonical(call) == "DescribeVpcAccesses"
+
+_cli(call) := "aliyun cloudapi DescribeBackendInfo --BackendId <backend-id>" if _canonical(call) == "DescribeBackendInfo"
+
+_cli(call) := sprintf("aliyun cloudapi DescribeApi --GroupId %s --ApiId <api-id>", [lib.group_id]) if _canonical(call) == "DescribeApi"
 
 _cli(call) := sprintf("aliyun ecs DescribeSecurityGroupAttribute --RegionId %s --SecurityGroupId <sg-id> --Direction egress", [_region]) if _canonical(call) == "DescribeSecurityGroupAttribute"
 

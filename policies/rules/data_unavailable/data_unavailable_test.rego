@@ -34,6 +34,8 @@ test_call_table if {
 		"DescribeApis": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group), MIG018 (private-backend-path), MIG019 (private-dns)",
 		"DescribeDeployedApi": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group), MIG018 (private-backend-path), MIG019 (private-dns)",
 		"DescribeVpcAccesses": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group), MIG018 (private-backend-path), MIG019 (private-dns)",
+		"DescribeBackendInfo": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group), MIG018 (private-backend-path), MIG019 (private-dns)",
+		"DescribeApi": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group), MIG018 (private-backend-path), MIG019 (private-dns)",
 		"DescribeSecurityGroupAttribute": "MIG009 (eni-security-group)",
 		"DescribeSecurityGroups": "MIG009 (eni-security-group)",
 		"DescribePluginsByGroup": "MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group), MIG018 (private-backend-path), MIG019 (private-dns), MIG021 (plugin-backends), MIG025 (cold-cache)",
@@ -45,6 +47,18 @@ test_call_table if {
 		fs[call].message != sprintf("could not check %s: %s failed during collection (InternalError).", [want, call])
 	}
 	count(wrong) == 0
+}
+
+test_backend_info_failed if {
+	rule.findings == {{
+		"severity": "warning",
+		"undecided": true,
+		"message": "could not check MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group): DescribeBackendInfo failed during collection (ServiceUnavailable: The request has failed due to a temporary failure of the server.).",
+		"remediation": "The error is transient (throttling or a service-side failure): wait a minute and retry, check the read works with `aliyun cloudapi DescribeBackendInfo --BackendId <backend-id>`, then collect the snapshot again so the rules can decide.",
+		"resource": {"id": "523e8dc7bbe04613b5b1d726c2a7889d", "kind": "group", "name": "orders"},
+		"path": ["collectionErrors", 0],
+		"key": "DescribeBackendInfo",
+	}} with input as with_errors([{"call": "DescribeBackendInfo", "code": "ServiceUnavailable", "message": "The request has failed due to a temporary failure of the server."}])
 }
 
 test_ecs_call_remediation if {

@@ -96,17 +96,11 @@ _eni_sg_ids contains id if {
 	lib.set(id)
 }
 
-# Per ENI: its groups' indexes in eniSecurityGroups, its rules, and which of
-# its groups are enterprise or have no type. One ENI never mixes basic and
-# enterprise groups (ECS), so any enterprise group makes the default deny.
-# (Complete rules, computed once: the decisions look them up per backend.)
+# Per ENI: its groups' indexes in eniSecurityGroups (a complete rule,
+# computed once; decision.rego evaluates each distinct set of groups once).
+# One ENI never mixes basic and enterprise groups (ECS), so any enterprise
+# group makes the default deny.
 _eni_groups := {eni.id: {gi | some gi, g in _sgs; is_object(g); _sg_id(g, gi) in eni.sg_ids} | some eni in _enis}
-
-_eni_rules := {id: [r | some r in _egress_rules; r.gi in gis] | some id, gis in _eni_groups}
-
-_eni_enterprise := {id: {gi | some gi in gis; _sg_type(_sgs[gi]) == "enterprise"} | some id, gis in _eni_groups}
-
-_eni_untyped := {id: {gi | some gi in gis; _sg_type(_sgs[gi]) == ""} | some id, gis in _eni_groups}
 
 # " (ENI eni-1 in zone cn-hangzhou-h)" in messages; nothing for the merged set.
 _eni_text(eni) := "" if eni.merged

@@ -68,10 +68,15 @@ _bounds(a, b) := [a, b] if {
 _all_ports(-1, -1)
 
 # Every egress rule that can carry TCP, flattened across the groups
-# (_eni_rules picks each ENI's own).
+# (decision.rego picks each ENI's own), prepared once for the decisions:
+# port bounds (plo, phi), and per address family how the destination
+# decides (m4, m6): "range" (an IPv4 CIDR as the integers lo4..hi4),
+# "cidr" (net.cidr_contains on c4 or c6), "unknown" (when the port
+# matches), "always" (undecidable for any endpoint: a port list or an
+# unreadable PortRange) or "no".
 # rank orders rules as ECS does: lower priority number first, drop before
 # accept at equal priority.
-_egress_rules contains r if {
+_egress_read contains r if {
 	some gi, g in _sgs
 	is_object(g)
 	ps := _perms(g)
@@ -109,41 +114,71 @@ _egress_rules contains r if {
 	}
 }
 
-_drop_rank(true) := 0
+# The prepared fields: r0 is the rule as read above (fields without the
+# preparation, which is derived from them).
+_egress_rules contains object.union(r0, _prepared(r0)) if some r0 in _egress_read
 
-_drop_rank(false) := 1
+_prepared(r) := {
+	"plo": _port_lo(r.ports),
+	"phi": _port_hi(r.ports),
+	"m4": _mode(r, r.c4, r.bad4, false),
+	"m6": _mode(r, r.c6, r.bad6, true),
+	"lo4": _range4(r.c4)[0],
+	"hi4": _range4(r.c4)[1],
+}
 
-# Does rule r apply to TCP to ip:port? "yes", "no", or "unknown" when the
-# snapshot cannot tell: a port list (PortRangeListId, whose ports are not
-# read), an unreadable PortRange, or a destination it cannot match. The
-# rule's destinations are read once (_egress_rules); ip is a plain address,
-# IPv4-mapped ones already unmapped.
-_applies(r, ip, port) := "unknown" if r.plist_set
+_port_lo(ports) := ports[0] if ports != null
 
-else := "unknown" if r.ports == null
+_port_lo(null) := 65536
 
-else := "no" if not _in_ports(r.ports, port)
+_port_hi(ports) := ports[1] if ports != null
 
-else := _dest_match(r, ip)
+_port_hi(null) := -1
 
-_dest_match(r, ip) := _cidr_match(r.c6, r.bad6, ip) if {
+# How a rule's destination decides for one address family.
+_mode(r, c, bad, v6) := "always" if r.plist_set
+
+else := "always" if r.ports == null
+
+else := "unknown" if {
 	r.cidr_set
-	contains(ip, ":")
-} else := _cidr_match(r.c4, r.bad4, ip) if {
+	bad
+} else := "no" if {
+	r.cidr_set
+	c == ""
+} else := "range" if {
+	r.cidr_set
+	not v6
+	_range4(c)[1] >= 0
+} else := "cidr" if {
 	r.cidr_set
 } else := "unknown" if {
 	# Another security group or a prefix list: its members are not read.
 	r.indirect
 } else := "no"
 
-# A destination of the IP's family that is not a CIDR (or IP) cannot be
-# matched: the rule may or may not cover the backend.
-_cidr_match(_, true, _) := "unknown"
+# An IPv4 CIDR as its first and last address, as integers; [0, -1] for
+# anything else (never used then).
+_range4(c) := [lo, (lo + size) - 1] if {
+	not contains(c, ":")
+	[addr, mask] := split(c, "/")
+	n := _ip4_number(addr)
+	n != null
+	m := to_number(mask)
+	size := bits.lsh(1, 32 - m)
+	lo := n - (n % size)
+} else := [0, -1]
 
-_cidr_match(c, false, ip) := "yes" if {
-	c != ""
-	net.cidr_contains(c, ip)
-} else := "no"
+# a.b.c.d as a number, null for anything else.
+_ip4_number(ip) := (((((to_number(p[0]) * 256) + to_number(p[1])) * 256) + to_number(p[2])) * 256) + to_number(p[3]) if {
+	p := split(ip, ".")
+	count(p) == 4
+	regex.match(`^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$`, ip)
+} else := null
+
+_drop_rank(true) := 0
+
+_drop_rank(false) := 1
 
 # A rule destination as a CIDR for net.cidr_contains, "" when unset or
 # unusable.
@@ -181,11 +216,6 @@ _bad_flag(c) if {
 _indirect_flag(p) if {
 	_indirect(p)
 } else := false
-
-_in_ports([lo, hi], port) if {
-	port >= lo
-	port <= hi
-}
 
 _has_cidr(r) if lib.set(r.dst4)
 

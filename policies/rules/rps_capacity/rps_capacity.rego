@@ -13,7 +13,9 @@
 #   warns, undecided, when the group's configured cap (group.TrafficLimit)
 #   exceeds the destination's limit. When the limit or the peak cannot be
 #   read, or a traffic read failed during collection (collectionErrors), it
-#   says it could not check.
+#   says it could not check. A serverless destination (VPC_SHARED) without a
+#   limit of its own allows serverlessGroupRps per group (default 2,500, the
+#   Serverless page's figure; the Limits page says 2,000).
 # related_resources:
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/user-guide/migrate-api-groups-between-instances
 #     description: Migrate API groups between instances (precautions)
@@ -21,6 +23,10 @@
 #     description: Dedicated instance specifications and their maximum RPS
 #   - ref: https://www.alibabacloud.com/help/en/api-gateway/traditional-api-gateway/change-instance-specifications
 #     description: Change an instance specification (ModifyInstanceSpec)
+#   - ref: https://www.alibabacloud.com/help/doc-detail/2854766.html
+#     description: Serverless instances ("Maximum inbound RPS per group 2,500")
+#   - ref: https://help.aliyun.com/document_detail/29484.html
+#     description: Limits (zh; "Serverless实例上,每个API分组的上限为2000")
 # custom:
 #   id: MIG001
 #   name: rps-capacity
@@ -43,6 +49,15 @@
 #       description: >-
 #         Capacity the destination must have above the group's observed peak,
 #         as a fraction (0.2 keeps 20% spare).
+#     - name: serverlessGroupRps
+#       type: integer
+#       default: 2500
+#       min: 1
+#       description: >-
+#         The RPS a serverless instance (VPC_SHARED) allows per group, used
+#         when a serverless destination reports no limit of its own. The
+#         Serverless instances page says 2,500, the Limits page 2,000: set
+#         2000 to plan with the lower figure.
 package apigw.rules.rps_capacity
 
 import data.apigw.lib
@@ -52,6 +67,8 @@ _dest_spec := lib.get(lib.destination, "InstanceSpec")
 # ---- tunables -----------------------------------------------------------------
 
 _headroom := lib.param(rego.metadata.chain(), "rpsHeadroom")
+
+_serverless_group_rps := lib.param(rego.metadata.chain(), "serverlessGroupRps")
 
 _headroom_pct := sprintf("%v", [round(_headroom * 1000) / 10])
 
@@ -67,7 +84,7 @@ _limit := _explicit_limit
 
 _limit := lib.spec_rps[_dest_spec] if not _explicit_limit
 
-_limit := lib.serverless_group_rps if {
+_limit := _serverless_group_rps if {
 	not _explicit_limit
 	not lib.spec_rps[_dest_spec]
 	lib.get(lib.destination, "InstanceType") == "VPC_SHARED"
@@ -155,7 +172,7 @@ _upgrade_fix(n) := sprintf(
 
 _upgrade_fix(n) := sprintf(
 	"Pick a dedicated instance of at least %s (%s RPS) as the destination instead of %s (a serverless instance allows %s RPS per group and cannot be upgraded), or buy one in the console under Instances and Clusters > Dedicated Instances.",
-	[s.spec, lib.thousands(s.rps), lib.destination_id, lib.thousands(lib.serverless_group_rps)],
+	[s.spec, lib.thousands(s.rps), lib.destination_id, lib.thousands(_serverless_group_rps)],
 ) if {
 	lib.get(lib.destination, "InstanceType") == "VPC_SHARED"
 	s := _fitting_specs(n)[0]

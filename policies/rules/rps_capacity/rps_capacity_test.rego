@@ -209,3 +209,16 @@ test_negative_cap_without_traffic_is_undecided if {
 	snap := object.union(object.remove(fixture.healthy, ["traffic"]), {"group": {"TrafficLimit": -5}})
 	{[f.key, f.undecided] | some f in rps_capacity.findings with input as snap} == {["traffic-missing", true]}
 }
+
+test_serverless_group_limit_is_a_parameter if {
+	# 1,700 x 1.2 + 300 = 2,340: fits the Serverless page's 2,500, not the Limits page's 2,000.
+	snap := object.union(with_traffic(1700), {"destination": {"InstanceType": "VPC_SHARED", "InstanceRpsLimit": null, "InstanceSpec": null}})
+	rps_capacity.findings == set() with input as snap
+	rps_capacity.findings == {{
+		"message": "group orders (523e8dc7bbe04613b5b1d726c2a7889d) needs 2,340 RPS on apigateway-hz-ab12cd34ef56 but it allows 2,000: peak 1,700 RPS (maximum observed over 2026-11-13T08:00:00Z to 2026-11-20T08:00:00Z) plus 20% headroom plus 300 RPS already on the destination; upgrade to api.s1.small (2,500) with ModifyInstanceSpec before migrating",
+		"remediation": "Pick a dedicated instance of at least api.s1.small (2,500 RPS) as the destination instead of apigateway-hz-ab12cd34ef56 (a serverless instance allows 2,000 RPS per group and cannot be upgraded), or buy one in the console under Instances and Clusters > Dedicated Instances.",
+		"resource": {"id": "apigateway-hz-ab12cd34ef56", "kind": "instance", "name": "orders-dedicated"},
+		"path": ["destination", "InstanceSpec"],
+		"key": "capacity",
+	}} with input as snap with data.apigw.params as {"MIG001": {"serverlessGroupRps": 2000}}
+}
