@@ -106,9 +106,9 @@ type Engine struct {
 	// settings (see Settings).
 	packs    []report.Pack
 	settings []report.RuleSettingRecord
-	// entrypoint is the generated module (EntrypointFile) that all
-	// evaluates, "" for the plan rules, whose all is the list of their
-	// findings sets; settingsDoc is data.apigw_settings.
+	// entrypoint is the generated module (EntrypointFile) that entry
+	// evaluates, "" for the plan rules; settingsDoc is
+	// data.apigw_settings.
 	entrypoint  string
 	settingsDoc map[string]any
 	// generated are the modules the engine generated (file -> source).
