@@ -357,5 +357,6 @@ findings contains lib.undecided({
 
 # A read of the APIs or backends failed: backends may be missing.
 findings contains f if {
+	count(lib.collection_errors) > 0
 	f := lib.collection_undecided("MIG004", sprintf("whether every backend of group %s allows destination %s's egress addresses", [lib.label_group, lib.destination_id]))
 }
