@@ -150,12 +150,6 @@ _src_vc if {
 	_vpc_connect(lib.source)
 } else := false
 
-# Per checked backend, computed once: the route from the destination and
-# from the source.
-_dest_route[i] := _route(_dest_vc, input.backends[i]) if some i in _checked
-
-_src_route[i] := _route(_src_vc, input.backends[i]) if some i in _checked
-
 # Per route, computed once: the destination's and the source's addresses.
 _dest_egress[r] := _egress_addrs(lib.destination, r) if some r in {"eni", "vpc", "internet"}
 
@@ -193,15 +187,18 @@ _what(r, addrs) := _route_what[r] if {
 	count(addrs) > 1
 }
 
-_missing(i, b) := [a |
+# Functions of the backend object, not of its index: OPA keeps a
+# function's result per arguments, so backends that are copies of one
+# another are worked out once.
+_missing(b) := [a |
 	allow := lib.list(b.allowlist)
-	some a in _dest_egress[_dest_route[i]]
+	some a in _dest_egress[_route(_dest_vc, b)]
 	not lib.in_any(allow, a)
 ]
 
-_new_addrs(i) := [a |
-	src_addrs := _src_egress[_src_route[i]]
-	some a in _dest_egress[_dest_route[i]]
+_new_addrs(b) := [a |
+	src_addrs := _src_egress[_route(_src_vc, b)]
+	some a in _dest_egress[_route(_dest_vc, b)]
 	not a in src_addrs
 	not lib.in_any(src_addrs, a)
 ]
@@ -246,8 +243,8 @@ findings contains lib.finding({
 	some i in _checked
 	b := input.backends[i]
 	_allowlist_known(b)
-	r := _dest_route[i]
-	miss := _missing(i, b)
+	r := _route(_dest_vc, b)
+	miss := _missing(b)
 	count(miss) > 0
 }
 
@@ -256,7 +253,7 @@ findings contains lib.finding({
 	"severity": "warning",
 	"message": sprintf(
 		"backend %s has no known allowlist and will be called from %s, the new %s of destination %s, instead of %s; the backend must admit them if it filters callers",
-		[_label(b), concat(", ", new), _what(r, new), lib.destination_id, _old_desc(i)],
+		[_label(b), concat(", ", new), _what(r, new), lib.destination_id, _old_desc(b)],
 	),
 	"remediation": concat(" ", [
 		_allow_fix(b, new),
@@ -269,13 +266,13 @@ findings contains lib.finding({
 	some i in _checked
 	b := input.backends[i]
 	not _allowlist_known(b)
-	r := _dest_route[i]
-	new := _new_addrs(i)
+	r := _route(_dest_vc, b)
+	new := _new_addrs(b)
 	count(new) > 0
 }
 
-_old_desc(i) := concat(", ", addrs) if {
-	addrs := _src_egress[_src_route[i]]
+_old_desc(b) := concat(", ", addrs) if {
+	addrs := _src_egress[_route(_src_vc, b)]
 	count(addrs) > 0
 } else := sprintf("the unknown egress of source %s", [lib.source_id])
 
@@ -296,7 +293,7 @@ findings contains lib.undecided({
 	some r in {"eni", "vpc", "internet"}
 	idx := {i |
 		some i in _checked
-		_dest_route[i] == r
+		_route(_dest_vc, input.backends[i]) == r
 	}
 	count(idx) > 0
 	count(_dest_egress[r]) == 0
