@@ -16,8 +16,10 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -83,14 +85,20 @@ type Engine struct {
 	// them; declared holds each one's METADATA severity.
 	rules    []report.Rule
 	declared []report.Severity
-	// all evaluates every rule in one query, sharing the work of common
-	// helpers (the lib's accessors and tables are computed once per input);
-	// on the samples it allocates a third less than the per-rule queries
-	// and is faster (make bench: EvaluateBatch against
-	// EvaluateBatchPerRule). queries, one per rule, run only when the
-	// combined query fails, to pin the error on its rule.
+	// all evaluates every rule in one query, the list of the rules'
+	// findings sets, sharing the work of common helpers (the lib's
+	// accessors and tables are computed once per input); on the samples it
+	// allocates a third less than the per-rule queries and is faster (make
+	// bench: EvaluateBatch against EvaluateBatchPerRule). Go stamps the
+	// sets (decodeFindings), which costs less than the entrypoint's
+	// stamping in Rego and gives the same findings
+	// (TestEntrypointEqualsPerRuleDecoding). queries, one per rule, run
+	// only when the combined query fails, to pin the error on its rule.
 	all     rego.PreparedEvalQuery
 	queries []rego.PreparedEvalQuery
+	// entry evaluates data.apigw.findings, the document an OPA server
+	// serves (nil for the plan rules); the engine itself evaluates all.
+	entry *rego.PreparedEvalQuery
 	// plan evaluates the rules under PlanRulesPrefix (nil when there are
 	// none); it has no tool rules.
 	plan *Engine
@@ -98,9 +106,9 @@ type Engine struct {
 	// settings (see Settings).
 	packs    []report.Pack
 	settings []report.RuleSettingRecord
-	// entrypoint is the generated module (EntrypointFile) that all
-	// evaluates, "" for the plan rules, whose all is the list of their
-	// findings sets; settingsDoc is data.apigw_settings.
+	// entrypoint is the generated module (EntrypointFile) that entry
+	// evaluates, "" for the plan rules; settingsDoc is
+	// data.apigw_settings.
 	entrypoint  string
 	settingsDoc map[string]any
 	// generated are the modules the engine generated (file -> source).
@@ -309,12 +317,15 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			}
 			into.queries = append(into.queries, pq)
 		}
-		q := "x = [" + strings.Join(qs, ", ") + "]"
-		if entrypoint {
-			q = "x = " + EntrypointRef
-		}
-		if into.all, err = prepare(q); err != nil {
+		if into.all, err = prepare("x = [" + strings.Join(qs, ", ") + "]"); err != nil {
 			return fmt.Errorf("prepare %s: %w", what, err)
+		}
+		if entrypoint {
+			pq, err := prepare("x = " + EntrypointRef)
+			if err != nil {
+				return fmt.Errorf("prepare %s: %w", EntrypointRef, err)
+			}
+			into.entry = &pq
 		}
 		return nil
 	}
@@ -536,15 +547,16 @@ func (e *Engine) evaluateAll(ctx context.Context, input ast.Value) ([]report.Fin
 	if err != nil || len(rs) != 1 {
 		return nil, false
 	}
-	if e.entrypoint != "" {
-		return e.decodeEntrypoint(rs[0].Bindings["x"])
-	}
 	sets, ok := rs[0].Bindings["x"].([]any)
 	if !ok || len(sets) != len(e.rules) {
 		return nil, false
 	}
 	var findings []report.Finding
 	for i, set := range sets {
+		var ok bool
+		if findings, ok = e.appendFindings(findings, i, set); ok {
+			continue
+		}
 		fs, err := e.decodeFindings(i, set)
 		if err != nil {
 			return nil, false
@@ -553,6 +565,19 @@ func (e *Engine) evaluateAll(ctx context.Context, input ast.Value) ([]report.Fin
 	}
 	report.SortFindings(findings)
 	return findings, true
+}
+
+// evaluateEntrypoint evaluates data.apigw.findings, the document an OPA
+// server given the pack serves, and decodes it; false as for evaluateAll.
+func (e *Engine) evaluateEntrypoint(ctx context.Context, input ast.Value) ([]report.Finding, bool) {
+	if e.entry == nil {
+		return nil, false
+	}
+	rs, err := e.entry.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil || len(rs) != 1 {
+		return nil, false
+	}
+	return e.decodeEntrypoint(rs[0].Bindings["x"])
 }
 
 func (e *Engine) evaluateEach(ctx context.Context, input ast.Value) ([]report.Finding, []report.RuleError, error) {
@@ -671,6 +696,145 @@ func (e *Engine) decodeFindings(i int, set any) ([]report.Finding, error) {
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// appendFindings is decodeFindings without the JSON round trip, for the
+// findings sets of the usual shape: objects whose fields are among
+// rawFinding's (spelt as they are there), each of the type decodeFindings
+// reads. It appends rule i's findings to out; anything else (a field of
+// another type or spelling, a null, a bad severity or marker, text that is
+// not valid UTF-8, a finding without a message) reports false with out as
+// it was, for decodeFindings to read or refuse as it does.
+func (e *Engine) appendFindings(out []report.Finding, i int, set any) ([]report.Finding, bool) {
+	items, ok := set.([]any)
+	if !ok {
+		return out, false
+	}
+	rule, declared := e.rules[i], e.declared[i]
+	n := len(out)
+	for _, item := range items {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return out[:n], false
+		}
+		f := report.Finding{RuleID: rule.ID, RuleName: rule.Name, Severity: declared}
+		var sev string
+		for k, v := range m {
+			switch k {
+			case "message", "remediation", "severity":
+				s, ok := v.(string)
+				if !ok || !utf8.ValidString(s) {
+					return out[:n], false
+				}
+				switch k {
+				case "message":
+					f.Message = strings.TrimSpace(s)
+				case "remediation":
+					f.Remediation = strings.TrimSpace(s)
+				default:
+					sev = s
+				}
+			case "resource":
+				if !decodeResource(v, &f.Resource) {
+					return out[:n], false
+				}
+			case "path":
+				parts, ok := v.([]any)
+				if !ok {
+					return out[:n], false
+				}
+				for _, p := range parts {
+					t, ok := scalarText(p)
+					if !ok {
+						return out[:n], false
+					}
+					f.Path = append(f.Path, t)
+				}
+			case "key":
+				t, ok := scalarText(v)
+				if !ok {
+					return out[:n], false
+				}
+				f.Key = t
+			case "undecided":
+				b, ok := v.(bool)
+				if !ok {
+					return out[:n], false
+				}
+				f.Undecided = b
+			case "waivable":
+				b, ok := v.(bool)
+				if !ok {
+					return out[:n], false
+				}
+				f.Unwaivable = !b
+			default:
+				return out[:n], false
+			}
+		}
+		if strings.HasPrefix(strings.ToLower(f.Message), undecidedPrefix) {
+			f.Undecided = true
+		}
+		if sev != "" {
+			s, err := report.ParseSeverity(sev)
+			if err != nil {
+				return out[:n], false
+			}
+			f.Severity = s
+		}
+		if rule.Severity != declared {
+			f.Severity = overrideSeverity(f.Severity, declared, rule.Severity)
+		}
+		if f.Message == "" {
+			return out[:n], false
+		}
+		if f.Remediation == "" {
+			f.Remediation = rule.Remediation
+		}
+		out = append(out, f)
+	}
+	return out, true
+}
+
+// decodeResource reads a finding's resource object of kind, id and name
+// strings into r; false for anything else.
+func decodeResource(v any, r *report.Resource) bool {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	for k, x := range obj {
+		s, ok := x.(string)
+		if !ok || !utf8.ValidString(s) {
+			return false
+		}
+		switch k {
+		case "kind":
+			r.Kind = s
+		case "id":
+			r.ID = s
+		case "name":
+			r.Name = s
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// scalarText is a path element or key as decodeFindings prints it
+// (fmt.Sprint of the decoded JSON value): strings, numbers and booleans;
+// false for anything else.
+func scalarText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, utf8.ValidString(x)
+	case json.Number:
+		return string(x), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
 }
 
 // InputValue converts a decoded JSON document into the form the engine

@@ -18,12 +18,15 @@ import (
 // every finding of every enabled snapshot rule (built-in and organisation
 // rules) on the input, each stamped with its rule's ID and name, its
 // effective severity, its remediation (the rule's METADATA one unless the
-// finding gives its own), the undecided marker, its waivable field when it
-// has one, and sorted as the CLI sorts
-// findings (report.SortFindings). The engine evaluates that entrypoint, so
-// an OPA server given the same modules and the same settings document
-// returns the same findings for the same input (less the tool finding
-// AGP001, which measures the clock and stays in Go).
+// finding gives its own), the undecided marker, its waivable field when it has one,
+// and sorted as the CLI sorts
+// findings (report.SortFindings). An OPA server given the same modules and
+// the same settings document returns from it the findings the engine gives
+// for the same input (less the tool finding AGP001, which measures the
+// clock and stays in Go). The engine itself evaluates the cheaper
+// equivalent: the list of the enabled rules' findings sets in one query,
+// stamped in Go the same way (Engine.appendFindings, decodeFindings);
+// TestEntrypointEqualsPerRuleDecoding holds the two equal on every sample.
 //
 // The generated module lists the rules as constants from their METADATA
 // (ID, name, default severity, remediation) and reads the settings at
@@ -42,10 +45,10 @@ import (
 // others (overrideSeverity). Engine.SettingsDocument is the document the
 // engine's own settings make.
 //
-// When the entrypoint fails (a rule raises an error) or returns a finding
-// the engine cannot read (no message, a bad severity or undecided value),
-// the engine evaluates rule by rule and decodes each rule's findings set in
-// Go, which pins the error on its rule.
+// When the combined query fails (a rule raises an error) or returns a
+// finding the engine cannot read (no message, a bad severity or undecided
+// value), the engine evaluates rule by rule and decodes each rule's
+// findings set in Go, which pins the error on its rule.
 
 // EntrypointFile is the generated module's file name; EntrypointRef the
 // rule it defines.

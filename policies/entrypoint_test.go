@@ -34,8 +34,9 @@ func sampleInput(t *testing.T, file string) ast.Value {
 
 // TestEntrypointEqualsPerRuleDecoding: on every sample, with the built-in
 // and the example organisation rules and with settings, the findings of
-// data.apigw.findings (stamped in Rego) are the findings the per-rule
-// queries give when Go stamps them, and the entrypoint is the path taken.
+// data.apigw.findings (stamped in Rego, what an OPA server serves) are the
+// findings the engine's combined query gives (stamped in Go, the path
+// taken) and those of the per-rule queries.
 func TestEntrypointEqualsPerRuleDecoding(t *testing.T) {
 	pack, err := LoadPack([]string{"../testdata/policies/acme", "../testdata/policies/conftest"}, []string{"../testdata/policies/data"})
 	if err != nil {
@@ -67,7 +68,14 @@ func TestEntrypointEqualsPerRuleDecoding(t *testing.T) {
 				in := sampleInput(t, file)
 				fast, ok := e.evaluateAll(context.Background(), in)
 				if !ok {
-					t.Fatalf("%s: the entrypoint failed; the engine fell back to the per-rule queries", file)
+					t.Fatalf("%s: the combined query failed; the engine fell back to the per-rule queries", file)
+				}
+				entry, ok := e.evaluateEntrypoint(context.Background(), in)
+				if !ok {
+					t.Fatalf("%s: %s failed or gave a finding the engine cannot read", file, EntrypointRef)
+				}
+				if len(entry) == 0 {
+					entry = []report.Finding{}
 				}
 				each, errs, err := e.evaluateEach(context.Background(), in)
 				if err != nil || len(errs) > 0 {
@@ -80,7 +88,10 @@ func TestEntrypointEqualsPerRuleDecoding(t *testing.T) {
 					each = []report.Finding{}
 				}
 				if !reflect.DeepEqual(fast, each) {
-					t.Errorf("%s:\nentrypoint %+v\nper rule   %+v", filepath.Base(file), fast, each)
+					t.Errorf("%s:\ncombined %+v\nper rule %+v", filepath.Base(file), fast, each)
+				}
+				if !reflect.DeepEqual(entry, each) {
+					t.Errorf("%s:\nentrypoint %+v\nper rule   %+v", filepath.Base(file), entry, each)
 				}
 				total += len(fast)
 			}
@@ -138,5 +149,74 @@ func TestEntrypointReadsSettingsAtEvaluation(t *testing.T) {
 	}
 	if got := eval(map[string]any{"params": map[string]any{"MIG001": map[string]any{"rpsHeadroom": 0.0}}}); got["MIG001"] != "error" {
 		t.Errorf("rpsHeadroom 0 still over the limit: %v", got)
+	}
+}
+
+// TestDirectDecodingEqualsJSONDecoding: the combined query's findings sets
+// read without the JSON round trip (appendFindings) are those
+// decodeFindings reads, on every sample for every rule; on sets of another
+// shape the direct reading either agrees or steps aside (and never when
+// decodeFindings refuses the set).
+func TestDirectDecodingEqualsJSONDecoding(t *testing.T) {
+	ctx := context.Background()
+	e, err := New(ctx, Options{Settings: []Setting{{Rule: "MIG011", Key: "severity", Value: "note", Where: "t", Layer: "f"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct := 0
+	for _, file := range sampleFiles(t) {
+		rs, err := e.all.Eval(ctx, rego.EvalParsedInput(sampleInput(t, file)))
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for i, set := range rs[0].Bindings["x"].([]any) {
+			got, ok := e.appendFindings(nil, i, set)
+			if !ok {
+				t.Fatalf("%s: rule %s: the direct reading stepped aside on a built-in rule's findings", file, e.rules[i].ID)
+			}
+			want, err := e.decodeFindings(i, set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) == 0 {
+				got = []report.Finding{}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: rule %s:\ndirect %+v\njson   %+v", file, e.rules[i].ID, got, want)
+			}
+			direct += len(got)
+		}
+	}
+	if direct == 0 {
+		t.Fatal("no findings on any sample")
+	}
+	odd := []any{
+		[]any{map[string]any{"message": " m ", "key": json.Number("12"), "path": []any{"a", json.Number("0"), true}, "resource": map[string]any{"kind": "backend", "id": "x"}}},
+		[]any{map[string]any{"message": "m", "severity": "warning", "undecided": false, "waivable": false}},
+		[]any{map[string]any{"message": "could not check x"}},
+		[]any{map[string]any{"Message": "m"}},
+		[]any{map[string]any{"message": "m", "key": nil}},
+		[]any{map[string]any{"message": "m", "path": nil}},
+		[]any{map[string]any{"message": "m", "resource": nil}},
+		[]any{map[string]any{"message": "m", "key": map[string]any{"a": "b"}}},
+		[]any{map[string]any{"message": "m", "resource": map[string]any{"kind": json.Number("1")}}},
+		[]any{map[string]any{"message": "m", "severity": "fatal"}},
+		[]any{map[string]any{"message": "m", "undecided": "yes"}},
+		[]any{map[string]any{"message": ""}},
+		[]any{map[string]any{"message": json.Number("3")}},
+		[]any{"not an object"},
+		"not a set",
+	}
+	for n, set := range odd {
+		got, ok := e.appendFindings([]report.Finding{{RuleID: "KEEP"}}, 0, set)
+		want, err := e.decodeFindings(0, set)
+		switch {
+		case err != nil && ok:
+			t.Errorf("odd set %d: decodeFindings refuses it (%v), the direct reading took it: %+v", n, err, got)
+		case !ok && (len(got) != 1 || got[0].RuleID != "KEEP"):
+			t.Errorf("odd set %d: stepping aside changed the findings: %+v", n, got)
+		case ok && !reflect.DeepEqual(got[1:], want):
+			t.Errorf("odd set %d:\ndirect %+v\njson   %+v", n, got[1:], want)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -124,7 +125,7 @@ func ReadInput(name string, stdin io.Reader, what string) ([]byte, error) {
 func IndexLines(file string, raw []byte) (*LineIndex, error) {
 	body := bytes.TrimPrefix(raw, bomUTF8)
 	li := newLineIndex(body)
-	if err := li.build(displayName(file), body); err != nil {
+	if err := li.build(displayName(file), body, false); err != nil {
 		return nil, err
 	}
 	return li, nil
@@ -198,8 +199,10 @@ func Parse(name string, raw []byte) (*Document, error) {
 		}
 		return nil, &InputError{File: file, Line: 1, Msg: msg, Hint: hint}
 	}
-	if err := lines.build(file, body); err != nil {
-		return nil, err
+	if !plainJSON(body) {
+		if err := lines.build(file, body, false); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkVersion(file, obj, lines); err != nil {
 		return nil, err
@@ -418,14 +421,19 @@ func PathString(path []string) string {
 	return b.String()
 }
 
-// LineIndex maps JSON paths to the lines they start on.
+// LineIndex maps JSON paths to the lines they start on. Loading checks the
+// document in one token pass that records nothing; the paths are recorded
+// by a second pass on the first call of Line, since most documents are
+// never asked for a line (only findings with a path and bad input are).
 type LineIndex struct {
+	raw      []byte
 	newlines []int // offsets of '\n'
+	once     sync.Once
 	paths    map[string]int
 }
 
 func newLineIndex(raw []byte) *LineIndex {
-	li := &LineIndex{paths: map[string]int{}}
+	li := &LineIndex{raw: raw, newlines: make([]int, 0, bytes.Count(raw, []byte{'\n'}))}
 	for i, c := range raw {
 		if c == '\n' {
 			li.newlines = append(li.newlines, i)
@@ -445,7 +453,9 @@ func (li *LineIndex) lineAt(off int) int {
 // reader of the file would take differently: a key given twice in one
 // object (the decoder keeps the last, a reviewer reads the first) and a
 // number beyond the float64 range (1e400 would read as infinity).
-func (li *LineIndex) build(file string, raw []byte) error {
+//
+// With record unset it only checks; with record set it fills li.paths.
+func (li *LineIndex) build(file string, raw []byte, record bool) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	type frame struct {
@@ -457,8 +467,10 @@ func (li *LineIndex) build(file string, raw []byte) error {
 	var path []string
 	expectKey := false
 	here := func() int { return li.lineAt(int(dec.InputOffset()) - 1) }
-	record := func() {
-		li.paths[strings.Join(path, "\x00")] = here()
+	note := func() {
+		if record {
+			li.paths[strings.Join(path, "\x00")] = here()
+		}
 	}
 	for {
 		tok, err := dec.Token()
@@ -487,14 +499,14 @@ func (li *LineIndex) build(file string, raw []byte) error {
 				}
 				top.keys[key] = true
 				path = append(path, key)
-				record()
+				note()
 				expectKey = false
 				continue
 			}
 			if top.array {
 				path = append(path, strconv.Itoa(top.index))
 				top.index++
-				record()
+				note()
 			}
 		}
 		if d, ok := tok.(json.Delim); ok {
@@ -532,10 +544,103 @@ func abbreviate(s string) string {
 // Line returns the line of the value at path, or of its nearest ancestor
 // that has one; 1 when nothing matches.
 func (li *LineIndex) Line(path []string) int {
+	paths := li.recorded()
 	for n := len(path); n > 0; n-- {
-		if l, ok := li.paths[strings.Join(path[:n], "\x00")]; ok {
+		if l, ok := paths[strings.Join(path[:n], "\x00")]; ok {
 			return l
 		}
 	}
 	return 1
+}
+
+// recorded returns the line of every path, recording them on the first
+// call.
+func (li *LineIndex) recorded() map[string]int {
+	li.once.Do(func() {
+		li.paths = map[string]int{}
+		// The document passed the same walk when it was loaded.
+		_ = li.build("", li.raw, true)
+	})
+	return li.paths
+}
+
+// plainJSON reports whether raw (one JSON document that decodes) has no
+// key twice in an object and no number that could lie beyond the float64
+// range, in one scan of the bytes that allocates nothing for most
+// documents. It answers false whenever it cannot be sure (a key with an
+// escape, a long number or one with an exponent, an object with many
+// keys), and build then decides and says where.
+func plainJSON(raw []byte) bool {
+	type frame struct {
+		object bool
+		keys   [][]byte // the keys seen so far in an object
+	}
+	var stackBuf [16]frame
+	stack := stackBuf[:0]
+	expectKey := false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; c {
+		case ' ', '\t', '\n', '\r', ':', ',':
+			if c == ',' && len(stack) > 0 && stack[len(stack)-1].object {
+				expectKey = true
+			}
+		case '{', '[':
+			stack = append(stack, frame{object: c == '{'})
+			expectKey = c == '{'
+		case '}', ']':
+			if len(stack) == 0 {
+				return false
+			}
+			stack = stack[:len(stack)-1]
+			expectKey = false
+		case '"':
+			start := i + 1
+			escaped := false
+			for i++; i < len(raw) && raw[i] != '"'; i++ {
+				if raw[i] == '\\' {
+					escaped = true
+					i++
+				}
+			}
+			if i >= len(raw) {
+				return false
+			}
+			if expectKey {
+				// An escape or a byte that is not UTF-8 can make two
+				// spellings decode to one key.
+				if escaped || len(stack) == 0 || !utf8.Valid(raw[start:i]) {
+					return false
+				}
+				top := &stack[len(stack)-1]
+				key := raw[start:i]
+				if len(top.keys) >= 64 {
+					return false
+				}
+				for _, k := range top.keys {
+					if bytes.Equal(k, key) {
+						return false
+					}
+				}
+				top.keys = append(top.keys, key)
+				expectKey = false
+			}
+		default:
+			if c == '-' || (c >= '0' && c <= '9') {
+				j := i
+				for j < len(raw) && strings.IndexByte("+-.0123456789eE", raw[j]) >= 0 {
+					if raw[j] == 'e' || raw[j] == 'E' {
+						return false
+					}
+					j++
+				}
+				if j-i > 300 {
+					return false
+				}
+				i = j - 1
+			}
+			// true, false, null: letters that never start a string or a
+			// number.
+		}
+	}
+	return len(stack) == 0
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -125,4 +126,28 @@ func countValueKeys(v any) int {
 		}
 	}
 	return n
+}
+
+// FuzzPlainJSON: on any input that decodes, the byte scan never calls
+// plain a document the checking token pass refuses.
+func FuzzPlainJSON(f *testing.F) {
+	for _, s := range []string{`{"a": 1, "a": 2}`, `{"a": [1e400]}`, `{"a": {"\u0061": 1, "a": 2}}`, `{"a": "\"", "b": [{}]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if dec.Decode(&v) != nil || dec.More() {
+			return
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return
+		}
+		if plainJSON(raw) {
+			if err := newLineIndex(raw).build("f.json", raw, false); err != nil {
+				t.Fatalf("plainJSON(%q) = true; the walk refuses it: %v", raw, err)
+			}
+		}
+	})
 }

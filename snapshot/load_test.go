@@ -217,11 +217,11 @@ func TestByteOrderMarkAccepted(t *testing.T) {
 	if d.GroupID != plain.GroupID || d.DestID != plain.DestID || !d.CollectedAt.Equal(plain.CollectedAt) {
 		t.Errorf("summary differs: %+v vs %+v", d, plain)
 	}
-	if len(plain.Lines.paths) < 10 {
-		t.Fatalf("line index has %d paths", len(plain.Lines.paths))
+	if len(plain.Lines.recorded()) < 10 {
+		t.Fatalf("line index has %d paths", len(plain.Lines.recorded()))
 	}
-	for k, want := range plain.Lines.paths {
-		if got := d.Lines.paths[k]; got != want {
+	for k, want := range plain.Lines.recorded() {
+		if got := d.Lines.recorded()[k]; got != want {
 			t.Errorf("line of %q = %d with the mark, %d without", k, got, want)
 		}
 	}
@@ -279,5 +279,46 @@ func TestEmptyBackendsAreKept(t *testing.T) {
 	b, _ = s.Marshal()
 	if strings.Contains(string(b), `"backends"`) {
 		t.Errorf("nil backends written:\n%s", b)
+	}
+}
+
+// TestPlainJSONNeverHidesWhatTheWalkRefuses: the byte scan that lets a
+// document skip the checking token pass says a document is plain only when
+// that pass accepts it, on documents with duplicate keys in every spelling
+// and out-of-range numbers, and it says plain for the shared samples.
+func TestPlainJSONNeverHidesWhatTheWalkRefuses(t *testing.T) {
+	bad := []string{
+		`{"a": 1, "a": 2}`,
+		`{"x": [{"a": 1}, {"b": 1, "b": 2}]}`,
+		`{"a": 1, "\u0061": 2}`,
+		"{\"\xff\": 1, \"\xfe\": 2}",
+		`{"n": 1e400}`,
+		`{"n": -` + strings.Repeat("9", 400) + `}`,
+		`{"o": {"a": {"a": 1, "a": 1}}}`,
+	}
+	for _, doc := range bad {
+		if err := newLineIndex([]byte(doc)).build("t.json", []byte(doc), false); err == nil {
+			t.Fatalf("the walk accepts %q", doc)
+		}
+		if plainJSON([]byte(doc)) {
+			t.Errorf("plainJSON(%q) = true; the walk refuses it", doc)
+		}
+	}
+	good := []string{`{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}], "c": "x,\"y\":{", "d": -1.5, "e": [true, false, null]}`}
+	files, _ := filepath.Glob("../testdata/snapshots/*.json")
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		good = append(good, string(raw))
+	}
+	for _, doc := range good {
+		if !plainJSON([]byte(doc)) {
+			t.Errorf("plainJSON = false on %.60q", doc)
+		}
+		if err := newLineIndex([]byte(doc)).build("t.json", []byte(doc), false); err != nil {
+			t.Errorf("the walk refuses %.60q: %v", doc, err)
+		}
 	}
 }

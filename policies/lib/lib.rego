@@ -59,9 +59,9 @@ source_id := get(source, "InstanceId")
 # METADATA
 # description: truthy(x) is true for true and for the string "true" (any case, spaces trimmed); "false" is not true.
 # scope: document
-truthy(x) if x == true
-
 truthy(x) if {
+	x == true
+} else if {
 	is_string(x)
 	lower(trim_space(x)) == "true"
 }
@@ -72,9 +72,9 @@ truthy(x) if {
 #   30 digits each side of the point, an exponent of at most two digits, so
 #   that the conversion can never fail); undefined otherwise.
 # scope: document
-num(x) := x if is_number(x)
-
-num(x) := to_number(trim_space(x)) if {
+num(x) := x if {
+	is_number(x)
+} else := to_number(trim_space(x)) if {
 	is_string(x)
 
 	# Bounded so that to_number cannot overflow ("1e400" is not a number here).
@@ -84,27 +84,29 @@ num(x) := to_number(trim_space(x)) if {
 # METADATA
 # description: str(x) is x when it is a string, "" otherwise (null, other types).
 # scope: document
-str(x) := x if is_string(x)
-
-str(x) := "" if not is_string(x)
+str(x) := x if {
+	is_string(x)
+} else := ""
 
 # METADATA
 # description: >-
 #   get(obj, key) is obj[key] as a string, "" when missing or not a string (or
 #   when obj is not an object).
 # scope: document
-get(obj, key) := str(object.get(obj, key, "")) if is_object(obj)
-
-get(obj, _) := "" if not is_object(obj)
+get(obj, key) := v if {
+	is_object(obj)
+	v := obj[key]
+	is_string(v)
+} else := ""
 
 # METADATA
 # description: >-
 #   obj(x) is x when it is an object, {} otherwise (null, other types), so
 #   object.get can be chained on values the API may send as null.
 # scope: document
-obj(x) := x if is_object(x)
-
-obj(x) := {} if not is_object(x)
+obj(x) := x if {
+	is_object(x)
+} else := {}
 
 # METADATA
 # description: set(x) is true when x is a string that is not blank.
@@ -119,19 +121,13 @@ set(x) if {
 #   string (as ConnectCidrBlocks arrives) into an array of trimmed, non-empty
 #   strings; [] for anything else.
 # scope: document
-list(x) := [trim_space(s) | some s in x; is_string(s); trim_space(s) != ""] if is_array(x)
-
-list(x) := [trim_space(s) | some s in split(x, ","); trim_space(s) != ""] if {
+list(x) := [t | some s in x; is_string(s); t := trim_space(s); t != ""] if {
+	is_array(x)
+} else := [t | some s in json.unmarshal(x); is_string(s); t := trim_space(s); t != ""] if {
+	_json_array_string(x)
+} else := [t | some s in split(x, ","); t := trim_space(s); t != ""] if {
 	is_string(x)
-	not _json_array_string(x)
-}
-
-list(x) := [trim_space(s) | some s in json.unmarshal(x); is_string(s); trim_space(s) != ""] if _json_array_string(x)
-
-list(x) := [] if {
-	not is_array(x)
-	not is_string(x)
-}
+} else := []
 
 # A JSON array encoded as a string.
 _json_array_string(x) if {
@@ -150,9 +146,7 @@ thousands(n) := s if {
 	i := round(n)
 	i < 0
 	s := concat("", ["-", _group_digits(abs(i))])
-}
-
-thousands(n) := _group_digits(round(n)) if round(n) >= 0
+} else := _group_digits(round(n))
 
 # _group_digits(i) formats a non-negative whole number: 3100 -> "3,100".
 _group_digits(i) := s if {
@@ -169,11 +163,7 @@ _group_digits(i) := s if {
 # scope: document
 label_group := sprintf("%s (%s)", [get(input.group, "GroupName"), get(input.group, "GroupId")]) if {
 	set(get(input.group, "GroupName"))
-}
-
-label_group := get(input.group, "GroupId") if {
-	not set(get(input.group, "GroupName"))
-}
+} else := get(input.group, "GroupId")
 
 # METADATA
 # description: >-
@@ -306,8 +296,7 @@ private(ip) if {
 	is_string(ip)
 	a := unmap(ip)
 	net.cidr_is_valid(_as_cidr(a))
-	some r in private_ranges
-	net.cidr_contains(r, a)
+	count(net.cidr_contains_matches(private_ranges, a)) > 0
 }
 
 # METADATA
@@ -332,14 +321,8 @@ valid_addr(x) if {
 	net.cidr_is_valid(_as_cidr(unmap(x)))
 }
 
-_as_cidr(c) := c if contains(c, "/")
-
-_as_cidr(c) := concat("", [c, "/32"]) if {
-	not contains(c, "/")
-	not contains(c, ":")
-}
-
-_as_cidr(c) := concat("", [c, "/128"]) if {
-	not contains(c, "/")
+_as_cidr(c) := c if {
+	contains(c, "/")
+} else := concat("", [c, "/128"]) if {
 	contains(c, ":")
-}
+} else := concat("", [c, "/32"])

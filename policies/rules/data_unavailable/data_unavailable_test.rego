@@ -53,7 +53,7 @@ test_backend_info_failed if {
 	rule.findings == {{
 		"severity": "warning",
 		"undecided": true,
-		"message": "could not check MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group): DescribeBackendInfo failed during collection (ServiceUnavailable: The request has failed due to a temporary failure of the server.).",
+		"message": "could not check MIG004 (egress-allowlist), MIG008 (ipv6-outbound), MIG009 (eni-security-group), MIG018 (private-backend-path), MIG019 (private-dns): DescribeBackendInfo failed during collection (ServiceUnavailable: The request has failed due to a temporary failure of the server.).",
 		"remediation": "The error is transient (throttling or a service-side failure): wait a minute and retry, check the read works with `aliyun cloudapi DescribeBackendInfo --BackendId <backend-id>`, then collect the snapshot again so the rules can decide.",
 		"resource": {"id": "523e8dc7bbe04613b5b1d726c2a7889d", "kind": "group", "name": "orders"},
 		"path": ["collectionErrors", 0],

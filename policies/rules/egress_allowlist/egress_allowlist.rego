@@ -44,13 +44,15 @@ _region := lib.get(input, "regionId")
 
 _collected if is_array(input.backends)
 
-_unresolved(b) if lib.set(lib.get(b, "unresolved"))
-
-_unresolved(b) if lib.truthy(object.get(b, "unresolved", false))
-
-_vpc_access(b) if upper(trim_space(lib.get(b, "protocol"))) == "VPC"
+_unresolved(b) if {
+	lib.set(lib.get(b, "unresolved"))
+} else if {
+	lib.truthy(object.get(b, "unresolved", false))
+}
 
 _vpc_access(b) if {
+	upper(trim_space(lib.get(b, "protocol"))) == "VPC"
+} else if {
 	va := object.get(b, "vpcAccess", null)
 	is_object(va)
 	count(va) > 0
@@ -59,9 +61,9 @@ _vpc_access(b) if {
 _private_backend(b) if {
 	some ip in lib.ips(object.get(b, "ips", null))
 	lib.private(ip)
+} else if {
+	lib.private(lib.get(b, "host"))
 }
-
-_private_backend(b) if lib.private(lib.get(b, "host"))
 
 _checked contains i if {
 	_collected
@@ -70,45 +72,48 @@ _checked contains i if {
 	not _unresolved(b)
 }
 
-_host(b) := lib.get(b, "host") if lib.set(lib.get(b, "host"))
+_host(b) := h if {
+	h := lib.get(b, "host")
+	lib.set(h)
+} else := a if {
+	a := lib.get(b, "address")
+	lib.set(a)
+} else := lib.get(b, "apiId")
 
-_host(b) := lib.get(b, "address") if {
-	not lib.set(lib.get(b, "host"))
-	lib.set(lib.get(b, "address"))
-}
-
-_host(b) := lib.get(b, "apiId") if {
-	not lib.set(lib.get(b, "host"))
-	not lib.set(lib.get(b, "address"))
-}
-
-_api(b) := lib.get(b, "apiName") if lib.set(lib.get(b, "apiName"))
-
-_api(b) := lib.get(b, "apiId") if not lib.set(lib.get(b, "apiName"))
+_api(b) := n if {
+	n := lib.get(b, "apiName")
+	lib.set(n)
+} else := lib.get(b, "apiId")
 
 # "47.97.3.3 (API GetOrder)", "47.97.21.9 (API PaymentStatus on stage TEST)".
-_label(b) := sprintf("%s (API %s%s)", [_host(b), _api(b), _stage_note(b)]) if lib.set(_api(b))
+_label(b) := sprintf("%s (API %s%s)", [_host(b), api, _stage_note(b)]) if {
+	api := _api(b)
+	lib.set(api)
+} else := sprintf("%s%s", [_host(b), _stage_note(b)])
 
-_label(b) := sprintf("%s%s", [_host(b), _stage_note(b)]) if not lib.set(_api(b))
-
-_stage_note(b) := sprintf(" on stage %s", [upper(_stage(b))]) if not upper(_stage(b)) in {"", "RELEASE"}
-
-_stage_note(b) := "" if upper(_stage(b)) in {"", "RELEASE"}
+_stage_note(b) := sprintf(" on stage %s", [s]) if {
+	s := upper(_stage(b))
+	not s in {"", "RELEASE"}
+} else := ""
 
 # Keys of RELEASE backends stay as they were; other stages add theirs.
-_stage_key(b) := sprintf("@%s", [upper(_stage(b))]) if not upper(_stage(b)) in {"", "RELEASE"}
+_stage_key(b) := sprintf("@%s", [s]) if {
+	s := upper(_stage(b))
+	not s in {"", "RELEASE"}
+} else := ""
 
-_stage_key(b) := "" if upper(_stage(b)) in {"", "RELEASE"}
-
-_key(_, b) := sprintf("%s/%s%s", [_host(b), lib.get(b, "apiId"), _stage_key(b)]) if lib.set(lib.get(b, "apiId"))
-
-_key(i, b) := sprintf("%s/%d", [_host(b), i]) if not lib.set(lib.get(b, "apiId"))
+_key(i, b) := sprintf("%s/%s%s", [_host(b), id, _stage_key(b)]) if {
+	id := lib.get(b, "apiId")
+	lib.set(id)
+} else := sprintf("%s/%d", [_host(b), i])
 
 _resource(b) := {"kind": "backend", "id": _host(b), "name": _api(b)}
 
-_allowlist_known(b) if is_array(object.get(b, "allowlist", null))
-
-_allowlist_known(b) if is_string(object.get(b, "allowlist", null))
+_allowlist_known(b) if {
+	is_array(object.get(b, "allowlist", null))
+} else if {
+	is_string(object.get(b, "allowlist", null))
+}
 
 # ---- egress addresses -------------------------------------------------------
 
@@ -121,38 +126,34 @@ _eni_cidrs(inst) := [c |
 	c != ""
 ]
 
-_as_array(x) := x if is_array(x)
-
-_as_array(x) := [] if not is_array(x)
+_as_array(x) := x if {
+	is_array(x)
+} else := []
 
 # How an instance reaches backend b: through its ENI, its VPC egress or the
-# Internet.
-_route(inst, b) := "eni" if {
-	_vpc_connect(inst)
+# Internet; vc is whether the instance is a VPC integration one.
+_route(vc, b) := "eni" if {
+	vc
 	_vpc_access(b)
-}
-
-_route(inst, b) := "eni" if {
-	_vpc_connect(inst)
-	not _vpc_access(b)
+} else := "eni" if {
+	vc
 	_private_backend(b)
-}
-
-_route(inst, b) := "vpc" if {
-	not _vpc_connect(inst)
+} else := "vpc" if {
 	_vpc_access(b)
-}
+} else := "internet"
 
-_route(_, b) := "internet" if {
-	not _vpc_access(b)
-	not _private_backend(b)
-}
+_dest_vc if {
+	_vpc_connect(lib.destination)
+} else := false
 
-_route(inst, b) := "internet" if {
-	not _vpc_connect(inst)
-	not _vpc_access(b)
-	_private_backend(b)
-}
+_src_vc if {
+	_vpc_connect(lib.source)
+} else := false
+
+# Per route, computed once: the destination's and the source's addresses.
+_dest_egress[r] := _egress_addrs(lib.destination, r) if some r in {"eni", "vpc", "internet"}
+
+_src_egress[r] := _egress_addrs(lib.source, r) if some r in {"eni", "vpc", "internet"}
 
 _egress_addrs(inst, "eni") := _eni_cidrs(inst)
 
@@ -177,28 +178,27 @@ _route_what := {
 	"internet": "Internet egress address",
 }
 
-_what(r, addrs) := _route_what[r] if count(addrs) == 1
-
-_what(r, addrs) := sprintf("%ses", [_route_what[r]]) if {
+_what(r, addrs) := _route_what[r] if {
+	count(addrs) == 1
+} else := sprintf("%ses", [_route_what[r]]) if {
 	count(addrs) > 1
 	endswith(_route_what[r], "address")
-}
-
-_what(r, addrs) := sprintf("%ss", [_route_what[r]]) if {
+} else := sprintf("%ss", [_route_what[r]]) if {
 	count(addrs) > 1
-	not endswith(_route_what[r], "address")
 }
 
-_dest_addrs(b) := _egress_addrs(lib.destination, _route(lib.destination, b))
-
+# Functions of the backend object, not of its index: OPA keeps a
+# function's result per arguments, so backends that are copies of one
+# another are worked out once.
 _missing(b) := [a |
-	some a in _dest_addrs(b)
-	not lib.in_any(lib.list(b.allowlist), a)
+	allow := lib.list(b.allowlist)
+	some a in _dest_egress[_route(_dest_vc, b)]
+	not lib.in_any(allow, a)
 ]
 
 _new_addrs(b) := [a |
-	some a in _dest_addrs(b)
-	src_addrs := _egress_addrs(lib.source, _route(lib.source, b))
+	src_addrs := _src_egress[_route(_src_vc, b)]
+	some a in _dest_egress[_route(_dest_vc, b)]
 	not a in src_addrs
 	not lib.in_any(src_addrs, a)
 ]
@@ -208,23 +208,17 @@ _new_addrs(b) := [a |
 _port_range(b) := sprintf("%d/%d", [p, p]) if {
 	p := lib.num(object.get(b, "port", null))
 	p > 0
-}
+} else := "1/65535"
 
-_port_range(b) := "1/65535" if not _port_range_known(b)
-
-_port_range_known(b) if {
-	p := lib.num(object.get(b, "port", null))
-	p > 0
-}
-
-_source_flag(a) := "--Ipv6SourceCidrIp" if lib.ipv6(a)
-
-_source_flag(a) := "--SourceCidrIp" if not lib.ipv6(a)
+_source_flag(a) := "--Ipv6SourceCidrIp" if {
+	lib.ipv6(a)
+} else := "--SourceCidrIp"
 
 _sg_commands(b, addrs) := concat(" and ", [sprintf(
 	"`aliyun ecs AuthorizeSecurityGroup --RegionId %s --SecurityGroupId <sg-id> --IpProtocol tcp --PortRange %s %s %s`",
-	[_region, _port_range(b), _source_flag(a), a],
+	[_region, ports, _source_flag(a), a],
 ) |
+	ports := _port_range(b)
 	some a in addrs
 ])
 
@@ -249,7 +243,7 @@ findings contains lib.finding({
 	some i in _checked
 	b := input.backends[i]
 	_allowlist_known(b)
-	r := _route(lib.destination, b)
+	r := _route(_dest_vc, b)
 	miss := _missing(b)
 	count(miss) > 0
 }
@@ -272,19 +266,15 @@ findings contains lib.finding({
 	some i in _checked
 	b := input.backends[i]
 	not _allowlist_known(b)
-	r := _route(lib.destination, b)
+	r := _route(_dest_vc, b)
 	new := _new_addrs(b)
 	count(new) > 0
 }
 
 _old_desc(b) := concat(", ", addrs) if {
-	addrs := _egress_addrs(lib.source, _route(lib.source, b))
+	addrs := _src_egress[_route(_src_vc, b)]
 	count(addrs) > 0
-}
-
-_old_desc(b) := sprintf("the unknown egress of source %s", [lib.source_id]) if {
-	count(_egress_addrs(lib.source, _route(lib.source, b))) == 0
-}
+} else := sprintf("the unknown egress of source %s", [lib.source_id])
 
 # The destination does not report the addresses a backend needs.
 findings contains lib.undecided({
@@ -303,10 +293,10 @@ findings contains lib.undecided({
 	some r in {"eni", "vpc", "internet"}
 	idx := {i |
 		some i in _checked
-		_route(lib.destination, input.backends[i]) == r
+		_route(_dest_vc, input.backends[i]) == r
 	}
 	count(idx) > 0
-	count(_egress_addrs(lib.destination, r)) == 0
+	count(_dest_egress[r]) == 0
 }
 
 # Stage variables or other unresolved addresses.
@@ -330,17 +320,20 @@ findings contains lib.undecided({
 	addr := _address(b)
 }
 
-_unresolved_reason(b) := lib.get(b, "unresolved") if lib.set(lib.get(b, "unresolved"))
+_unresolved_reason(b) := u if {
+	u := lib.get(b, "unresolved")
+	lib.set(u)
+} else := "stage variables"
 
-_unresolved_reason(b) := "stage variables" if not lib.set(lib.get(b, "unresolved"))
+_address(b) := a if {
+	a := lib.get(b, "address")
+	lib.set(a)
+} else := _host(b)
 
-_address(b) := lib.get(b, "address") if lib.set(lib.get(b, "address"))
-
-_address(b) := _host(b) if not lib.set(lib.get(b, "address"))
-
-_stage(b) := lib.get(b, "stage") if lib.set(lib.get(b, "stage"))
-
-_stage(b) := "RELEASE" if not lib.set(lib.get(b, "stage"))
+_stage(b) := s if {
+	s := lib.get(b, "stage")
+	lib.set(s)
+} else := "RELEASE"
 
 # No backends in the snapshot.
 findings contains lib.undecided({
@@ -361,5 +354,6 @@ findings contains lib.undecided({
 
 # A read of the APIs or backends failed: backends may be missing.
 findings contains f if {
+	count(lib.collection_errors) > 0
 	f := lib.collection_undecided("MIG004", sprintf("whether every backend of group %s allows destination %s's egress addresses", [lib.label_group, lib.destination_id]))
 }

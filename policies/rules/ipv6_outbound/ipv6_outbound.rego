@@ -102,5 +102,6 @@ findings contains lib.finding({
 # With outbound IPv6 on the destination no backend can matter.
 findings contains f if {
 	not _dest_has_ipv6
+	count(lib.collection_errors) > 0
 	f := lib.collection_undecided("MIG008", sprintf("whether a backend of group %s is reached over IPv6, which destination %s cannot send", [lib.label_group, lib.destination_id]))
 }

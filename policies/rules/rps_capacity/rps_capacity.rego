@@ -80,24 +80,22 @@ _explicit_limit := n if {
 	n > 0
 }
 
-_limit := _explicit_limit
-
-_limit := lib.spec_rps[_dest_spec] if not _explicit_limit
-
-_limit := _serverless_group_rps if {
-	not _explicit_limit
-	not lib.spec_rps[_dest_spec]
+_limit := n if {
+	n := _explicit_limit
+} else := n if {
+	n := lib.spec_rps[_dest_spec]
+} else := _serverless_group_rps if {
 	lib.get(lib.destination, "InstanceType") == "VPC_SHARED"
 }
 
-_limit_path := ["destination", "InstanceRpsLimit"] if _explicit_limit
-
-_limit_path := ["destination", "InstanceSpec"] if not _explicit_limit
+_limit_path := ["destination", "InstanceRpsLimit"] if {
+	_explicit_limit
+} else := ["destination", "InstanceSpec"]
 
 # "apigateway-hz-ab12cd34ef56 (api.s1.small)" or just the ID.
-_dest_label := sprintf("%s (%s)", [lib.destination_id, _dest_spec]) if lib.set(_dest_spec)
-
-_dest_label := lib.destination_id if not lib.set(_dest_spec)
+_dest_label := sprintf("%s (%s)", [lib.destination_id, _dest_spec]) if {
+	lib.set(_dest_spec)
+} else := lib.destination_id
 
 # ---- observed load ----------------------------------------------------------
 
@@ -294,5 +292,6 @@ findings contains lib.undecided({
 # A read of the traffic (DescribeGroupQps, DescribeInstanceQps) failed: the
 # peak or the destination's load may be missing or partial.
 findings contains f if {
+	count(lib.collection_errors) > 0
 	f := lib.collection_undecided("MIG001", sprintf("the RPS capacity of %s for group %s", [_dest_label, lib.label_group]))
 }
