@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/apigw-preflight/apigw-preflight/internal/textdist"
 )
 
 // Forward compatibility within v1: a newer collector may write top-level
@@ -71,35 +73,9 @@ func nearestSection(k string, known []string) string {
 		if strings.EqualFold(s, k) {
 			return s
 		}
-		if d := editDistance(strings.ToLower(k), strings.ToLower(s), bestD); d < bestD {
+		if d := textdist.AtMost(strings.ToLower(k), strings.ToLower(s), bestD); d < bestD {
 			best, bestD = s, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b, or limit when it is
-// at least limit (long keys are not compared in full).
-func editDistance(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
-	if d := len(ra) - len(rb); d >= limit || -d >= limit || len(ra) > 64 || len(rb) > 64 {
-		return limit
-	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(rb)], limit)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apigw-preflight/apigw-preflight/internal/textdist"
 	"github.com/spf13/pflag"
 )
 
@@ -356,8 +357,8 @@ func TestSuggest(t *testing.T) {
 		a, b string
 		d    int
 	}{{"", "", 0}, {"abc", "", 3}, {"check", "chekc", 1}, {"kitten", "sitting", 3}, {"fail-on", "fail-onn", 1}, {"ab", "ba", 1}} {
-		if got := editDistance(c.a, c.b); got != c.d {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
+		if got := textdist.Distance(c.a, c.b); got != c.d {
+			t.Errorf("textdist.Distance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/apigw-preflight/apigw-preflight/internal/textdist"
 )
 
 // suggest returns the candidate closest to what was typed, when it is
@@ -16,7 +18,7 @@ func suggest(typed string, candidates []string) string {
 		if c == typed {
 			return ""
 		}
-		d := editDistance(typed, c)
+		d := textdist.Distance(typed, c)
 		if len(typed) >= 3 && strings.HasPrefix(c, typed) {
 			d = min(d, 1)
 		}
@@ -35,33 +37,6 @@ func suggest(typed string, candidates []string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, with a swap
-// of two neighbouring characters counted as one edit.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }
 
 // suggestCommand is the command of the table name is a misspelling of.
