@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -95,21 +94,9 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 	if *output != "text" && *output != "json" && *output != "markdown" {
 		return usageErr("policies list --output %q: want text, json or markdown", *output)
 	}
-	opts := policies.Options{MaxAge: policies.DefaultMaxAge}
-	if len(org.policies) > 0 || len(org.data) > 0 {
-		pack, err := policies.LoadPack(org.policies, org.data)
-		if err != nil {
-			return usageErr("%v", err)
-		}
-		opts.Packs, opts.Data = pack.Sources, pack.Data
-	}
-	eng, err := policies.New(ctx, opts)
-	var pe *policies.PolicyError
-	if errors.As(err, &pe) {
-		return usageErr("%v", err)
-	}
+	eng, err := orgEngine(ctx, policies.Options{MaxAge: policies.DefaultMaxAge}, org.policies, org.data, policies.LoadOptions{})
 	if err != nil {
-		return withCode(exitToolError, err)
+		return err
 	}
 	if sub == "show" {
 		return showRule(e.stdout, policies.Documented(eng), fs.Arg(1))
@@ -127,7 +114,7 @@ func runPolicies(ctx context.Context, e *env, args []string) error {
 		_, err := io.WriteString(e.stdout, policies.MarkdownTable(rules))
 		return err
 	}
-	withSource := len(opts.Packs) > 0
+	withSource := len(org.policies) > 0
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	if withSource {
 		fmt.Fprintln(tw, "ID\tNAME\tSEVERITY\tTITLE\tSOURCE")

@@ -245,27 +245,16 @@ func runPoliciesBundle(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := policies.Options{}
-	if len(org.policies) > 0 || len(org.data) > 0 {
-		pack, err := policies.LoadPackWith(org.policies, org.data, policies.LoadOptions{BundleVerification: vc})
-		if err != nil {
-			return usageErr("%v", err)
-		}
-		opts.Packs, opts.Data = pack.Sources, pack.Data
-	}
-	eng, err := policies.New(ctx, opts)
-	var pe *policies.PolicyError
-	if errors.As(err, &pe) {
-		return usageErr("%v", err)
-	}
+	eng, err := orgEngine(ctx, policies.Options{}, org.policies, org.data, policies.LoadOptions{BundleVerification: vc})
 	if err != nil {
-		return withCode(exitToolError, err)
+		return err
 	}
 	name := filepath.Base(*out)
 	for _, ext := range []string{".tar.gz", ".tgz"} {
 		name = strings.TrimSuffix(name, ext)
 	}
 	raw, b, err := eng.BundleBytes(policies.BundleOptions{Name: name, SigningKey: key, SigningAlg: *signingAlg})
+	var pe *policies.PolicyError
 	if errors.As(err, &pe) {
 		return usageErr("policies bundle: %v", err)
 	}
@@ -306,4 +295,26 @@ func (v *verificationFlags) config() (*bundle.VerificationConfig, error) {
 		return nil, usageErr("--verification-key %s: %v", v.key, bare(err))
 	}
 	return policies.VerificationConfig(string(raw), v.alg), nil
+}
+
+// orgEngine builds the engine of opts with the organisation policies and
+// data at paths loaded in: a policy or data problem is a usage error (exit
+// 2), anything else a tool error.
+func orgEngine(ctx context.Context, opts policies.Options, paths, data []string, lo policies.LoadOptions) (*policies.Engine, error) {
+	if len(paths) > 0 || len(data) > 0 {
+		pack, err := policies.LoadPackWith(paths, data, lo)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		opts.Packs, opts.Data = pack.Sources, pack.Data
+	}
+	eng, err := policies.New(ctx, opts)
+	var pe *policies.PolicyError
+	if errors.As(err, &pe) {
+		return nil, usageErr("%v", err)
+	}
+	if err != nil {
+		return nil, withCode(exitToolError, err)
+	}
+	return eng, nil
 }
