@@ -117,19 +117,19 @@ func writeFile(t *testing.T, path, content string, mode os.FileMode) {
 }
 
 // call makes one read through a client built the way the CLI builds it
-// and returns the client, the error and everything the tool could show.
-func (e *credEnv) call(t *testing.T, profile string) (*Client, error, string) {
+// and returns the client, everything the tool could show, and the error.
+func (e *credEnv) call(t *testing.T, profile string) (*Client, string, error) {
 	t.Helper()
 	c, err := NewClient(ClientOptions{RegionID: "cn-hangzhou", Profile: profile, Endpoint: e.apiURL})
 	if err != nil {
-		return nil, err, err.Error()
+		return nil, err.Error(), err
 	}
 	_, err = c.Call(context.Background(), ProductCloudAPI, "DescribeInstances", map[string]string{})
 	out := fmt.Sprintf("%v\n%+v\n%#v\n%s\n", err, err, err, c.CredentialSource())
 	if ae, ok := AsAPIError(err); ok {
 		out += ae.Hint + "\n" + ae.Message
 	}
-	return c, err, out
+	return c, out, err
 }
 
 // lastCaller is the identity of the last API call of action.
@@ -255,7 +255,7 @@ func TestCredentialModes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newCredEnv(t)
 			tc.setup(t, e)
-			c, err, out := e.call(t, tc.profile)
+			c, out, err := e.call(t, tc.profile)
 			if err != nil {
 				t.Fatalf("call: %v", err)
 			}
@@ -331,7 +331,7 @@ func TestExternalRunsOnce(t *testing.T) {
 	e := newCredEnv(t)
 	script := writeCredentialScript(t, e.home, `{"mode": "AK", "access_key_id": "akid", "access_key_secret": "`+akSecret+`"}`)
 	e.writeConfig(t, map[string]any{"name": "ext", "mode": "External", "process_command": script})
-	c, err, out := e.call(t, "")
+	c, out, err := e.call(t, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +409,7 @@ func TestCredentialProblems(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(t, e)
 			}
-			_, err, out := e.call(t, tc.profile)
+			_, out, err := e.call(t, tc.profile)
 			ae, ok := AsAPIError(err)
 			if !ok || ae.Code != CodeNoCredentials || !ae.IsCredential() {
 				t.Fatalf("err = %v, want %s", err, CodeNoCredentials)
@@ -483,7 +483,7 @@ func TestECSMetadata(t *testing.T) {
 		e := newCredEnv(t)
 		m := startMetadata(t)
 		t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "")
-		c, err, out := e.call(t, "")
+		c, out, err := e.call(t, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -504,7 +504,7 @@ func TestECSMetadata(t *testing.T) {
 		t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "")
 		t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "akid")
 		t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", akSecret)
-		if _, err, _ := e.call(t, ""); err != nil {
+		if _, _, err := e.call(t, ""); err != nil {
 			t.Fatal(err)
 		}
 		if n := m.requests(); n != 0 {
@@ -516,7 +516,7 @@ func TestECSMetadata(t *testing.T) {
 		m := startMetadata(t)
 		t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "")
 		e.writeConfig(t, map[string]any{"name": "ecs", "mode": "EcsRamRole", "ram_role_name": "preflight-ecs"})
-		c, err, out := e.call(t, "ecs")
+		c, out, err := e.call(t, "ecs")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -530,7 +530,7 @@ func TestECSMetadata(t *testing.T) {
 		m := startMetadata(t)
 		t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
 		e.writeConfig(t, map[string]any{"name": "ecs", "mode": "EcsRamRole"})
-		_, err, out := e.call(t, "")
+		_, out, err := e.call(t, "")
 		if err == nil || !strings.Contains(err.Error(), `profile "ecs" (mode EcsRamRole): the ECS metadata service is turned off by ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`) ||
 			!strings.Contains(err.Error(), "ECS RAM role from the instance metadata service: turned off by ALIBABA_CLOUD_ECS_METADATA_DISABLED=true") {
 			t.Errorf("err = %v", err)
@@ -550,7 +550,7 @@ func TestCredentialsDebugNeverPrints(t *testing.T) {
 	if os.Getenv("APIGW_TEST_CREDENTIALS_DEBUG_CHILD") == "1" {
 		e := newCredEnv(t)
 		e.writeConfig(t, map[string]any{"name": "role", "mode": "RamRoleArn", "access_key_id": "akid", "access_key_secret": akSecret, "ram_role_arn": roleARN})
-		if _, err, _ := e.call(t, "role"); err != nil {
+		if _, _, err := e.call(t, "role"); err != nil {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(os.Stderr, "child assumed the role; AssumeRole calls %d\n", e.srv.Calls("AssumeRole"))
