@@ -139,6 +139,20 @@ func displayPath(p string) string {
 // short reason that never quotes the file.
 func readCLIConfig() (*cliConfig, string) {
 	p := cliConfigPath()
+	data, why := readCredentialFile(p)
+	if why != "" {
+		return nil, why
+	}
+	var c cliConfig
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, displayPath(p) + " is not valid JSON"
+	}
+	return &c, ""
+}
+
+// readCredentialFile reads a credentials file at p ("" when there is no
+// home directory); a problem is a short reason that never quotes the file.
+func readCredentialFile(p string) ([]byte, string) {
 	if p == "" {
 		return nil, "no home directory"
 	}
@@ -149,11 +163,7 @@ func readCLIConfig() (*cliConfig, string) {
 		}
 		return nil, displayPath(p) + " cannot be read"
 	}
-	var c cliConfig
-	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, displayPath(p) + " is not valid JSON"
-	}
-	return &c, ""
+	return data, ""
 }
 
 // iniFile is what the tool reads of the ini credentials file itself: its
@@ -165,16 +175,9 @@ type iniFile struct {
 
 // readINI reads the ini credentials file; a problem is a short reason.
 func readINI() (*iniFile, string) {
-	p := iniPath()
-	if p == "" {
-		return nil, "no home directory"
-	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, displayPath(p) + " does not exist"
-		}
-		return nil, displayPath(p) + " cannot be read"
+	data, why := readCredentialFile(iniPath())
+	if why != "" {
+		return nil, why
 	}
 	f := &iniFile{}
 	for _, line := range strings.Split(string(data), "\n") {
