@@ -77,6 +77,7 @@ func Stream(ctx context.Context, eng *policies.Engine, n, jobs int, load func(i 
 	jobs = min(jobs, max(n, 1))
 	migs = make([]report.Migration, n)
 	loadErrs = make([]error, n)
+	ids := ruleIDs(eng)
 	evalErrs := make([]error, n)
 	parent := ctx
 	ctx, cancel := context.WithCancel(parent)
@@ -104,7 +105,7 @@ func Stream(ctx context.Context, eng *policies.Engine, n, jobs int, load func(i 
 				if doc == nil || bad.Load() {
 					continue
 				}
-				if migs[i], err = Evaluate(ctx, eng, doc); err != nil {
+				if migs[i], err = evaluate(ctx, eng, doc, ids); err != nil {
 					evalErrs[i] = err
 					cancel()
 				}
@@ -157,11 +158,24 @@ func NewResult(eng *policies.Engine, migs []report.Migration, opts Options) *rep
 
 // Evaluate checks one document and returns its migration record.
 func Evaluate(ctx context.Context, eng *policies.Engine, doc *snapshot.Document) (report.Migration, error) {
-	start := time.Now()
-	var evaluated []string
+	return evaluate(ctx, eng, doc, ruleIDs(eng))
+}
+
+// ruleIDs lists the IDs of eng's rules, the migrations' Evaluated. Its
+// capacity is its length, so the slice can be shared by every migration of
+// a run (Stream: one copy instead of one per input) and an append to one
+// migration's list copies it.
+func ruleIDs(eng *policies.Engine) []string {
+	var ids []string
 	for _, r := range eng.Rules() {
-		evaluated = append(evaluated, r.ID)
+		ids = append(ids, r.ID)
 	}
+	return slices.Clip(ids)
+}
+
+// evaluate is Evaluate with the rule IDs given.
+func evaluate(ctx context.Context, eng *policies.Engine, doc *snapshot.Document, evaluated []string) (report.Migration, error) {
+	start := time.Now()
 	m := report.Migration{
 		Input:       doc.Name,
 		GroupID:     doc.GroupID,
@@ -188,7 +202,9 @@ func Evaluate(ctx context.Context, eng *policies.Engine, doc *snapshot.Document)
 		}
 		f.Fingerprint = report.Fingerprint(m.GroupID, m.Destination, *f)
 	}
-	m.Findings = append(m.Findings, findings...)
+	if findings != nil {
+		m.Findings = findings
+	}
 	m.Errors = errs
 	m.Elapsed = time.Since(start)
 	return m, nil
@@ -215,7 +231,9 @@ func EvaluatePlan(ctx context.Context, eng *policies.Engine, pl *terraform.Plan)
 		}
 		f.Fingerprint = report.Fingerprint("", "", *f)
 	}
-	m.Findings = append(m.Findings, findings...)
+	if findings != nil {
+		m.Findings = findings
+	}
 	m.Errors = errs
 	for _, r := range eng.PlanRules() {
 		m.Evaluated = append(m.Evaluated, r.ID)

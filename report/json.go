@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"slices"
@@ -47,6 +48,12 @@ type jsonReport struct {
 }
 
 func (jsonReporter) Report(w io.Writer, r *Result) error {
+	return encodeStreaming(w, jsonDocument(r), r)
+}
+
+// jsonDocument is the json report of r without its migrations, which
+// jsonMigrationOf gives one at a time.
+func jsonDocument(r *Result) jsonReport {
 	out := jsonReport{
 		ReportVersion:   JSONReportVersion,
 		Tool:            r.Tool,
@@ -55,24 +62,74 @@ func (jsonReporter) Report(w io.Writer, r *Result) error {
 		ExitCode:        r.ExitCode,
 		Summary:         r.Summary(),
 		Rules:           withoutParams(r.Rules),
-		Migrations:      make([]jsonMigration, len(r.Migrations)),
 		Waivers:         r.Waivers,
 		Packs:           r.Packs,
 		RuleSettings:    r.Settings,
 	}
 	out.Passed = r.Verdict() == VerdictPass
 	out.Placements = jsonPlacements(r)
-	for i := range r.Migrations {
-		m := &r.Migrations[i]
-		out.Migrations[i] = jsonMigration{Migration: m, Passed: !r.MigrationFails(m)}
-	}
 	if out.Rules == nil {
 		out.Rules = []Rule{}
 	}
-	enc := json.NewEncoder(w)
+	return out
+}
+
+// jsonMigrationOf is migration m of r as the json report holds it.
+func jsonMigrationOf(r *Result, m *Migration) jsonMigration {
+	return jsonMigration{Migration: m, Passed: !r.MigrationFails(m)}
+}
+
+// encodeStreaming writes out (whose Migrations are left empty) with r's
+// migrations in it, one at a time, so the document is never held whole in
+// memory however many migrations there are. The bytes are those of
+// encoding the whole document with two-space indentation: the document is
+// encoded with an empty migrations array, which is cut open at its one
+// top-level "migrations" key (indentation tells the top level apart; a
+// newline inside a JSON string is always escaped) and each migration
+// encoded in its place at the depth it would have had.
+func encodeStreaming(w io.Writer, out jsonReport, r *Result) error {
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	out.Migrations = []jsonMigration{}
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	doc := head.Bytes()
+	const key = "\n  \"migrations\": []"
+	cut := bytes.Index(doc, []byte(key))
+	if cut < 0 || len(r.Migrations) == 0 {
+		_, err := w.Write(doc)
+		return err
+	}
+	cut += len(key) - 1 // just before the array's "]"
+	if _, err := w.Write(doc[:cut]); err != nil {
+		return err
+	}
+	var item bytes.Buffer
+	ienc := json.NewEncoder(&item)
+	ienc.SetIndent("    ", "  ")
+	ienc.SetEscapeHTML(false)
+	for i := range r.Migrations {
+		item.Reset()
+		if i > 0 {
+			item.WriteByte(',')
+		}
+		item.WriteString("\n    ")
+		if err := ienc.Encode(jsonMigrationOf(r, &r.Migrations[i])); err != nil {
+			return err
+		}
+		item.Truncate(item.Len() - 1) // the encoder's newline
+		if _, err := w.Write(item.Bytes()); err != nil {
+			return err
+		}
+	}
+	if _, err := io.WriteString(w, "\n  "); err != nil {
+		return err
+	}
+	_, err := w.Write(doc[cut:])
+	return err
 }
 
 // withoutParams copies rules without their parameters: a report keeps the

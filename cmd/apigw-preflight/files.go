@@ -25,10 +25,12 @@ package main
 // and two outputs that end at one file are a usage error (outputSet).
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -360,27 +362,31 @@ func claimReports(set *outputSet, p *reportSetup) ([]*outputTarget, error) {
 	return targets, nil
 }
 
-// writeReports renders every report into memory, then writes them all or
-// none (writeOutputs). A render failure writes nothing.
+// writeReports renders every report straight into its output, all or
+// none (writeOutputs): a report to a file is rendered into the temporary
+// file that later replaces it, so no report is ever held whole in memory;
+// a report to a device or a standard stream is rendered into memory
+// first. A render failure writes nothing.
 //
 // The github format's job summary goes to the file GITHUB_STEP_SUMMARY
 // names (once, however many github reports there are), appended after
 // every report was written, as GitHub Actions expects.
 func writeReports(ctx context.Context, e *env, p *reportSetup, r *report.Result) error {
-	rendered := make([][]byte, len(p.outputs))
+	renders := make([]renderFunc, len(p.outputs))
 	summaryFile := e.getenv("GITHUB_STEP_SUMMARY")
 	var summary *bytes.Buffer
 	for i, o := range p.outputs {
-		var buf bytes.Buffer
 		opts := report.Options{Color: p.color && o.file == "", SourceRoot: p.sourceRoot, SARIFCategory: p.sarifCategory}
 		if o.format.Name == "github" && summaryFile != "" && summary == nil {
 			summary = &bytes.Buffer{}
 			opts.StepSummary = summary
 		}
-		if err := o.format.New(opts).Report(&buf, r); err != nil {
-			return withCode(exitToolError, fmt.Errorf("render %s report: %w", o.format.Name, err))
+		renders[i] = func(w io.Writer) error {
+			if err := o.format.New(opts).Report(w, r); err != nil {
+				return withCode(exitToolError, fmt.Errorf("render %s report: %w", o.format.Name, err))
+			}
+			return nil
 		}
-		rendered[i] = buf.Bytes()
 	}
 	// A report never replaces a snapshot it was made from.
 	var set outputSet
@@ -396,7 +402,7 @@ func writeReports(ctx context.Context, e *env, p *reportSetup, r *report.Result)
 	if err != nil {
 		return err
 	}
-	if err := writeOutputs(ctx, e, targets, rendered); err != nil {
+	if err := renderOutputs(ctx, e, targets, renders); err != nil {
 		return err
 	}
 	if !p.quiet && !slices.ContainsFunc(targets, func(t *outputTarget) bool { return t.mode == modeStream }) {
@@ -426,11 +432,28 @@ func appendStepSummary(file string, data []byte) error {
 	return nil
 }
 
-// writeOutputs writes data[i] to targets[i], all or nothing as far as
-// files allow:
+// renderFunc writes one output's data to w. An error it returns as an
+// *exitError is reported as it is (a report that could not be rendered);
+// a failure of w itself is reported as a failure to write the output.
+type renderFunc func(w io.Writer) error
+
+// writeOutputs writes data[i] to targets[i] (renderOutputs).
+func writeOutputs(ctx context.Context, e *env, targets []*outputTarget, data [][]byte) error {
+	renders := make([]renderFunc, len(data))
+	for i, d := range data {
+		renders[i] = func(w io.Writer) error {
+			_, err := w.Write(d)
+			return err
+		}
+	}
+	return renderOutputs(ctx, e, targets, renders)
+}
+
+// renderOutputs writes what render[i] produces to targets[i], all or
+// nothing as far as files allow:
 //
-//  1. every file to replace is written to a temporary file beside it and
-//     fsynced;
+//  1. every file to replace is rendered into a temporary file beside it
+//     and fsynced, and every other output is rendered into memory;
 //  2. then the in-place targets (devices, FIFOs, other descriptors) are
 //     written, then standard output and standard error;
 //  3. then every temporary file is renamed over its name (each target
@@ -443,7 +466,7 @@ func appendStepSummary(file string, data []byte) error {
 // in step 3 (only a concurrent change of the directory can make it) is
 // reported with the outputs already renamed. Errors are tool errors
 // (exit 1) naming the output; ctx ends a wait for a FIFO's reader.
-func writeOutputs(ctx context.Context, e *env, targets []*outputTarget, data [][]byte) error {
+func renderOutputs(ctx context.Context, e *env, targets []*outputTarget, render []renderFunc) error {
 	temps := make([]string, len(targets))
 	defer func() {
 		for _, name := range temps {
@@ -453,17 +476,27 @@ func writeOutputs(ctx context.Context, e *env, targets []*outputTarget, data [][
 		}
 	}()
 	fail := func(t *outputTarget, err error) error {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return err
+		}
 		return withCode(exitToolError, fmt.Errorf("write %s to %s: %w", t.what, t.display(), err))
 	}
+	data := make([][]byte, len(targets))
 	for i, t := range targets {
-		if t.mode != modeReplace {
+		if t.mode == modeReplace {
+			name, err := writeTemp(t, render[i])
+			if err != nil {
+				return fail(t, err)
+			}
+			temps[i] = name
 			continue
 		}
-		name, err := writeTemp(t, data[i])
-		if err != nil {
+		var buf bytes.Buffer
+		if err := render[i](&buf); err != nil {
 			return fail(t, err)
 		}
-		temps[i] = name
+		data[i] = buf.Bytes()
 	}
 	for pass := range 2 {
 		for i, t := range targets {
@@ -513,10 +546,12 @@ func writeOutputs(ctx context.Context, e *env, targets []*outputTarget, data [][
 	return nil
 }
 
-// writeTemp writes data to a new temporary file in t.path's directory,
-// fsyncs it and gives it the permission bits the file will have; it
-// returns the temporary file's name, and removes it on error.
-func writeTemp(t *outputTarget, data []byte) (name string, err error) {
+// writeTemp renders into a new temporary file in t.path's directory
+// (through a buffer, so a large report is never held whole), fsyncs it and
+// gives it the permission bits the file will have; it returns the
+// temporary file's name, and removes it on error. A failure of the file
+// is returned as such, even when the renderer reports it in its own words.
+func writeTemp(t *outputTarget, render renderFunc) (name string, err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(t.path), "."+filepath.Base(t.path)+".*.tmp")
 	if err != nil {
 		return "", err
@@ -531,7 +566,15 @@ func writeTemp(t *outputTarget, data []byte) (name string, err error) {
 	if t.info != nil {
 		perm = t.info.Mode().Perm()
 	}
-	if _, err = tmp.Write(data); err != nil {
+	fw := &firstErrWriter{w: tmp}
+	bw := bufio.NewWriterSize(fw, 64<<10)
+	if err = render(bw); err == nil {
+		err = bw.Flush()
+	}
+	if fw.err != nil {
+		return "", fw.err
+	}
+	if err != nil {
 		return "", err
 	}
 	if err = tmp.Chmod(perm); err != nil {
@@ -544,6 +587,24 @@ func writeTemp(t *outputTarget, data []byte) (name string, err error) {
 		return "", err
 	}
 	return tmp.Name(), nil
+}
+
+// firstErrWriter passes writes on to w and keeps the first error w
+// returned.
+type firstErrWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (f *firstErrWriter) Write(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.w.Write(p)
+	if err != nil {
+		f.err = bare(err)
+	}
+	return n, err
 }
 
 // writeInPlace opens an existing device, FIFO or descriptor for writing

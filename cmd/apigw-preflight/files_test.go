@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -502,3 +503,53 @@ func TestResolveOutput(t *testing.T) {
 // testNow pins the evaluation time for tests that compare the reports of
 // two runs byte for byte (AGP001 names the time of evaluation).
 const testNow = "2026-12-01T00:00:00Z"
+
+// A report is rendered straight into the temporary file that replaces its
+// output. A render that fails half-way, after writing, leaves every output
+// as it was and no temporary file, and is reported in the renderer's own
+// words; a large report arrives whole.
+func TestRenderOutputsStreamsIntoTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	a := write(t, dir, "a.json", "old a\n")
+	b := write(t, dir, "b.json", "old b\n")
+	var targets []*outputTarget
+	for _, name := range []string{a, b} {
+		tg, err := resolveOutput("--format json", "json report", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, tg)
+	}
+	big := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB, beyond the write buffer
+	whole := func(w io.Writer) error { _, err := w.Write(big); return err }
+	halfThenFail := func(w io.Writer) error {
+		if _, err := w.Write(big[:100<<10]); err != nil {
+			return err
+		}
+		return withCode(exitToolError, errors.New("render json report: broken"))
+	}
+	var stdout, stderr bytes.Buffer
+	e := &env{stdout: &stdout, stderr: &stderr}
+	err := renderOutputs(context.Background(), e, targets, []renderFunc{whole, halfThenFail})
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != exitToolError || err.Error() != "render json report: broken" {
+		t.Fatalf("err = %v, want the render's own tool error", err)
+	}
+	if got, want := string(readFile(t, a))+string(readFile(t, b)), "old a\nold b\n"; got != want {
+		t.Errorf("outputs = %q, want both unchanged", got)
+	}
+	if got := listDir(t, dir); !slices.Equal(got, []string{"a.json", "b.json"}) {
+		t.Errorf("dir holds %v; temporary files must be removed", got)
+	}
+	if err := renderOutputs(context.Background(), e, targets, []renderFunc{whole, whole}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{a, b} {
+		if got := readFile(t, name); !bytes.Equal(got, big) {
+			t.Errorf("%s holds %d bytes, want the %d rendered", name, len(got), len(big))
+		}
+	}
+	if stdout.Len()+stderr.Len() != 0 {
+		t.Errorf("stdout %q, stderr %q: file outputs write nothing there", stdout.String(), stderr.String())
+	}
+}
