@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/apigw-preflight/apigw-preflight/internal/gctune"
+
 	"github.com/spf13/pflag"
 
 	"github.com/apigw-preflight/apigw-preflight/report"
@@ -126,6 +128,9 @@ func main() {
 		stderrTTY: isTerminal(os.Stderr),
 		stdinTTY:  isTerminal(os.Stdin),
 	}
+	// Fewer collections while the heap is small (internal/gctune); a GOGC
+	// or GOMEMLIMIT of the user's wins.
+	gctune.Start(os.Getenv)
 	code := run(ctx, e, os.Args[1:])
 	stop()
 	os.Exit(code)
