@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"iter"
 	"regexp"
 	"slices"
 	"strconv"
@@ -113,14 +114,43 @@ type junitOutput struct {
 	Text string `xml:",cdata"`
 }
 
+// Report writes the document a suite at a time: the totals of the
+// <testsuites> element come from a first pass over the suites, which are
+// built again one by one as they are written, so a report of many
+// migrations is never held whole. The bytes are those of encoding the
+// whole document at once.
 func (j junitReporter) Report(w io.Writer, r *Result) error {
-	doc := buildJUnit(r, j.opts)
+	head := junitTestSuites{Name: junitText(cmp.Or(r.Tool.Name, sarifDefaultTool))}
+	var total time.Duration
+	for s, m := range junitSuites(r, j.opts) {
+		head.Tests += s.Tests
+		head.Failures += s.Failures
+		head.Errors += s.Errors
+		total += m.Elapsed
+	}
+	head.Time = junitSeconds(total)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("write junit: %w", err)
 	}
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	start := xml.StartElement{Name: xml.Name{Local: "testsuites"}, Attr: []xml.Attr{
+		{Name: xml.Name{Local: "name"}, Value: head.Name},
+		{Name: xml.Name{Local: "tests"}, Value: strconv.Itoa(head.Tests)},
+		{Name: xml.Name{Local: "failures"}, Value: strconv.Itoa(head.Failures)},
+		{Name: xml.Name{Local: "errors"}, Value: strconv.Itoa(head.Errors)},
+		{Name: xml.Name{Local: "time"}, Value: head.Time},
+	}}
+	if err := enc.EncodeToken(start); err != nil {
+		return fmt.Errorf("write junit: %w", err)
+	}
+	suite := xml.StartElement{Name: xml.Name{Local: "testsuite"}}
+	for s := range junitSuites(r, j.opts) {
+		if err := enc.EncodeElement(s, suite); err != nil {
+			return fmt.Errorf("write junit: %w", err)
+		}
+	}
+	if err := enc.EncodeToken(start.End()); err != nil {
 		return fmt.Errorf("write junit: %w", err)
 	}
 	if err := enc.Close(); err != nil {
@@ -151,26 +181,12 @@ func junitSuiteID(r *Result, opts Options, m *Migration) (name, class, path stri
 		"apigw-preflight." + junitClassPart(m.GroupID) + "." + junitClassPart(m.Destination), path
 }
 
-// buildJUnit turns a Result into the JUnit document. It reads r and never
-// changes it.
+// buildJUnit turns a Result into the whole JUnit document, the one
+// Report writes a suite at a time. It reads r and never changes it.
 func buildJUnit(r *Result, opts Options) junitTestSuites {
 	doc := junitTestSuites{Name: junitText(cmp.Or(r.Tool.Name, sarifDefaultTool))}
-	count := map[string]int{}
-	for i := range r.Migrations {
-		name, _, _ := junitSuiteID(r, opts, &r.Migrations[i])
-		count[name]++
-	}
 	var total time.Duration
-	for i := range r.Migrations {
-		m := &r.Migrations[i]
-		name, class, path := junitSuiteID(r, opts, m)
-		if count[name] > 1 && !m.IsPlan() && !m.IsWaivers() {
-			// The same move from two inputs: tell them apart by the
-			// input, which does not depend on the order of the inputs.
-			name += " (" + path + ")"
-			class += "." + junitClassPart(path)
-		}
-		s := junitSuite(r, m, name, class, path)
+	for s, m := range junitSuites(r, opts) {
 		total += m.Elapsed
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
@@ -179,6 +195,31 @@ func buildJUnit(r *Result, opts Options) junitTestSuites {
 	}
 	doc.Time = junitSeconds(total)
 	return doc
+}
+
+// junitSuites yields the suite of each migration of r, in order, with the
+// migration. It reads r and never changes it.
+func junitSuites(r *Result, opts Options) iter.Seq2[junitTestSuite, *Migration] {
+	return func(yield func(junitTestSuite, *Migration) bool) {
+		count := map[string]int{}
+		for i := range r.Migrations {
+			name, _, _ := junitSuiteID(r, opts, &r.Migrations[i])
+			count[name]++
+		}
+		for i := range r.Migrations {
+			m := &r.Migrations[i]
+			name, class, path := junitSuiteID(r, opts, m)
+			if count[name] > 1 && !m.IsPlan() && !m.IsWaivers() {
+				// The same move from two inputs: tell them apart by the
+				// input, which does not depend on the order of the inputs.
+				name += " (" + path + ")"
+				class += "." + junitClassPart(path)
+			}
+			if !yield(junitSuite(r, m, name, class, path), m) {
+				return
+			}
+		}
+	}
 }
 
 func junitSuite(r *Result, m *Migration, name, class, path string) junitTestSuite {
