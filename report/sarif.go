@@ -109,30 +109,83 @@ const (
 	sarifMaxFullDescription = 1024
 )
 
+// Report writes the log with its results one at a time, so a log of many
+// migrations is never held whole: the log is built and encoded without its
+// results (the artifacts they point at come before them), cut open at the
+// run's "results" key (indentation tells the level apart; a newline inside
+// a JSON string is always escaped), and the results are built again and
+// each encoded in its place at the depth it would have had. The bytes are
+// those of encoding the whole log at once.
 func (s sarifReporter) Report(w io.Writer, r *Result) error {
-	log, err := buildSARIF(r, s.opts)
+	log, err := buildSARIF(r, s.opts, func(*sarif.Result) error { return nil })
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // keep "->" in automation IDs readable
-	if err := enc.Encode(log); err != nil {
+	log.Runs[0].Results = []*sarif.Result{}
+	head, err := sarifEncode(log, "")
+	if err != nil {
+		return err
+	}
+	const key = "\n      \"results\": []"
+	cut := bytes.Index(head, []byte(key))
+	if cut < 0 {
+		return fmt.Errorf("write sarif: no results array in the log")
+	}
+	cut += len(key) - 1 // just before the array's "]"
+	if _, err := w.Write(head[:cut]); err != nil {
 		return fmt.Errorf("write sarif: %w", err)
 	}
-	// go-sarif writes a toolComponentReference's unset guid as null, which
-	// the schema refuses; it is the only field written so.
-	if _, err := w.Write(sarifNullGUID.ReplaceAll(buf.Bytes(), nil)); err != nil {
+	n := 0
+	_, err = buildSARIF(r, s.opts, func(res *sarif.Result) error {
+		item, err := sarifEncode(res, "        ")
+		if err != nil {
+			return err
+		}
+		sep := ",\n        "
+		if n == 0 {
+			sep = "\n        "
+		}
+		n++
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		_, err = w.Write(item[:len(item)-1]) // the encoder's newline
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("write sarif: %w", err)
+	}
+	rest := head[cut:]
+	if n > 0 {
+		rest = append([]byte("\n      "), rest...)
+	}
+	if _, err := w.Write(rest); err != nil {
 		return fmt.Errorf("write sarif: %w", err)
 	}
 	return nil
 }
 
+// sarifEncode encodes v with two-space indentation, each line after the
+// first starting with prefix, and a final newline.
+func sarifEncode(v any, prefix string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent(prefix, "  ")
+	enc.SetEscapeHTML(false) // keep "->" in automation IDs readable
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("write sarif: %w", err)
+	}
+	// go-sarif writes a toolComponentReference's unset guid as null, which
+	// the schema refuses; it is the only field written so.
+	return sarifNullGUID.ReplaceAll(buf.Bytes(), nil), nil
+}
+
 var sarifNullGUID = regexp.MustCompile(`,\n\s*"guid": null`)
 
-// buildSARIF turns a Result into a SARIF log. It reads r and never changes it.
-func buildSARIF(r *Result, opts Options) (*sarif.Report, error) {
+// buildSARIF turns a Result into a SARIF log, handing each result to emit
+// in order instead of keeping it in the log (nil emit: kept in the run's
+// results). It reads r and never changes it.
+func buildSARIF(r *Result, opts Options, emit func(*sarif.Result) error) (*sarif.Report, error) {
 	log, err := sarif.New(sarif.Version210, false)
 	if err != nil {
 		return nil, fmt.Errorf("sarif: %w", err)
@@ -191,7 +244,11 @@ func buildSARIF(r *Result, opts Options) (*sarif.Report, error) {
 			hash := sarifLineHash(sarifFingerprint(m, f), art.uri)
 			lineHashes[hash]++
 			res.PartialFingerprints[sarifLineHashKey] = hash + ":" + strconv.Itoa(lineHashes[hash])
-			run.Results = append(run.Results, res)
+			if emit == nil {
+				run.Results = append(run.Results, res)
+			} else if err := emit(res); err != nil {
+				return nil, err
+			}
 		}
 		for _, e := range m.Errors {
 			loc := sarif.NewLocationWithPhysicalLocation(sarifPhysical(art, 0)).

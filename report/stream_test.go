@@ -85,3 +85,23 @@ func TestJUnitStreamsTheWholeDocument(t *testing.T) {
 		})
 	}
 }
+
+// The sarif log is written a result at a time; its bytes are those of the
+// whole log encoded at once.
+func TestSARIFStreamsTheWholeLog(t *testing.T) {
+	for name, r := range streamResults() {
+		t.Run(name, func(t *testing.T) {
+			log, err := buildSARIF(r, Options{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := sarifEncode(log, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := renderWith(t, "sarif", Options{}, r); !bytes.Equal(got, want) {
+				t.Fatalf("streamed sarif differs from the whole log:\n--- streamed\n%s\n--- whole\n%s", got, want)
+			}
+		})
+	}
+}
