@@ -543,7 +543,7 @@ func (e *Engine) Evaluate(ctx context.Context, input ast.Value) ([]report.Findin
 // when anything goes wrong, and the caller evaluates rule by rule to say
 // which rule failed.
 func (e *Engine) evaluateAll(ctx context.Context, input ast.Value) ([]report.Finding, bool) {
-	rs, err := e.all.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := e.all.Eval(ctx, rego.EvalParsedInput(input), evalCache())
 	if err != nil || len(rs) != 1 {
 		return nil, false
 	}
@@ -573,7 +573,7 @@ func (e *Engine) evaluateEntrypoint(ctx context.Context, input ast.Value) ([]rep
 	if e.entry == nil {
 		return nil, false
 	}
-	rs, err := e.entry.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := e.entry.Eval(ctx, rego.EvalParsedInput(input), evalCache())
 	if err != nil || len(rs) != 1 {
 		return nil, false
 	}
@@ -588,7 +588,7 @@ func (e *Engine) evaluateEach(ctx context.Context, input ast.Value) ([]report.Fi
 			return nil, nil, err
 		}
 		rule := e.rules[i]
-		rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+		rs, err := pq.Eval(ctx, rego.EvalParsedInput(input), evalCache())
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
