@@ -29,18 +29,29 @@ package apigw.lib
 finding(f) := object.remove(f, {"undecided"})
 
 # ---- the snapshot's objects -------------------------------------------------------
+# A rule with a default, not obj(object.get(...)): two function calls fewer
+# in what every rule reads.
 
 # METADATA
 # description: group is the snapshot's group (the DescribeApiGroup body), {} when it is not an object.
-group := obj(object.get(input, "group", null))
+# scope: document
+group := input.group if is_object(input.group)
+
+default group := {}
 
 # METADATA
 # description: destination is the snapshot's destination instance, {} when it is not an object.
-destination := obj(object.get(input, "destination", null))
+# scope: document
+destination := input.destination if is_object(input.destination)
+
+default destination := {}
 
 # METADATA
 # description: source is the snapshot's source instance (the group's current one), {} when it is not an object.
-source := obj(object.get(input, "source", null))
+# scope: document
+source := input.source if is_object(input.source)
+
+default source := {}
 
 # METADATA
 # description: group_id is group.GroupId, "" when missing or not a string.
