@@ -96,19 +96,15 @@ rfc1918(ip) if {
 	net.cidr_contains(r, unmap(ip))
 }
 
+# One chain rather than three exclusive definitions: each field is read once.
+
 # METADATA
 # description: instance_kind(inst) is serverless, vpc_connect (VPC integration) or normal (conventional dedicated).
-instance_kind(inst) := "serverless" if upper(trim_space(get(inst, "InstanceType"))) == "VPC_SHARED"
-
-instance_kind(inst) := "vpc_connect" if {
-	upper(trim_space(get(inst, "InstanceType"))) != "VPC_SHARED"
+instance_kind(inst) := "serverless" if {
+	upper(trim_space(get(inst, "InstanceType"))) == "VPC_SHARED"
+} else := "vpc_connect" if {
 	lower(trim_space(get(inst, "DedicatedInstanceType"))) == "vpc_connect"
-}
-
-instance_kind(inst) := "normal" if {
-	upper(trim_space(get(inst, "InstanceType"))) != "VPC_SHARED"
-	lower(trim_space(get(inst, "DedicatedInstanceType"))) != "vpc_connect"
-}
+} else := "normal"
 
 # METADATA
 # description: instance_kind_text maps an instance_kind to the words a message uses.

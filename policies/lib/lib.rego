@@ -29,18 +29,29 @@ package apigw.lib
 finding(f) := object.remove(f, {"undecided"})
 
 # ---- the snapshot's objects -------------------------------------------------------
+# A rule with a default, not obj(object.get(...)): two function calls fewer
+# in what every rule reads.
 
 # METADATA
 # description: group is the snapshot's group (the DescribeApiGroup body), {} when it is not an object.
-group := obj(object.get(input, "group", null))
+# scope: document
+group := input.group if is_object(input.group)
+
+default group := {}
 
 # METADATA
 # description: destination is the snapshot's destination instance, {} when it is not an object.
-destination := obj(object.get(input, "destination", null))
+# scope: document
+destination := input.destination if is_object(input.destination)
+
+default destination := {}
 
 # METADATA
 # description: source is the snapshot's source instance (the group's current one), {} when it is not an object.
-source := obj(object.get(input, "source", null))
+# scope: document
+source := input.source if is_object(input.source)
+
+default source := {}
 
 # METADATA
 # description: group_id is group.GroupId, "" when missing or not a string.
@@ -149,7 +160,13 @@ thousands(n) := s if {
 } else := _group_digits(round(n))
 
 # _group_digits(i) formats a non-negative whole number: 3100 -> "3,100".
-_group_digits(i) := s if {
+# The figures rules print are mostly below a million: those take one
+# builtin instead of the general digit-group loop.
+_group_digits(i) := format_int(i, 10) if {
+	i < 1000
+} else := sprintf("%d,%03d", [floor(i / 1000), i % 1000]) if {
+	i < 1000000
+} else := s if {
 	digits := format_int(i, 10)
 	rev := strings.reverse(digits)
 	groups := [strings.reverse(substring(rev, k * 3, 3)) |
@@ -245,10 +262,15 @@ service_protocols := {"functioncompute", "oss", "eventbridge", "mock"}
 
 # METADATA
 # description: network_backend(b) is true for a backend object whose protocol is not one of service_protocols.
-network_backend(b) if {
+network_backend(b) if _network_backend(b)
+
+# False rather than undefined for a service backend: OPA remembers a
+# function's value per arguments, but not its being undefined, so copies of
+# a service backend would otherwise each be worked out again.
+_network_backend(b) if {
 	is_object(b)
 	not lower(trim_space(get(b, "protocol"))) in service_protocols
-}
+} else := false
 
 # ---- network ----------------------------------------------------------------
 

@@ -44,11 +44,14 @@ _region := lib.get(input, "regionId")
 
 _collected if is_array(input.backends)
 
+# False rather than undefined: OPA remembers a function's value per
+# arguments, but not its being undefined, so copies of a backend that is
+# resolved would otherwise each be checked again.
 _unresolved(b) if {
 	lib.set(lib.get(b, "unresolved"))
 } else if {
 	lib.truthy(object.get(b, "unresolved", false))
-}
+} else := false
 
 _vpc_access(b) if {
 	upper(trim_space(lib.get(b, "protocol"))) == "VPC"
@@ -109,11 +112,12 @@ _key(i, b) := sprintf("%s/%s%s", [_host(b), id, _stage_key(b)]) if {
 
 _resource(b) := {"kind": "backend", "id": _host(b), "name": _api(b)}
 
+# False rather than undefined, to be remembered per backend (see _unresolved).
 _allowlist_known(b) if {
 	is_array(object.get(b, "allowlist", null))
 } else if {
 	is_string(object.get(b, "allowlist", null))
-}
+} else := false
 
 # ---- egress addresses -------------------------------------------------------
 
@@ -203,6 +207,9 @@ _new_addrs(b) := [a |
 	not lib.in_any(src_addrs, a)
 ]
 
+# The routes the checked backends take, worked out once for every route.
+_checked_routes contains _route(_dest_vc, input.backends[i]) if some i in _checked
+
 # ---- remediation helpers ----------------------------------------------------
 
 _port_range(b) := sprintf("%d/%d", [p, p]) if {
@@ -290,13 +297,12 @@ findings contains lib.undecided({
 	"path": ["destination", _route_field[r]],
 	"key": sprintf("no-egress/%s", [r]),
 }) if {
-	some r in {"eni", "vpc", "internet"}
+	some r in _checked_routes
+	count(_dest_egress[r]) == 0
 	idx := {i |
 		some i in _checked
 		_route(_dest_vc, input.backends[i]) == r
 	}
-	count(idx) > 0
-	count(_dest_egress[r]) == 0
 }
 
 # Stage variables or other unresolved addresses.

@@ -1,6 +1,7 @@
 package apigw.rules.spec_limits_test
 
 import data.apigw.fixture
+import data.apigw.lib
 import data.apigw.rules.spec_limits
 
 dedicated_src(spec) := object.union(fixture.healthy, {
@@ -56,4 +57,13 @@ test_unknown_spec_is_undecided if {
 test_already_migrated_is_quiet if {
 	s := object.union(fixture.healthy, {"group": {"InstanceId": "apigateway-hz-ab12cd34ef56"}})
 	spec_limits.findings == set() with input as s
+}
+
+test_texts_match_limits if {
+	object.keys(spec_limits._texts) == object.keys(spec_limits._limits)
+	every spec, figures in spec_limits._limits {
+		every d in spec_limits._dims {
+			spec_limits._texts[spec][d.key] == sprintf("%s%s", [lib.thousands(figures[d.key]), d.unit])
+		}
+	}
 }
