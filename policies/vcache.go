@@ -50,7 +50,10 @@ func (c *flatCache) Pop() {
 func (c *flatCache) Get(ref ast.Ref) (*ast.Term, bool) {
 	for _, e := range c.frames[len(c.frames)-1][ref.Hash()] {
 		if e.ref.Equal(ref) {
-			return e.value, e.undefined
+			if e.undefined { // as OPA's: undefined wins over a value
+				return nil, true
+			}
+			return e.value, false
 		}
 	}
 	return nil, false
