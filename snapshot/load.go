@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -422,15 +423,22 @@ func PathString(path []string) string {
 }
 
 // LineIndex maps JSON paths to the lines they start on. Loading checks the
-// document in one token pass that records nothing; the paths are recorded
-// by a second pass on the first call of Line, since most documents are
-// never asked for a line (only findings with a path and bad input are).
+// document in one pass that records nothing. Most documents are asked for
+// a line or two (a finding with a path, bad input), each found by one scan
+// of the bytes that follows the path and skips everything else; a document
+// asked for more (a Terraform plan's resources) has every path recorded,
+// once, and answered from that.
 type LineIndex struct {
 	raw      []byte
 	newlines []int // offsets of '\n'
+	scans    atomic.Int32
 	once     sync.Once
 	paths    map[string]int
 }
+
+// scansBeforeRecording is how many lines are found by scanning before
+// every path is recorded instead.
+const scansBeforeRecording = 8
 
 func newLineIndex(raw []byte) *LineIndex {
 	li := &LineIndex{raw: raw, newlines: make([]int, 0, bytes.Count(raw, []byte{'\n'}))}
@@ -544,6 +552,9 @@ func abbreviate(s string) string {
 // Line returns the line of the value at path, or of its nearest ancestor
 // that has one; 1 when nothing matches.
 func (li *LineIndex) Line(path []string) int {
+	if li.scans.Add(1) <= scansBeforeRecording {
+		return li.scan(path)
+	}
 	paths := li.recorded()
 	for n := len(path); n > 0; n-- {
 		if l, ok := paths[strings.Join(path[:n], "\x00")]; ok {
@@ -562,6 +573,146 @@ func (li *LineIndex) recorded() map[string]int {
 		_ = li.build("", li.raw, true)
 	})
 	return li.paths
+}
+
+// scan finds the line of path by following it through the bytes of the
+// document (one JSON value that decodes): at each level it reads the keys
+// or counts the elements, skips the values off the path without decoding
+// them, and stops at the end of the path or at the first step that is not
+// there, answering with the line of the deepest step found, as recorded
+// answers.
+func (li *LineIndex) scan(path []string) int {
+	raw := li.raw
+	line := 1
+	i := skipSpace(raw, 0)
+	for _, step := range path {
+		if i >= len(raw) {
+			return line
+		}
+		switch raw[i] {
+		case '{':
+			i = skipSpace(raw, i+1)
+			found := false
+			for i < len(raw) && raw[i] == '"' {
+				end := skipString(raw, i)
+				if end < 0 {
+					return line
+				}
+				keyAt := i
+				match := jsonStringEquals(raw[i:end], step)
+				i = skipSpace(raw, end)
+				if i < len(raw) && raw[i] == ':' {
+					i = skipSpace(raw, i+1)
+				}
+				if match {
+					line = li.lineAt(keyAt)
+					found = true
+					break
+				}
+				if i = skipValue(raw, i); i < 0 {
+					return line
+				}
+				if i = skipSpace(raw, i); i < len(raw) && raw[i] == ',' {
+					i = skipSpace(raw, i+1)
+				}
+			}
+			if !found {
+				return line
+			}
+		case '[':
+			n, err := strconv.Atoi(step)
+			if err != nil || n < 0 || strconv.Itoa(n) != step {
+				return line
+			}
+			i = skipSpace(raw, i+1)
+			for k := 0; ; k++ {
+				if i >= len(raw) || raw[i] == ']' {
+					return line
+				}
+				if k == n {
+					break
+				}
+				if i = skipValue(raw, i); i < 0 {
+					return line
+				}
+				if i = skipSpace(raw, i); i < len(raw) && raw[i] == ',' {
+					i = skipSpace(raw, i+1)
+				}
+			}
+			line = li.lineAt(i)
+		default:
+			return line
+		}
+	}
+	return line
+}
+
+// skipSpace returns the offset of the first byte at or after i that is not
+// JSON white space.
+func skipSpace(raw []byte, i int) int {
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the offset just past the string that starts at i (a
+// '"'), or -1 when it does not end.
+func skipString(raw []byte, i int) int {
+	for i++; i < len(raw); i++ {
+		switch raw[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the offset just past the value that starts at i, or -1
+// when it does not end.
+func skipValue(raw []byte, i int) int {
+	if i >= len(raw) {
+		return -1
+	}
+	switch raw[i] {
+	case '"':
+		return skipString(raw, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(raw); i++ {
+			switch raw[i] {
+			case '"':
+				if i = skipString(raw, i); i < 0 {
+					return -1
+				}
+				i--
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return -1
+	}
+	for i < len(raw) && !strings.ContainsRune(",}] \t\n\r", rune(raw[i])) {
+		i++
+	}
+	return i
+}
+
+// jsonStringEquals reports whether the JSON string lit (quotes included)
+// decodes to s; a string with an escape is decoded to be compared.
+func jsonStringEquals(lit []byte, s string) bool {
+	body := lit[1 : len(lit)-1]
+	if bytes.IndexByte(body, '\\') < 0 {
+		return string(body) == s
+	}
+	var decoded string
+	return json.Unmarshal(lit, &decoded) == nil && decoded == s
 }
 
 // plainJSON reports whether raw (one JSON document that decodes) has no

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -54,6 +57,8 @@ func FuzzParse(f *testing.F) {
 		if n := countKeys(data); n != countValueKeys(d.Value) {
 			t.Fatalf("accepted a document with %d keys that decodes to %d: a duplicate key slipped through", n, countValueKeys(d.Value))
 		}
+		// Its lines are found alike by scanning and from the record.
+		checkScanAgrees(t, d.Lines)
 	})
 }
 
@@ -150,4 +155,82 @@ func FuzzPlainJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkScanAgrees asserts that finding a line by scanning the bytes gives
+// the recorded answer for every recorded path, for a step beyond each one
+// (its ancestor's line), and for paths that are not there.
+func checkScanAgrees(t *testing.T, li *LineIndex) {
+	t.Helper()
+	paths := li.recorded()
+	// At most 200 paths, spread over the document: a deeply nested one has
+	// thousands, each a scan.
+	keys := slices.Sorted(maps.Keys(paths))
+	if step := len(keys)/200 + 1; step > 1 {
+		var some []string
+		for i := 0; i < len(keys); i += step {
+			some = append(some, keys[i])
+		}
+		keys = some
+	}
+	for _, key := range keys {
+		want := paths[key]
+		path := strings.Split(key, "\x00")
+		if got := li.scan(path); got != want {
+			t.Errorf("scan(%q) = %d, recorded %d", path, got, want)
+		}
+		deeper := append(slices.Clone(path), "no-such-step", "0")
+		if got := li.scan(deeper); got != want {
+			t.Errorf("scan(%q) = %d, want the ancestor's %d", deeper, got, want)
+		}
+	}
+	for _, path := range [][]string{nil, {}, {"no-such-key"}, {"0"}, {"01"}, {"-1"}} {
+		want := 1
+		for n := len(path); n > 0; n-- {
+			if l, ok := paths[strings.Join(path[:n], "\x00")]; ok {
+				want = l
+				break
+			}
+		}
+		if got := li.scan(path); got != want {
+			t.Errorf("scan(%q) = %d, want %d", path, got, want)
+		}
+	}
+}
+
+// The scan that finds one line agrees with the recorded index on every
+// sample snapshot, rule sample and Terraform plan.
+func TestLineScanAgreesWithRecorded(t *testing.T) {
+	var files []string
+	for _, pattern := range []string{"../testdata/snapshots/*.json", "../policies/rules/*/testdata/*.json", "../testdata/terraform/*.json", "../testdata/fleet/*/*.json"} {
+		m, _ := filepath.Glob(pattern)
+		files = append(files, m...)
+	}
+	if len(files) < 40 {
+		t.Fatalf("found %d sample files", len(files))
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		li, err := IndexLines(f, raw)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if len(li.recorded()) < 5 {
+			t.Fatalf("%s: %d paths recorded", f, len(li.recorded()))
+		}
+		checkScanAgrees(t, li)
+	}
+	// Escaped keys, strings holding brackets and quotes, nested arrays.
+	raw := []byte("{\n \"a\\u0062\": [1,\n  {\"x]\": \"}\\\"{\", \"y\": [[],\n [2]]}],\n \"c\" : null\n}")
+	li, err := IndexLines("edge.json", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkScanAgrees(t, li)
+	if got := li.scan([]string{"ab", "1", "y", "1", "0"}); got != 4 {
+		t.Errorf("scan(ab.1.y.1.0) = %d, want 4", got)
+	}
 }
