@@ -647,6 +647,39 @@ func (li *LineIndex) scan(path []string) int {
 	return line
 }
 
+// MayHaveTopLevelKey reports whether raw, a JSON object (after an optional
+// byte order mark), may have key among its top-level keys, by one scan that
+// reads the keys and skips their values. False is certain: raw is not a
+// JSON object that has the key (well formed or not, a decoder would not
+// find it there). True asks for a decoder to be sure, since the scan does
+// not check that the bytes are well formed.
+func MayHaveTopLevelKey(raw []byte, key string) bool {
+	raw = bytes.TrimPrefix(raw, bomUTF8)
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return false
+	}
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] == '"'; {
+		end := skipString(raw, i)
+		if end < 0 {
+			return false
+		}
+		if jsonStringEquals(raw[i:end], key) {
+			return true
+		}
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ':' {
+			i = skipSpace(raw, i+1)
+		}
+		if i = skipValue(raw, i); i < 0 {
+			return false
+		}
+		if i = skipSpace(raw, i); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return false
+}
+
 // skipSpace returns the offset of the first byte at or after i that is not
 // JSON white space.
 func skipSpace(raw []byte, i int) int {

@@ -59,6 +59,11 @@ func FuzzParse(f *testing.F) {
 		}
 		// Its lines are found alike by scanning and from the record.
 		checkScanAgrees(t, d.Lines)
+		for k := range d.Value {
+			if !MayHaveTopLevelKey(data, k) {
+				t.Fatalf("MayHaveTopLevelKey(%q) = false, but the key is there", k)
+			}
+		}
 	})
 }
 
@@ -232,5 +237,46 @@ func TestLineScanAgreesWithRecorded(t *testing.T) {
 	checkScanAgrees(t, li)
 	if got := li.scan([]string{"ab", "1", "y", "1", "0"}); got != 4 {
 		t.Errorf("scan(ab.1.y.1.0) = %d, want 4", got)
+	}
+}
+
+// MayHaveTopLevelKey never says false of a key a decoder finds at the top
+// level, and says false of keys that are not there.
+func TestMayHaveTopLevelKey(t *testing.T) {
+	var files []string
+	for _, pattern := range []string{"../testdata/snapshots/*.json", "../policies/rules/*/testdata/*.json", "../testdata/terraform/*.json"} {
+		m, _ := filepath.Glob(pattern)
+		files = append(files, m...)
+	}
+	docs := map[string][]byte{
+		"escaped": []byte("\xef\xbb\xbf {\"a\\u0062\" : {\"format_version\": 1}, \"s\": \"}\\\"\", \"n\": -1.5e3, \"l\": [1, {\"x\": []}], \"format_version\": \"1.2\"}"),
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[f] = raw
+	}
+	for name, raw := range docs {
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(bytes.TrimPrefix(raw, bomUTF8), &top); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for k := range top {
+			if !MayHaveTopLevelKey(raw, k) {
+				t.Errorf("%s: MayHaveTopLevelKey(%q) = false, but the key is there", name, k)
+			}
+		}
+		for _, k := range []string{"no-such-key", "InstanceId", "x"} {
+			if _, ok := top[k]; !ok && MayHaveTopLevelKey(raw, k) {
+				t.Errorf("%s: MayHaveTopLevelKey(%q) = true for a nested or missing key", name, k)
+			}
+		}
+	}
+	for _, s := range []string{"", "[]", `"format_version"`, "null", `{"a":`, `{"a":1`} {
+		if MayHaveTopLevelKey([]byte(s), "format_version") {
+			t.Errorf("MayHaveTopLevelKey(%q) = true", s)
+		}
 	}
 }

@@ -55,6 +55,9 @@ type GroupChange struct {
 // LooksLikePlan tells a plan from a snapshot by content: a JSON object
 // with format_version and resource_changes or planned_values.
 func LooksLikePlan(raw []byte) bool {
+	if !snapshot.MayHaveTopLevelKey(raw, "format_version") {
+		return false // a snapshot, without decoding it twice
+	}
 	var top map[string]json.RawMessage
 	if json.Unmarshal(bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")), &top) != nil {
 		return false
