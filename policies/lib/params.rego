@@ -12,9 +12,11 @@ default _params := {}
 # The engine writes the settings at data.apigw_settings.params (outside the
 # pack's roots, so a policy server can change them); data.apigw.params, when
 # a test sets it, wins.
-_params := data.apigw.params
-
-_params := data.apigw_settings.params if not data.apigw.params
+# One else chain reads data.apigw.params once (a second rule re-read it to
+# negate it).
+_params := p if {
+	p := data.apigw.params
+} else := data.apigw_settings.params
 
 # param(chain, name) is the value of the calling rule's parameter name. A rule
 # passes its own metadata chain:
