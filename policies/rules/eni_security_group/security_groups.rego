@@ -179,10 +179,9 @@ _range4(c) := [lo, (lo + size) - 1] if {
 } else := [0, -1]
 
 # a.b.c.d as a number, null for anything else.
-_ip4_number(ip) := (((((to_number(p[0]) * 256) + to_number(p[1])) * 256) + to_number(p[2])) * 256) + to_number(p[3]) if {
-	p := split(ip, ".")
-	count(p) == 4
+_ip4_number(ip) := (((((to_number(a) * 256) + to_number(b)) * 256) + to_number(c)) * 256) + to_number(d) if {
 	regex.match(`^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$`, ip)
+	[a, b, c, d] := split(ip, ".")
 } else := null
 
 _drop_rank(true) := 0
