@@ -19,12 +19,21 @@ type flatCache struct {
 	terms []*ast.Term
 }
 
-// flatFrame holds one frame's entries in one slice, chained per hash
-// (heads: hash -> 1 + index of the newest entry with it), so that a new
-// entry costs no allocation of its own (make bench: EvaluateOne allocs/op).
+// flatFrame holds one frame's entries in blocks of entryBlock, chained per
+// hash (heads: hash -> 1 + index of the newest entry with it), so that a
+// new entry costs no allocation of its own (make bench: EvaluateOne
+// allocs/op) and a growing cache copies none.
 type flatFrame struct {
-	heads   map[int]int32
-	entries []flatEntry
+	heads  map[int]int32
+	blocks [][]flatEntry
+	n      int32
+}
+
+const entryBlock = 256
+
+// entry is the frame's entry of index i.
+func (f *flatFrame) entry(i int32) *flatEntry {
+	return &f.blocks[i/entryBlock][i%entryBlock]
 }
 
 // flatEntry is one cached reference: its value, or that it is undefined;
@@ -60,8 +69,8 @@ func (c *flatCache) Pop() {
 // find is the top frame's entry for ref, nil when there is none.
 func (c *flatCache) find(ref ast.Ref, h int) *flatEntry {
 	f := &c.frames[len(c.frames)-1]
-	for i := f.heads[h]; i != 0; i = f.entries[i-1].next {
-		if e := &f.entries[i-1]; e.ref.Equal(ref) {
+	for i := f.heads[h]; i != 0; i = f.entry(i - 1).next {
+		if e := f.entry(i - 1); e.ref.Equal(ref) {
 			return e
 		}
 	}
@@ -92,12 +101,15 @@ func (c *flatCache) Put(ref ast.Ref, value *ast.Term) {
 	f := &c.frames[len(c.frames)-1]
 	if f.heads == nil {
 		f.heads = make(map[int]int32, 64)
-		f.entries = make([]flatEntry, 0, 64)
 	}
-	e := flatEntry{ref: c.copyRef(ref), next: f.heads[h]}
+	if f.n%entryBlock == 0 {
+		f.blocks = append(f.blocks, make([]flatEntry, entryBlock))
+	}
+	e := f.entry(f.n)
+	*e = flatEntry{ref: c.copyRef(ref), next: f.heads[h]}
 	e.set(value)
-	f.entries = append(f.entries, e)
-	f.heads[h] = int32(len(f.entries))
+	f.n++
+	f.heads[h] = f.n
 }
 
 // copyRef copies ref into the current block of terms, starting a new block
@@ -126,8 +138,9 @@ func (e *flatEntry) set(value *ast.Term) {
 // Keys lists the references with a value in the top frame.
 func (c *flatCache) Keys() []ast.Ref {
 	var keys []ast.Ref
-	for _, e := range c.frames[len(c.frames)-1].entries {
-		if e.value != nil {
+	f := &c.frames[len(c.frames)-1]
+	for i := range f.n {
+		if e := f.entry(i); e.value != nil {
 			keys = append(keys, e.ref)
 		}
 	}
