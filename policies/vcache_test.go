@@ -44,6 +44,29 @@ func TestFlatCacheFrames(t *testing.T) {
 	}
 }
 
+// TestFlatCacheKeepsEveryEntry fills the cache past its first blocks of
+// entries and of reference terms, reusing one key slice as the evaluator
+// does: every entry still reads back as its own value.
+func TestFlatCacheKeepsEveryEntry(t *testing.T) {
+	c := newFlatCache()
+	f := ast.MustParseRef("data.a.f")
+	key := append(f.Copy(), ast.IntNumberTerm(0), ast.StringTerm("x"))
+	const n = 1000
+	for i := range n {
+		key[len(key)-2] = ast.IntNumberTerm(i)
+		c.Put(key, ast.IntNumberTerm(i*7))
+	}
+	for i := range n {
+		ref := append(f.Copy(), ast.IntNumberTerm(i), ast.StringTerm("x"))
+		if v, undef := c.Get(ref); v == nil || !v.Equal(ast.IntNumberTerm(i*7)) || undef {
+			t.Fatalf("entry %d: got %v, %v", i, v, undef)
+		}
+	}
+	if keys := c.Keys(); len(keys) != n {
+		t.Fatalf("keys: got %d, want %d", len(keys), n)
+	}
+}
+
 // TestFlatCacheAgreesWithOPA evaluates every rule on every sample with the
 // engine's cache and with OPA's own: the results must be equal.
 func TestFlatCacheAgreesWithOPA(t *testing.T) {

@@ -281,12 +281,13 @@ _network_backend(b) if {
 #   else is returned unchanged (trimmed when a string).
 unmap(ip) := m[0][1] if {
 	is_string(ip)
-	s := trim_space(ip)
 
 	# Only a string with both separators can be a mapped address: the
-	# plain IPv4 and IPv6 addresses that make up most inputs skip the regex.
-	contains(s, ".")
-	contains(s, ":")
+	# plain IPv4 and IPv6 addresses that make up most inputs skip the regex
+	# (and the trim, which cannot remove a separator, so it comes after).
+	contains(ip, ":")
+	contains(ip, ".")
+	s := trim_space(ip)
 	m := regex.find_all_string_submatch_n(_mapped_re, s, 1)
 	count(m) == 1
 } else := trim_space(ip) if {

@@ -12,9 +12,11 @@ default _params := {}
 # The engine writes the settings at data.apigw_settings.params (outside the
 # pack's roots, so a policy server can change them); data.apigw.params, when
 # a test sets it, wins.
-_params := data.apigw.params
-
-_params := data.apigw_settings.params if not data.apigw.params
+# One else chain reads data.apigw.params once (a second rule re-read it to
+# negate it).
+_params := p if {
+	p := data.apigw.params
+} else := data.apigw_settings.params
 
 # param(chain, name) is the value of the calling rule's parameter name. A rule
 # passes its own metadata chain:
@@ -37,12 +39,16 @@ param(chain, name) := value if {
 	ann.scope == "package"
 	some p in ann.custom.params
 	p.name == name
-	value := object.get(_params, [ann.custom.id, name], _param_default(p))
+	value := _param_value(ann.custom.id, p)
 }
 
-_param_default(p) := p["default"] if p.type != "duration"
-
-_param_default(p) := _duration_ns(p["default"]) if p.type == "duration"
+# The value set for the rule, else the default; an else chain works the
+# default out only when no value is set (as the engine sets every one).
+_param_value(id, p) := v if {
+	v := _params[id][p.name]
+} else := p["default"] if {
+	p.type != "duration"
+} else := _duration_ns(p["default"])
 
 # _duration_ns reads a Go duration ("36h") or whole days ("7d").
 _duration_ns(s) := time.parse_duration_ns(s) if not endswith(s, "d")

@@ -46,15 +46,16 @@ _policy_name(r) := "drop" if r.drop
 _policy_name(r) := "accept" if not r.drop
 
 # [low, high] port bounds, or null when unreadable.
-_port_range(p, proto) := [lo, hi] if {
-	m := regex.find_all_string_submatch_n(`^\s*(-?[0-9]{1,5})\s*/\s*(-?[0-9]{1,5})\s*$`, lib.get(p, "PortRange"), 1)
+# text is the rule's PortRange.
+_port_range(text, proto) := [lo, hi] if {
+	m := regex.find_all_string_submatch_n(`^\s*(-?[0-9]{1,5})\s*/\s*(-?[0-9]{1,5})\s*$`, text, 1)
 	count(m) == 1
 	a := to_number(m[0][1])
 	b := to_number(m[0][2])
 	[lo, hi] := _bounds(a, b)
 } else := [0, 65535] if {
 	proto == "all"
-	not lib.set(lib.get(p, "PortRange"))
+	not lib.set(text)
 } else := null
 
 _bounds(-1, -1) := [0, 65535]
@@ -87,6 +88,14 @@ _egress_read contains r if {
 	proto in {"tcp", "all"}
 	prio := _priority(p)
 	drop := _is_drop(p)
+
+	# Each field read and trimmed once, then shared by the fields derived from it.
+	dst4 := trim_space(lib.get(p, "DestCidrIp"))
+	dst6 := trim_space(lib.get(p, "Ipv6DestCidrIp"))
+	dgroup := trim_space(lib.get(p, "DestGroupId"))
+	dprefix := trim_space(lib.get(p, "DestPrefixListId"))
+	plist := trim_space(lib.get(p, "PortRangeListId"))
+	port_text := lib.get(p, "PortRange")
 	r := {
 		"gi": gi,
 		"pi": pi,
@@ -96,20 +105,20 @@ _egress_read contains r if {
 		"drop": drop,
 		"rank": (prio * 2) + _drop_rank(drop),
 		"proto": upper(proto),
-		"ports": _port_range(p, proto),
-		"port_text": lib.get(p, "PortRange"),
-		"dst4": trim_space(lib.get(p, "DestCidrIp")),
-		"dst6": trim_space(lib.get(p, "Ipv6DestCidrIp")),
-		"dgroup": trim_space(lib.get(p, "DestGroupId")),
-		"dprefix": trim_space(lib.get(p, "DestPrefixListId")),
-		"plist": trim_space(lib.get(p, "PortRangeListId")),
-		"plist_set": _is_set(trim_space(lib.get(p, "PortRangeListId"))),
-		"cidr_set": _cidr_flag(p),
-		"c4": _norm_cidr(trim_space(lib.get(p, "DestCidrIp"))),
-		"c6": _norm_cidr(trim_space(lib.get(p, "Ipv6DestCidrIp"))),
-		"bad4": _bad_flag(trim_space(lib.get(p, "DestCidrIp"))),
-		"bad6": _bad_flag(trim_space(lib.get(p, "Ipv6DestCidrIp"))),
-		"indirect": _indirect_flag(p),
+		"ports": _port_range(port_text, proto),
+		"port_text": port_text,
+		"dst4": dst4,
+		"dst6": dst6,
+		"dgroup": dgroup,
+		"dprefix": dprefix,
+		"plist": plist,
+		"plist_set": _is_set(plist),
+		"cidr_set": _either_set(dst4, dst6),
+		"c4": _norm_cidr(dst4),
+		"c6": _norm_cidr(dst6),
+		"bad4": _bad_flag(dst4),
+		"bad6": _bad_flag(dst6),
+		"indirect": _either_set(dgroup, dprefix),
 		"rule_id": lib.get(p, "SecurityGroupRuleId"),
 	}
 }
@@ -170,10 +179,9 @@ _range4(c) := [lo, (lo + size) - 1] if {
 } else := [0, -1]
 
 # a.b.c.d as a number, null for anything else.
-_ip4_number(ip) := (((((to_number(p[0]) * 256) + to_number(p[1])) * 256) + to_number(p[2])) * 256) + to_number(p[3]) if {
-	p := split(ip, ".")
-	count(p) == 4
+_ip4_number(ip) := (((((to_number(a) * 256) + to_number(b)) * 256) + to_number(c)) * 256) + to_number(d) if {
 	regex.match(`^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$`, ip)
+	[a, b, c, d] := split(ip, ".")
 } else := null
 
 _drop_rank(true) := 0
@@ -205,29 +213,19 @@ _is_set(x) if {
 	lib.set(x)
 } else := false
 
-_cidr_flag(p) if {
-	_has_dest_cidr(p)
+_either_set(a, b) if {
+	lib.set(a)
+} else if {
+	lib.set(b)
 } else := false
 
 _bad_flag(c) if {
 	_bad_cidr(c)
 } else := false
 
-_indirect_flag(p) if {
-	_indirect(p)
-} else := false
-
 _has_cidr(r) if lib.set(r.dst4)
 
 _has_cidr(r) if lib.set(r.dst6)
-
-_has_dest_cidr(p) if lib.set(trim_space(lib.get(p, "DestCidrIp")))
-
-_has_dest_cidr(p) if lib.set(trim_space(lib.get(p, "Ipv6DestCidrIp")))
-
-_indirect(p) if lib.set(trim_space(lib.get(p, "DestGroupId")))
-
-_indirect(p) if lib.set(trim_space(lib.get(p, "DestPrefixListId")))
 
 _bad_cidr(c) if {
 	lib.set(c)
