@@ -24,6 +24,13 @@ if [ -z "$CONFTEST" ]; then
 	CONFTEST=$(go env GOPATH)/bin/conftest
 fi
 
+# The adapter's own tests first: the comparison means nothing if it miscounts.
+if ! verify=$("$CONFTEST" verify --no-color -p scripts/bench/conftest 2>&1); then
+	echo "bench-compare: the conftest adapter's tests fail:" >&2
+	echo "$verify" >&2
+	exit 1
+fi
+
 go build -o bin/apigw-preflight ./cmd/apigw-preflight
 go build -o "$OUT/benchtool" ./internal/benchtool
 echo "generating $N snapshots in $OUT/snapshots" >&2
